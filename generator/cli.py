@@ -1,0 +1,181 @@
+"""The ``jifen`` command: a thin shell over the library.
+
+Each command parses its options, runs the pipeline and prints. Exit status:
+0 success, 1 the data has errors (or warnings with ``--strict``), 2 the command
+was used wrongly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from generator import __version__
+from generator.cache import Cache
+from generator.errors import Diagnostic
+from generator.model import Dataset
+from generator.pipeline import check
+from generator.report import ledger, score_table
+from generator.score import standings
+
+EPILOG_VALIDATE = "示例：jifen validate --data data --strict"
+EPILOG_SCORE = "示例：jifen score --year 2025 --branch b-a"
+EPILOG_EXPLAIN = "示例：jifen explain m01 --year 2025"
+
+
+class UsageError(Exception):
+    """The command was used wrongly (exit 2); the message is for the user."""
+
+
+def _date(text: str) -> str:
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应写成 YYYY-MM-DD：{text}") from None
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, default=Path("data"), metavar="DIR",
+                        help="数据目录（默认：data）")
+    parser.add_argument("--no-cache", action="store_true", help="不使用解析缓存")
+    parser.add_argument("--today", type=_date, default=None, metavar="YYYY-MM-DD",
+                        help="把这一天当作今天（用于复核历史或测试；默认：今天）")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jifen", description="党员积分制动态量化管理：校验数据、计算积分、生成党务公开栏。")
+    parser.add_argument("--version", action="version", version=f"jifen {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
+
+    p = sub.add_parser("validate", help="校验全部数据，列出每个错误的文件、行号和改法",
+                       description="校验全部数据，列出每个错误的文件、行号和改法。",
+                       epilog=EPILOG_VALIDATE)
+    _common(p)
+    p.add_argument("--strict", action="store_true", help="有警告也以失败退出")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="输出格式")
+    p.set_defaults(run=cmd_validate)
+
+    p = sub.add_parser("score", help="计算每名党员的年度积分和相应标记",
+                       description="计算每名党员的年度积分和相应标记。", epilog=EPILOG_SCORE)
+    _common(p)
+    p.add_argument("--year", type=int, required=True, help="积分年度，例如 2025")
+    p.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
+                   help="计算到这一天（默认：年度最后一天或今天，取较早者）")
+    p.add_argument("--branch", default=None, metavar="ID", help="只看这个党支部")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="输出格式")
+    p.set_defaults(run=cmd_score)
+
+    p = sub.add_parser("explain", help="逐条列出一名党员的积分明细和余额",
+                       description="逐条列出一名党员的积分明细和余额，便于与考评手册核对。",
+                       epilog=EPILOG_EXPLAIN)
+    _common(p)
+    p.add_argument("member", metavar="MEMBER", help="党员编号")
+    p.add_argument("--year", type=int, required=True, help="积分年度，例如 2025")
+    p.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
+                   help="计算到这一天（默认：年度最后一天或今天，取较早者）")
+    p.set_defaults(run=cmd_explain)
+    return parser
+
+
+def _today(args: argparse.Namespace) -> str:
+    return args.today or dt.date.today().isoformat()
+
+
+def _load(args: argparse.Namespace) -> tuple[Dataset, list[Diagnostic], int]:
+    if not args.data.is_dir():
+        raise UsageError(f"找不到数据目录 {args.data}。请用 --data 指定数据目录。")
+    cache = None if args.no_cache else Cache()
+    return check(args.data, today=_today(args), cache=cache)
+
+
+def _summary(files: int, diagnostics: list[Diagnostic]) -> str:
+    errors = sum(d.is_error for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    if not diagnostics:
+        return f"检查了 {files} 个文件，没有发现问题。"
+    return f"检查了 {files} 个文件：{errors} 个错误，{warnings} 个警告。"
+
+
+def _valid_or_report(args: argparse.Namespace) -> Dataset | None:
+    """The dataset when it has no errors; otherwise print them to stderr."""
+    dataset, diagnostics, files = _load(args)
+    errors = [d for d in diagnostics if d.is_error]
+    if not errors:
+        return dataset
+    for d in errors:
+        print(d.format(), file=sys.stderr)
+    print(_summary(files, diagnostics) + "数据有错误，无法计算积分；请先改正。", file=sys.stderr)
+    return None
+
+
+def _as_of(args: argparse.Namespace) -> str:
+    if args.as_of:
+        if args.as_of[:4] != str(args.year):
+            raise UsageError(f"--as-of {args.as_of} 不在 {args.year} 年度内。")
+        return args.as_of
+    return min(f"{args.year}-12-31", _today(args))
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    _, diagnostics, files = _load(args)
+    failed = any(d.is_error for d in diagnostics) or (args.strict and bool(diagnostics))
+    if args.format == "json":
+        errors = sum(d.is_error for d in diagnostics)
+        print(json.dumps({"files": files, "errors": errors,
+                          "warnings": len(diagnostics) - errors,
+                          "diagnostics": [d.as_json() for d in diagnostics]},
+                         ensure_ascii=False, indent=2))
+    else:
+        for d in diagnostics:
+            print(d.format())
+        print(_summary(files, diagnostics))
+    return 1 if failed else 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    as_of = _as_of(args)
+    dataset = _valid_or_report(args)
+    if dataset is None:
+        return 1
+    if args.branch and (dataset.organization is None
+                        or args.branch not in dataset.organization.branches):
+        raise UsageError(f"党支部“{args.branch}”不存在。请使用 data/organization.yaml 中的编号。")
+    rows = standings(dataset, args.year, as_of, branch=args.branch)
+    if args.format == "json":
+        print(json.dumps({"year": args.year, "as_of": as_of,
+                          "members": [s.as_json() for s in rows]},
+                         ensure_ascii=False, indent=2))
+    else:
+        print(score_table(dataset, rows, args.year, as_of))
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    as_of = _as_of(args)
+    dataset = _valid_or_report(args)
+    if dataset is None:
+        return 1
+    if args.member not in dataset.members:
+        raise UsageError(f"党员“{args.member}”不存在。请核对编号（见 data/members/）。")
+    member = dataset.members[args.member]
+    standing = next(s for s in standings(dataset, args.year, as_of, branch=member.branch)
+                    if s.member.id == args.member)
+    print(ledger(dataset, standing))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except UsageError as exc:
+        print(f"jifen: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,143 @@
+"""Diagnostics: errors and warnings as values.
+
+Every problem found in the data becomes a ``Diagnostic`` with the file, the
+line and column, a stable code and a Chinese message that says how to fix it.
+Nothing in loading or validation raises for bad data; each stage returns a list
+of diagnostics and the caller decides the exit status.
+
+Codes are stable (tools and tests rely on them): ``E1xx`` files and YAML,
+``E2xx`` schema, ``E3xx`` references, ``E4xx`` points and status, ``E5xx``
+dates and scope, ``E6xx`` the rule catalogue and policy; ``W`` codes are
+warnings (exit 0 unless ``--strict``).
+
+A diagnostic may be created before its line is known (``line == 0`` with a
+``pointer`` into the document): ``locate.resolve`` fills in line and column by
+reading the file again, which only happens when there is something to report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Pointer = tuple[str | int, ...]
+
+# code -> message template. The template names its fields in braces.
+MESSAGES: dict[str, str] = {
+    # --- files and YAML ---
+    "E100": "无法读取文件：{reason}。请确认文件存在并以 UTF-8 编码保存。",
+    "E101": "YAML 格式错误：{problem}。请检查这一行的缩进、冒号和引号。",
+    "E102": "字段“{key}”在同一处写了两次。请删除多余的一个。",
+    "E103": "文件名与编号不符：文件名是“{stem}.yaml”，编号（id）是“{id}”。"
+    "请把文件改名为 {id}.yaml，或改正编号。",
+    "E104": "缺少文件 {name}：{hint}",
+    # --- schema ---
+    "E201": "缺少必填字段“{field}”（{description}）。请补上。",
+    "E202": "未知字段“{field}”。请检查拼写；这里允许的字段有：{allowed}。",
+    "E203": "字段“{field}”应为{expected}，这里是{actual} {value}。{hint}",
+    "E204": "字段“{field}”的值 {value} 不在允许范围内。可选的值：{allowed}。",
+    "E205": "字段“{field}”的格式不对：{value}。{hint}",
+    "E206": "日期 {value} 不存在。请核对年、月、日。",
+    "E207": "字段“{field}”不能为空。",
+    "E208": "字段“{field}”不符合要求：{detail}。",
+    # --- references and identity ---
+    "E301": "编号“{id}”重复：{other} 已经使用了这个{kind}编号。请换一个不重复的编号。",
+    "E302": "党支部“{id}”不存在。请使用 data/organization.yaml 中登记的党支部编号。",
+    "E303": "党员“{id}”不存在。请核对编号，或先在 data/members/ 中建立该党员的档案。",
+    "E304": "规则“{code}”不存在于《{catalogue}》中。请核对 data/rules/ 中的规则编号。",
+    "E305": "规则“{code}”在 {date} 不在有效期内（有效期：{periods}）。请核对日期。",
+    "E306": "党总支“{id}”不存在。请先在 data/organization.yaml 的 general_branches 中登记。",
+    "E307": "只有流动党支部的党员才填写 transfer_to（拟转入的村(居)党支部）。请删除这个字段。",
+    "E308": "transfer_to 应是村(居)党支部（kind: village），“{id}”是{kind_name}。",
+    "E309": "本文件只登记党支部“{file_branch}”的{what}，但{subject}属于党支部“{branch}”。"
+    "请把它移到该支部的文件中。",
+    "E310": "一票否决规则“{code}”不存在于任何积分标准中。请核对 data/policy.yaml 的 veto_rules。",
+    # --- points and status ---
+    "E401": "规则 {code}（{name}）是{kind_name}，分值应为{sign}数，这里是 {points}。",
+    "E402": "规则 {code}（{name}）的分值应在 {lo} 到 {hi} 之间，这里是 {points}。",
+    "E403": "规则 {code}（{name}）的分值固定为 {fixed}，这里是 {points}。可以不填 points。",
+    "E404": "规则 {code}（{name}）的分值是 {lo} 到 {hi} 的范围，请用 points 填写本次的分值。",
+    "E405": "加分须有书面记录依据：请填写 evidence（例如：志愿服务签到表 2025-03-05）。",
+    "E406": "规则 {code}（{name}）每年只计一次，{member} 在 {year} 年已有登记“{other}”。"
+    "如确属重复，请删除其中一条，或将其作废（status: void，并填写 void_reason）。",
+    "E407": "{kind_name}的状态不能是“{status}”。{allowed}",
+    "E408": "加分须填写状态 status：declared（个人申报）、verified（支部核实）"
+    "或 approved（党工委审定）。",
+    "E409": "作废的登记须填写作废原因 void_reason。",
+    "E410": "规则 {code}（{name}）由会议考勤自动计算，不能手工登记。"
+    "请在 data/meetings/ 的会议中登记缺席、请假、迟到或早退。",
+    # --- dates and scope ---
+    "E501": "日期 {date} 晚于今天（{today}），不能登记未来的事项。请核对日期。",
+    "E502": "{member}（{name}）自 {start} 起暂不列入积分制管理，{date} 不能{what}。",
+    "E503": "{member}（{name}）属于党支部“{branch}”，不是本次会议的党支部“{meeting_branch}”。",
+    "E504": "{member} 在同一次会议中同时列在 {a} 和 {b} 中。请只保留一处。",
+    "E505": "暂不列入积分制管理的截止日期 {until} 早于开始日期 {start}。",
+    # --- rule catalogue and policy ---
+    "E601": "规则 {code} 的两个版本有效期重叠（第 {a} 条与第 {b} 条）。"
+    "请把旧版本的 until 设为新版本 from 的前一天。",
+    "E602": "规则 {code} 须填写 points（固定分值）或 range（分值范围）之一，且只能填一个。",
+    "E603": "规则 {code} 是{kind_name}，分值应为{sign}数。",
+    "E604": "规则 {code} 的 range 应写成 [较小值, 较大值]，例如 [-20, -10]。",
+    "E605": "规则编号以 K 开头的应为扣分项（kind: deduction），以 J 开头的应为加分项"
+    "（kind: addition）。规则 {code} 的 kind 是 {kind}。",
+    "E606": "党支部类型 {kind} {problem}。请检查 data/rules/ 中各标准的 applies_to。",
+    "E607": "规则 {code} 的有效期截止日期 {until} 早于开始日期 {start}。",
+    "E608": "{field} 只能用于由考勤计算的请假规则（attendance: leave），且考勤规则须有固定分值。",
+    # --- warnings ---
+    "W101": "流动党支部党员未填写 transfer_to（拟转入的村(居)党支部）。"
+    "年度积分是转入的依据，建议补上。",
+    "W102": "加分申报“{id}”（{date}）已超过 {days} 天仍未审定（当前：{status_name}）。"
+    "未审定的加分不计分，请尽快核实并报党工委审定。",
+    "W103": "暂不列入积分制管理的审批日期 {approved_on} 晚于生效日期 {start}。请核对。",
+    "W104": "登记“{id}”与“{other}”的党员、规则和日期都相同，可能重复登记。请核对。",
+    "W105": "填写了 void_reason，但状态不是 void，这条登记仍然有效。如要作废，请加上 status: void。",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem in one place. ``line``/``col`` are 1-based; 0 means not yet known."""
+
+    path: str
+    code: str
+    message: str
+    line: int = 0
+    col: int = 0
+    pointer: Pointer = ()
+
+    @property
+    def is_error(self) -> bool:
+        return self.code.startswith("E")
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "col": self.col,
+            "code": self.code,
+            "severity": "error" if self.is_error else "warning",
+            "message": self.message,
+        }
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.line, self.col, self.code, self.message)
+
+
+def diag(
+    code: str,
+    path: str,
+    pointer: Pointer = (),
+    /,
+    *,
+    line: int = 0,
+    col: int = 0,
+    **fields: object,
+) -> Diagnostic:
+    """Build a diagnostic from the message catalogue."""
+    return Diagnostic(path, code, MESSAGES[code].format(**fields), line, col, pointer)
+
+
+def has_errors(diagnostics: list[Diagnostic], strict: bool = False) -> bool:
+    return any(d.is_error or strict for d in diagnostics)

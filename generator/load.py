@@ -1,0 +1,146 @@
+"""Load: find the data files, parse them and check each against its schema.
+
+Each file is parsed and schema-checked on its own, so the work is cached per
+file content (``cache.py``) and, for large data sets, spread over the cores.
+The result is a list of ``Document`` values plus the problems found; nothing
+here looks across files (that is ``validate.py``'s job).
+
+Layout of a data directory::
+
+    organization.yaml         党工委, 党总支, 党支部
+    policy.yaml               thresholds (optional: the regulation's defaults)
+    rules/*.yaml              rule catalogues (附件1)
+    members/**/<id>.yaml      one member per file
+    meetings/**/*.yaml        organisational life and attendance
+    events/**/*.yaml          scoring events, one or many per file
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.cache import Cache
+from generator.errors import Diagnostic, diag
+from generator.schema import schema_set
+from generator.yamlio import parse
+
+# (kind, glob below the data directory); order is the order of loading.
+LAYOUT = (
+    ("organization", "organization.yaml"),
+    ("policy", "policy.yaml"),
+    ("rules", "rules/*.yaml"),
+    ("member", "members/**/*.yaml"),
+    ("meetings", "meetings/**/*.yaml"),
+    ("events", "events/**/*.yaml"),
+)
+REQUIRED = {
+    "organization": "每个数据目录都要有 organization.yaml，登记党工委和各党支部。",
+    "rules": "rules/ 中至少要有一个积分标准文件，例如 rules/enterprise.yaml。",
+}
+# Below this many files to parse, starting worker processes costs more than it saves.
+PARALLEL_MIN_FILES = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One parsed file. ``broken`` holds indexes of records that failed the schema
+    (-1: the whole document)."""
+
+    kind: str
+    path: str
+    value: object
+    broken: frozenset[int] = frozenset()
+
+    def usable(self, index: int = -1) -> bool:
+        return -1 not in self.broken and index not in self.broken
+
+
+@dataclass
+class Loaded:
+    documents: list[Document] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def of_kind(self, kind: str) -> list[Document]:
+        return [d for d in self.documents if d.kind == kind]
+
+
+def discover(data_dir: Path) -> tuple[list[tuple[str, Path]], list[Diagnostic]]:
+    """Every data file with its kind, sorted; and what is missing."""
+    found: list[tuple[str, Path]] = []
+    problems: list[Diagnostic] = []
+    for kind, pattern in LAYOUT:
+        paths = sorted(data_dir.glob(pattern))
+        paths += sorted(data_dir.glob(pattern.replace(".yaml", ".yml")))
+        paths = [p for p in paths if p.is_file()]
+        if not paths and kind in REQUIRED:
+            name = pattern.split("/")[0] + ("/" if "/" in pattern else "")
+            problems.append(diag("E104", str(data_dir / name), line=1, col=1, name=name,
+                                 hint=REQUIRED[kind]))
+        found.extend((kind, p) for p in paths)
+    return found, problems
+
+
+def _check(kind: str, path: str, data: bytes) -> tuple[object, list[tuple], frozenset[int]]:
+    """Parse and schema-check one file. Diagnostics are returned without the path
+    (as tuples) so that a cached result serves any file with the same content."""
+    value, node, problems = parse(path, data)
+    broken: set[int] = {-1} if node is None and problems else set()
+    if not problems or node is not None:
+        schema_problems, schema_broken = schema_set().check(kind, path, value, node)
+        problems += schema_problems
+        broken |= schema_broken
+    if any(p.code == "E102" for p in problems):
+        broken.add(-1)
+    flat = [(p.code, p.message, p.line, p.col, p.pointer) for p in problems]
+    return value, flat, frozenset(broken)
+
+
+def _check_job(job: tuple[str, str, bytes]) -> bytes:
+    return pickle.dumps(_check(*job), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def load(data_dir: Path, cache: Cache | None = None, workers: int | None = None) -> Loaded:
+    """Read, parse and schema-check every file below ``data_dir``."""
+    files, problems = discover(data_dir)
+    loaded = Loaded(diagnostics=problems)
+    results: dict[int, tuple] = {}
+    misses: list[tuple[int, str, bytes, str]] = []
+    for index, (kind, path) in enumerate(files):
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            loaded.diagnostics.append(diag("E100", str(path), line=1, col=1, reason=exc.strerror))
+            continue
+        key = cache.key(kind, data) if cache else ""
+        hit = cache.get(key) if cache else None
+        if hit is not None:
+            results[index] = hit
+        else:
+            misses.append((index, kind, data, key))
+
+    jobs = [(files[i][0], str(files[i][1]), data) for i, _, data, _ in misses]
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if len(jobs) >= PARALLEL_MIN_FILES and workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            blobs = list(pool.map(_check_job, jobs, chunksize=max(1, len(jobs) // (8 * workers))))
+    else:
+        blobs = [_check_job(job) for job in jobs]
+    for (index, _kind, _data, key), blob in zip(misses, blobs, strict=True):
+        if cache:
+            cache.put(key, blob)
+        results[index] = pickle.loads(blob)
+
+    for index in sorted(results):
+        kind, path = files[index]
+        value, flat, broken = results[index]
+        shown = str(path)
+        loaded.documents.append(Document(kind, shown, value, broken))
+        loaded.diagnostics.extend(
+            Diagnostic(shown, code, message, line, col, pointer)
+            for code, message, line, col, pointer in flat
+        )
+    return loaded

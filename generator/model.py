@@ -1,0 +1,305 @@
+"""The domain: immutable records built from schema-valid documents.
+
+Dates stay ISO strings (``YYYY-MM-DD``): they sort and compare correctly as
+text and need no conversion on the hot path. Each record remembers where it
+came from (``path`` and ``pointer``) so that any later check can point at it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+from generator.errors import Pointer
+from generator.load import Document, Loaded
+
+CATEGORY_NAMES = {"full": "正式党员", "probationary": "预备党员", "activist": "入党积极分子"}
+BRANCH_KIND_NAMES = {"enterprise": "企业党支部", "village": "村(居)党支部",
+                     "flowing": "企业流动党支部", "education": "党性教育党支部"}
+RULE_KIND_NAMES = {"deduction": "扣分项", "addition": "加分项"}
+INDICATORS = ("政治素质", "服务职工", "遵纪守法", "弘扬正气", "群众反映")
+STATUS_NAMES = {"declared": "个人申报", "verified": "支部核实", "approved": "党工委审定",
+                "registered": "支部登记", "void": "已作废"}
+ATTENDANCE_LISTS = {"absent": "absent", "leave": "leave", "late": "late_early",
+                    "early": "late_early"}
+ATTENDANCE_NAMES = {"absent": "缺席", "leave": "请假", "late": "迟到", "early": "早退"}
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    id: str
+    name: str
+    kind: str
+    general_branch: str | None
+    path: str
+    pointer: Pointer
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    committee: str
+    general_branches: dict[str, str]  # id -> name
+    branches: dict[str, Branch]
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Exemption:
+    start: str
+    until: str | None
+    reason: str
+    approved_on: str
+
+    def covers(self, date: str) -> bool:
+        return self.start <= date and (self.until is None or date <= self.until)
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    id: str
+    name: str
+    branch: str
+    category: str
+    path: str
+    gender: str | None = None
+    joined: str | None = None
+    education: str | None = None
+    posts: tuple[str, ...] = ()
+    transfer_to: str | None = None
+    exempt: Exemption | None = None
+
+    def exempt_on(self, date: str) -> bool:
+        return self.exempt is not None and self.exempt.covers(date)
+
+
+@dataclass(frozen=True, slots=True)
+class Meeting:
+    id: str
+    branch: str
+    date: str
+    title: str
+    absent: tuple[str, ...]
+    leave: tuple[str, ...]
+    late: tuple[str, ...]
+    early: tuple[str, ...]
+    path: str
+    index: int
+
+    def at(self, *rest: str | int) -> Pointer:
+        return ("meetings", self.index, *rest)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: str
+    member: str
+    rule: str
+    date: str
+    points: int | None
+    status: str | None
+    path: str
+    index: int
+    note: str | None = None
+    evidence: str | None = None
+    void_reason: str | None = None
+
+    def at(self, *rest: str | int) -> Pointer:
+        return ("events", self.index, *rest)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    name: str
+    category: str
+    kind: str
+    path: str
+    index: int
+    points: int | None = None
+    range: tuple[int, int] | None = None
+    consecutive_points: int | None = None
+    limit: str = "each"
+    attendance: str | None = None
+    text: str = ""
+    start: str | None = None
+    until: str | None = None
+
+    def at(self, *rest: str | int) -> Pointer:
+        return ("rules", self.index, *rest)
+
+    def in_force(self, date: str) -> bool:
+        return (self.start is None or self.start <= date) and (
+            self.until is None or date <= self.until)
+
+    @property
+    def bounds(self) -> tuple[int, int]:
+        """Smallest and largest allowed signed points."""
+        if self.range is not None:
+            return self.range
+        assert self.points is not None
+        return self.points, self.points
+
+    def period(self) -> str:
+        return f"{self.start or '不限'} 至 {self.until or '今'}"
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    id: str
+    title: str
+    applies_to: tuple[str, ...]
+    versions: dict[str, tuple[Rule, ...]]  # code -> versions in file order
+    path: str
+
+    def rule(self, code: str, date: str) -> Rule | None:
+        for version in self.versions.get(code, ()):
+            if version.in_force(date):
+                return version
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Thresholds of the scheme. Defaults are the regulation's; see policy.schema.json."""
+
+    base: int = 80
+    floor: int = 0
+    cap: int | None = None
+    laggard_below: int = 60
+    laggard_inclusive: bool = False
+    excellent_at_least: int = 100
+    probationary_below: int = 100
+    activist_below: int = 100
+    flowing_below: int = 90
+    veto_rules: tuple[str, ...] = ("K4.1", "K4.2", "K4.3", "K4.4", "K9.1")
+    path: str = ""
+
+    def is_laggard(self, score: int) -> bool:
+        if self.laggard_inclusive:
+            return score <= self.laggard_below
+        return score < self.laggard_below
+
+
+@dataclass
+class Dataset:
+    """Everything loaded, schema-valid records only. ``broken_ids`` are ids of
+    records that failed the schema: references to them are not reported again."""
+
+    organization: Organization | None
+    policy: Policy
+    catalogues: list[Catalogue]
+    members: dict[str, Member]
+    meetings: list[Meeting]
+    events: list[Event]
+    documents: list[Document]
+    broken_ids: dict[str, set[str]] = field(default_factory=dict)
+    duplicates: list[tuple[str, str, str, Pointer, str]] = field(default_factory=list)
+
+    def catalogue_for(self, branch_kind: str) -> Catalogue | None:
+        for catalogue in self.catalogues:
+            if branch_kind in catalogue.applies_to:
+                return catalogue
+        return None
+
+    def rule_for(self, member: Member, code: str, date: str) -> Rule | None:
+        """The version of rule ``code`` that applies to ``member`` on ``date``."""
+        if self.organization is None or member.branch not in self.organization.branches:
+            return None
+        catalogue = self.catalogue_for(self.organization.branches[member.branch].kind)
+        return catalogue.rule(code, date) if catalogue else None
+
+
+def _opt(record: dict, cls: type) -> dict:
+    """The keyword arguments of ``cls`` present in ``record``."""
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in record.items() if k in names}
+
+
+def build(loaded: Loaded) -> Dataset:
+    """Turn schema-checked documents into records, skipping what failed the schema."""
+    broken: dict[str, set[str]] = {"branch": set(), "member": set(), "meeting": set(),
+                                   "event": set()}
+    organization: Organization | None = None
+    policy = Policy()
+    catalogues: list[Catalogue] = []
+    members: dict[str, Member] = {}
+    meetings: list[Meeting] = []
+    events: list[Event] = []
+    duplicates: list[tuple[str, str, str, Pointer, str]] = []
+
+    def note_broken(doc: Document, kind: str, records: list, index: int) -> bool:
+        if doc.usable(index):
+            return False
+        record = records[index] if 0 <= index < len(records) else None
+        if isinstance(record, dict) and isinstance(record.get("id"), str):
+            broken[kind].add(record["id"])
+        return True
+
+    for doc in loaded.documents:
+        value = doc.value if isinstance(doc.value, dict) else {}
+        if doc.kind == "organization":
+            raw = value.get("branches") if isinstance(value.get("branches"), list) else []
+            branches: dict[str, Branch] = {}
+            for i, b in enumerate(raw):
+                if note_broken(doc, "branch", raw, i):
+                    continue
+                if b["id"] in branches:
+                    duplicates.append(("党支部", b["id"], doc.path, ("branches", i, "id"),
+                                       branches[b["id"]].path))
+                    continue
+                branches[b["id"]] = Branch(b["id"], b["name"], b["kind"], b.get("general_branch"),
+                                           doc.path, ("branches", i))
+            gbs = value.get("general_branches") if doc.usable() else None
+            organization = Organization(
+                committee=value.get("committee") if isinstance(value.get("committee"), str)
+                else "",
+                general_branches={g["id"]: g["name"] for g in gbs or []},
+                branches=branches, path=doc.path)
+        elif doc.kind == "policy" and doc.usable():
+            args = dict(value)
+            if "veto_rules" in args:
+                args["veto_rules"] = tuple(args["veto_rules"])
+            policy = Policy(**args, path=doc.path)
+        elif doc.kind == "rules" and doc.usable():
+            versions: dict[str, list[Rule]] = {}
+            for i, r in enumerate(value["rules"]):
+                args = _opt(r, Rule)
+                if "range" in r:
+                    args["range"] = tuple(r["range"])
+                args["start"] = r.get("from")
+                versions.setdefault(r["code"], []).append(
+                    Rule(**args, path=doc.path, index=i))
+            catalogues.append(Catalogue(value["catalogue"], value["title"],
+                                        tuple(value["applies_to"]),
+                                        {c: tuple(v) for c, v in versions.items()}, doc.path))
+        elif doc.kind == "member":
+            if note_broken(doc, "member", [value], -1):
+                continue
+            args = _opt(value, Member)
+            args["posts"] = tuple(value.get("posts", ()))
+            if "exempt" in value:
+                e = value["exempt"]
+                args["exempt"] = Exemption(e["from"], e.get("until"), e["reason"],
+                                           e["approved_on"])
+            member = Member(**args, path=doc.path)
+            if member.id in members:
+                duplicates.append(("党员", member.id, doc.path, ("id",), members[member.id].path))
+                continue
+            members[member.id] = member
+        elif doc.kind in ("meetings", "events"):
+            key = doc.kind
+            raw = value.get(key) if isinstance(value.get(key), list) else []
+            for i, r in enumerate(raw):
+                if note_broken(doc, key[:-1], raw, i):
+                    continue
+                if key == "meetings":
+                    meetings.append(Meeting(
+                        r["id"], r["branch"], r["date"], r["title"],
+                        tuple(r.get("absent", ())), tuple(r.get("leave", ())),
+                        tuple(r.get("late", ())), tuple(r.get("early", ())), doc.path, i))
+                else:
+                    events.append(Event(
+                        r["id"], r["member"], r["rule"], r["date"], r.get("points"),
+                        r.get("status"), doc.path, i, r.get("note"), r.get("evidence"),
+                        r.get("void_reason")))
+    return Dataset(organization, policy, catalogues, members, meetings, events,
+                   loaded.documents, broken, duplicates)

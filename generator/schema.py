@@ -1,0 +1,160 @@
+"""Schema checks: one JSON Schema (Draft 2020-12) per kind of file, under ``schema/``.
+
+The common path is all-valid, so every document is first checked by a validator
+compiled with fastjsonschema; only a document that fails is handed to
+``jsonschema`` to list every error, each translated into a Chinese diagnostic
+positioned on the offending YAML node.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+import fastjsonschema
+from jsonschema import Draft202012Validator, ValidationError
+from yaml.nodes import Node, ScalarNode
+
+from generator.errors import Diagnostic, diag
+from generator.yamlio import locate, node_at
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
+KINDS = ("organization", "member", "meetings", "events", "rules", "policy")
+
+# Lists of records: an error inside one record excludes only that record.
+RECORD_LISTS = {"organization": "branches", "meetings": "meetings", "events": "events",
+                "rules": "rules"}
+
+_TYPE_NAMES = {
+    "string": "文字", "integer": "整数", "number": "数字", "object": "“键: 值”的映射",
+    "array": "列表", "boolean": "true 或 false", "null": "空值（null）",
+}
+_PATTERN_HINTS = {
+    "^[a-z0-9][a-z0-9._-]{0,63}$": "编号只能用小写英文字母、数字、点、下划线和连字符，"
+    "以字母或数字开头，最多 64 个字符，例如 m01、b-a。",
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "日期请写成 YYYY-MM-DD，例如 2025-03-05。",
+    "^[0-9]{4}-(0[1-9]|1[0-2])$": "入党年月请写成 YYYY-MM，例如 2015-07。",
+    "^[JK][0-9]+(\\.[0-9]+)?$": "规则编号形如 K1.1、K7、J3，见 data/rules/。",
+}
+_YAML_TRAP = ("YAML 会把 no、yes、on、off 读成真假值，把 007 读成数字 7："
+              "请给它加上英文引号，例如 \"007\"。")
+
+
+def _actual_name(value: object) -> str:
+    if isinstance(value, bool):
+        return "真假值"
+    if isinstance(value, int | float):
+        return "数字"
+    if isinstance(value, str):
+        return "文字"
+    if isinstance(value, list):
+        return "列表"
+    if isinstance(value, dict):
+        return "映射"
+    return "空值"
+
+
+class SchemaSet:
+    """The schemas of every kind of file, each compiled once."""
+
+    def __init__(self, schema_dir: Path = SCHEMA_DIR) -> None:
+        self.schemas: dict[str, dict] = {
+            kind: json.loads((schema_dir / f"{kind}.schema.json").read_text("utf-8"))
+            for kind in KINDS
+        }
+        self._fast: dict[str, Callable[[object], object]] = {
+            kind: fastjsonschema.compile(schema) for kind, schema in self.schemas.items()
+        }
+        self._full = {kind: Draft202012Validator(schema) for kind, schema in self.schemas.items()}
+
+    def check(self, kind: str, path: str, value: object, node: Node | None
+              ) -> tuple[list[Diagnostic], set[int]]:
+        """Diagnostics for one document, and the indexes of records that failed.
+
+        Index -1 in the returned set means the whole document is unusable.
+        """
+        try:
+            self._fast[kind](value)
+        except fastjsonschema.JsonSchemaException:
+            pass
+        else:
+            return [], set()
+        found: list[Diagnostic] = []
+        broken: set[int] = set()
+        list_key = RECORD_LISTS.get(kind)
+        for error in self._full[kind].iter_errors(value):
+            where = tuple(error.absolute_path)
+            if list_key and len(where) >= 2 and where[0] == list_key and isinstance(where[1], int):
+                broken.add(where[1])
+            else:
+                broken.add(-1)
+            found.append(self._translate(error, path, node))
+        return sorted(set(found), key=Diagnostic.sort_key), broken
+
+    def _translate(self, error: ValidationError, path: str, node: Node | None) -> Diagnostic:
+        where = tuple(error.absolute_path)
+        field = next((str(p) for p in reversed(where) if isinstance(p, str)), "文件内容")
+        line, col = locate(node, where)
+        kind = error.validator
+        if kind == "required":
+            missing = next(k for k in error.validator_value if k not in error.instance)
+            description = error.schema["properties"][missing].get("description", "")
+            return diag("E201", path, (*where, missing), line=line, col=col,
+                        field=missing, description=description.rstrip("。"))
+        if kind == "additionalProperties":
+            allowed = list(error.schema.get("properties", {}))
+            extra = sorted(k for k in error.instance if k not in allowed)[0]
+            line, col = locate(node, (*where, extra), key=True)
+            return diag("E202", path, (*where, extra), line=line, col=col,
+                        field=extra, allowed="、".join(allowed))
+        raw = self._raw(node, where, error.instance)
+        if kind == "type":
+            expected = error.validator_value
+            names = [expected] if isinstance(expected, str) else expected
+            hint = ""
+            if "string" in names and isinstance(error.instance, bool | int | float):
+                hint = _YAML_TRAP
+            elif "integer" in names and isinstance(error.instance, str | float):
+                hint = "分值请只写整数，例如 -5 或 2。"
+            return diag("E203", path, where, line=line, col=col, field=field,
+                        expected="或".join(_TYPE_NAMES.get(n, n) for n in names),
+                        actual=_actual_name(error.instance), value=raw, hint=hint)
+        if kind == "enum":
+            allowed = "、".join(str(v) for v in error.validator_value)
+            return diag("E204", path, where, line=line, col=col, field=field, value=raw,
+                        allowed=allowed)
+        if kind == "pattern":
+            hint = _PATTERN_HINTS.get(error.validator_value, "")
+            return diag("E205", path, where, line=line, col=col, field=field, value=raw,
+                        hint=hint)
+        if kind in ("minLength", "minItems") and not error.instance:
+            return diag("E207", path, where, line=line, col=col, field=field)
+        return diag("E208", path, where, line=line, col=col, field=field,
+                    detail=self._detail(error))
+
+    @staticmethod
+    def _raw(node: Node | None, where: tuple, value: object) -> str:
+        """The value as the registrar typed it (``no``, not ``False``)."""
+        target = node_at(node, where)
+        if isinstance(target, ScalarNode) and target.start_mark is not None:
+            return f"“{target.value}”"
+        return f"“{json.dumps(value, ensure_ascii=False)}”"
+
+    @staticmethod
+    def _detail(error: ValidationError) -> str:
+        kind, limit = error.validator, error.validator_value
+        if kind == "minItems":
+            return f"至少要有 {limit} 项"
+        if kind == "minimum":
+            return f"不能小于 {limit}"
+        if kind in ("items", "prefixItems", "maxItems"):
+            return "项数不对，应写成 [较小值, 较大值]"
+        return f"不符合“{kind}”要求"
+
+
+@cache
+def schema_set() -> SchemaSet:
+    """One compiled schema set per process (worker processes build their own)."""
+    return SchemaSet()

@@ -1,0 +1,196 @@
+"""Score: each member's points for a year, as of a date, with the regulation's flags.
+
+Semantics (the regulation, section 四 and 附件1, with our readings):
+
+* the cycle is the calendar year; only events and meetings dated in it count;
+* start at ``policy.base`` (80); apply counted entries in date order, ties by id;
+  after each step the balance is held at ``policy.floor`` (0) — the register
+  never shows a negative number — and at ``policy.cap`` if one is set;
+* counted: deductions unless void; additions only when ``approved``
+  (党工委审定); attendance deductions derived from meetings (absent, leave —
+  more from the second consecutive leave —, late, early);
+* a member exempt (暂不列入) on the as-of date has no score.
+
+Runs only on data that validated: it assumes every reference resolves.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from operator import itemgetter
+
+from generator.model import Dataset, Event, Member, Rule
+
+# Stable flag strings, in the order they are listed.
+FLAGS = ("laggard", "vetoed", "exempt", "excellent_candidate", "probation_cancelled",
+         "not_development_target", "transfer_postponed")
+FLAG_NAMES = {
+    "laggard": "后进",
+    "vetoed": "一票否决",
+    "exempt": "暂不列入",
+    "excellent_candidate": "优秀党员候选",
+    "probation_cancelled": "取消预备党员资格",
+    "not_development_target": "不列为发展对象",
+    "transfer_postponed": "暂缓转入",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One line of a member's ledger. ``detail`` is public (a meeting title or an
+    attendance kind), never an event's note or evidence."""
+
+    date: str
+    ref: str  # event id, or meeting id for attendance
+    rule: str
+    name: str
+    category: str
+    points: int  # the registered signed change
+    balance: int  # the balance after this line, floor applied
+    source: str  # "event" or "meeting"
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    member: Member
+    year: int
+    as_of: str
+    score: int | None
+    flags: tuple[str, ...]
+    entries: tuple[Entry, ...]
+    pending: tuple[Event, ...]  # additions declared or verified, not yet counted
+
+    def as_json(self) -> dict[str, object]:
+        m = self.member
+        return {"id": m.id, "name": m.name, "branch": m.branch, "category": m.category,
+                "score": self.score, "flags": list(self.flags)}
+
+
+# (date, ref, detail, points, source, rule) before the balance is known
+_Raw = tuple[str, str, str, int, str, Rule]
+
+
+def _meeting_entries(ds: Dataset, year: str, as_of: str) -> dict[str, list[_Raw]]:
+    """Attendance deductions per member, including consecutive leave."""
+    by_branch: dict[str, list] = defaultdict(list)
+    for meeting in ds.meetings:
+        if meeting.date[:4] == year:
+            by_branch[meeting.branch].append(meeting)
+    found: dict[str, list[_Raw]] = defaultdict(list)
+    for meetings in by_branch.values():
+        meetings.sort(key=lambda m: (m.date, m.id))
+        previous_leave: frozenset[str] = frozenset()
+        for meeting in meetings:
+            if meeting.date > as_of:
+                break
+            for key, detail in (("absent", ""), ("leave", ""), ("late", "（迟到）"),
+                                ("early", "（早退）")):
+                for ident in getattr(meeting, key):
+                    member = ds.members[ident]
+                    rule = ds.rule_for(member, _ATTENDANCE_RULES[key], meeting.date)
+                    if rule is None or rule.points is None:
+                        continue
+                    points = rule.points
+                    label = meeting.title + detail
+                    if key == "leave" and ident in previous_leave and rule.consecutive_points:
+                        points = rule.consecutive_points
+                        label = f"{meeting.title}（连续请假）"
+                    found[ident].append((meeting.date, meeting.id, label, points,
+                                         "meeting", rule))
+            previous_leave = frozenset(meeting.leave)
+    return found
+
+
+_ORDER = itemgetter(0, 1, 2)  # date, then id: the regulation's order of registration
+
+# attendance list -> the rule code it derives (looked up per date for the points)
+_ATTENDANCE_RULES = {"absent": "K1.1", "leave": "K1.2", "late": "K1.3", "early": "K1.3"}
+
+
+def counts(event: Event, kind: str) -> bool:
+    """Does this event change the score? (Void never; additions only once approved.)"""
+    if event.status == "void":
+        return False
+    return event.status == "approved" if kind == "addition" else True
+
+
+def standings(ds: Dataset, year: int, as_of: str | None = None,
+              branch: str | None = None) -> list[Standing]:
+    """Every member's standing for ``year`` as of ``as_of`` (default: the year's last
+    day), sorted by member id."""
+    y = str(year)
+    year_end = f"{y}-12-31"
+    as_of = as_of or year_end
+    policy = ds.policy
+    raw = _meeting_entries(ds, y, as_of)
+    pending: dict[str, list[Event]] = defaultdict(list)
+    veto_codes = set(policy.veto_rules)
+    vetoed: set[str] = set()
+    for event in ds.events:
+        if event.date[:4] != y or event.date > as_of:
+            continue
+        member = ds.members[event.member]
+        rule = ds.rule_for(member, event.rule, event.date)
+        if rule is None:
+            continue
+        if not counts(event, rule.kind):
+            if event.status in ("declared", "verified"):
+                pending[event.member].append(event)
+            continue
+        points = event.points if event.points is not None else rule.points
+        assert points is not None
+        raw[event.member].append((event.date, event.id, "", points, "event", rule))
+        if rule.code in veto_codes:
+            vetoed.add(event.member)
+
+    org = ds.organization
+    result: list[Standing] = []
+    for ident in sorted(ds.members):
+        member = ds.members[ident]
+        if branch is not None and member.branch != branch:
+            continue
+        entries: list[Entry] = []
+        balance = policy.base
+        for date, ref, detail, points, source, rule in sorted(raw.get(ident, ()),
+                                                              key=_ORDER):
+            balance = max(policy.floor, balance + points)
+            if policy.cap is not None:
+                balance = min(policy.cap, balance)
+            entries.append(Entry(date, ref, rule.code, rule.name, rule.category, points,
+                                 balance, source, detail))
+        flags: list[str] = []
+        score: int | None = balance
+        if member.exempt_on(as_of):
+            score = None
+            flags.append("exempt")
+        else:
+            if policy.is_laggard(balance):
+                flags.append("laggard")
+            if ident in vetoed:
+                flags.append("vetoed")
+            if as_of == year_end:
+                kind = org.branches[member.branch].kind if org else ""
+                flags.extend(_year_end_flags(ds, member, balance, ident in vetoed, kind))
+        flags.sort(key=FLAGS.index)
+        pending[ident].sort(key=lambda e: (e.date, e.id))
+        result.append(Standing(member, year, as_of, score, tuple(flags), tuple(entries),
+                               tuple(pending[ident])))
+    return result
+
+
+def _year_end_flags(ds: Dataset, member: Member, score: int, vetoed: bool,
+                    branch_kind: str) -> list[str]:
+    policy = ds.policy
+    flags = []
+    if member.category in ("full", "probationary") and score >= policy.excellent_at_least \
+            and not vetoed:
+        flags.append("excellent_candidate")
+    if member.category == "probationary" and score < policy.probationary_below:
+        flags.append("probation_cancelled")
+    if member.category == "activist" and score < policy.activist_below:
+        flags.append("not_development_target")
+    if branch_kind == "flowing" and score < policy.flowing_below:
+        flags.append("transfer_postponed")
+    return flags

@@ -1,0 +1,371 @@
+"""Validate: the checks that look across records and files.
+
+Each check is a small function ``(dataset, context) -> iterable of diagnostics``
+listed in ``CHECKS``; ``validate`` runs them all and never stops early. The
+schema has already checked each file on its own (``load.py``), so the records
+here are well-formed; a record whose dates do not exist is checked for nothing
+that depends on them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from generator.errors import Diagnostic, diag
+from generator.model import (
+    ATTENDANCE_NAMES,
+    BRANCH_KIND_NAMES,
+    RULE_KIND_NAMES,
+    STATUS_NAMES,
+    Dataset,
+    Event,
+    Member,
+    Rule,
+)
+
+PENDING_WARN_DAYS = 60
+ADDITION_STATUSES = ("declared", "verified", "approved", "void")
+DEDUCTION_STATUSES = ("registered", "void")
+
+
+@dataclass(frozen=True)
+class Context:
+    today: str  # YYYY-MM-DD
+
+    @property
+    def pending_cutoff(self) -> str:
+        day = dt.date.fromisoformat(self.today) - dt.timedelta(days=PENDING_WARN_DAYS)
+        return day.isoformat()
+
+
+@cache
+def real_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _file_branches(ds: Dataset) -> dict[str, str]:
+    """path -> the branch a meetings or events file declares it is for."""
+    return {d.path: d.value["branch"] for d in ds.documents
+            if d.kind in ("meetings", "events") and d.usable() and "branch" in d.value}
+
+
+def _member_label(member: Member) -> dict[str, str]:
+    return {"member": member.id, "name": member.name}
+
+
+# --- identity and files -------------------------------------------------------------------
+
+def check_file_names(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
+    for member in ds.members.values():
+        stem = Path(member.path).stem
+        if stem != member.id:
+            yield diag("E103", member.path, ("id",), stem=stem, id=member.id)
+
+
+def check_unique_ids(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
+    for kind, ident, path, pointer, other in ds.duplicates:
+        yield diag("E301", path, pointer, id=ident, other=other, kind=kind)
+    for kind, records in (("会议", ds.meetings), ("登记", ds.events)):
+        seen: dict[str, str] = {}
+        for record in records:
+            if record.id in seen:
+                yield diag("E301", record.path, record.at("id"), id=record.id,
+                           other=seen[record.id], kind=kind)
+            else:
+                seen[record.id] = record.path
+
+
+def check_dates(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
+    """Dates that do not exist (2025-02-30), and events or meetings in the future."""
+    for member in ds.members.values():
+        if member.exempt:
+            for key in ("from", "until", "approved_on"):
+                value = getattr(member.exempt, "start" if key == "from" else key)
+                if value is not None and not real_date(value):
+                    yield diag("E206", member.path, ("exempt", key), value=value)
+    for catalogue in ds.catalogues:
+        for versions in catalogue.versions.values():
+            for rule in versions:
+                for key, value in (("from", rule.start), ("until", rule.until)):
+                    if value is not None and not real_date(value):
+                        yield diag("E206", rule.path, rule.at(key), value=value)
+    for record in (*ds.meetings, *ds.events):
+        if not real_date(record.date):
+            yield diag("E206", record.path, record.at("date"), value=record.date)
+        elif record.date > ctx.today:
+            yield diag("E501", record.path, record.at("date"), date=record.date,
+                       today=ctx.today)
+
+
+# --- organisation, catalogue, policy --------------------------------------------------------
+
+def check_organization(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
+    org = ds.organization
+    if org is None:
+        return
+    for branch in org.branches.values():
+        if branch.general_branch and branch.general_branch not in org.general_branches:
+            yield diag("E306", branch.path, (*branch.pointer, "general_branch"),
+                       id=branch.general_branch)
+    if not ds.catalogues:
+        return
+    for kind in sorted({b.kind for b in org.branches.values()}):
+        covering = [c for c in ds.catalogues if kind in c.applies_to]
+        if len(covering) != 1:
+            problem = "没有适用的积分标准" if not covering else "被多个积分标准同时覆盖"
+            yield diag("E606", (covering[1] if covering else ds.catalogues[0]).path,
+                       ("applies_to",), kind=kind, problem=problem)
+
+
+def check_catalogues(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
+    for catalogue in ds.catalogues:
+        for code, versions in catalogue.versions.items():
+            for rule in versions:
+                yield from _check_rule(rule)
+            for i, a in enumerate(versions):
+                for b in versions[i + 1:]:
+                    if (a.start or "") <= (b.until or "9999") and (b.start or "") <= (
+                            a.until or "9999"):
+                        yield diag("E601", b.path, b.at("from"), code=code,
+                                   a=a.index + 1, b=b.index + 1)
+
+
+def _check_rule(rule: Rule) -> Iterator[Diagnostic]:
+    code = rule.code
+    if (code[0] == "K") != (rule.kind == "deduction"):
+        yield diag("E605", rule.path, rule.at("kind"), code=code, kind=rule.kind)
+    if (rule.points is None) == (rule.range is None):
+        yield diag("E602", rule.path, rule.at(), code=code)
+        return
+    sign = -1 if rule.kind == "deduction" else 1
+    lo, hi = rule.bounds
+    if lo * sign <= 0 or hi * sign <= 0:
+        yield diag("E603", rule.path, rule.at("points" if rule.range is None else "range"),
+                   code=code, kind_name=RULE_KIND_NAMES[rule.kind],
+                   sign="负" if sign < 0 else "正")
+    if lo > hi:
+        yield diag("E604", rule.path, rule.at("range"), code=code)
+    if rule.start and rule.until and rule.until < rule.start:
+        yield diag("E607", rule.path, rule.at("until"), code=code, start=rule.start,
+                   until=rule.until)
+    if rule.consecutive_points is not None and rule.attendance != "leave":
+        yield diag("E608", rule.path, rule.at("consecutive_points"), field="consecutive_points")
+    if rule.attendance is not None and rule.points is None:
+        yield diag("E608", rule.path, rule.at("attendance"), field="attendance")
+
+
+def check_policy(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
+    if not ds.catalogues:
+        return
+    known = {code for c in ds.catalogues for code in c.versions}
+    for i, code in enumerate(ds.policy.veto_rules):
+        if code not in known:
+            yield diag("E310", ds.policy.path or "policy.yaml", ("veto_rules", i), code=code)
+
+
+# --- members ---------------------------------------------------------------------------------
+
+def check_members(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
+    org = ds.organization
+    branches = org.branches if org else {}
+    broken_branches = ds.broken_ids["branch"]
+    for member in ds.members.values():
+        branch = branches.get(member.branch)
+        if branch is None and org is not None and member.branch not in broken_branches:
+            yield diag("E302", member.path, ("branch",), id=member.branch)
+        if member.transfer_to is not None:
+            target = branches.get(member.transfer_to)
+            if branch is not None and branch.kind != "flowing":
+                yield diag("E307", member.path, ("transfer_to",))
+            elif target is None:
+                if member.transfer_to not in broken_branches:
+                    yield diag("E302", member.path, ("transfer_to",), id=member.transfer_to)
+            elif target.kind != "village":
+                yield diag("E308", member.path, ("transfer_to",), id=target.id,
+                           kind_name=BRANCH_KIND_NAMES[target.kind])
+        elif branch is not None and branch.kind == "flowing":
+            yield diag("W101", member.path, ("branch",))
+        ex = member.exempt
+        if ex and real_date(ex.start) and real_date(ex.approved_on):
+            if ex.until and real_date(ex.until) and ex.until < ex.start:
+                yield diag("E505", member.path, ("exempt", "until"), start=ex.start,
+                           until=ex.until)
+            if ex.approved_on > ex.start:
+                yield diag("W103", member.path, ("exempt", "approved_on"),
+                           approved_on=ex.approved_on, start=ex.start)
+
+
+# --- meetings -------------------------------------------------------------------------------
+
+def check_meetings(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
+    org = ds.organization
+    file_branch = _file_branches(ds)
+    for meeting in ds.meetings:
+        if org is not None and meeting.branch not in org.branches and (
+                meeting.branch not in ds.broken_ids["branch"]):
+            yield diag("E302", meeting.path, meeting.at("branch"), id=meeting.branch)
+        declared = file_branch.get(meeting.path)
+        if declared is not None and declared != meeting.branch:
+            yield diag("E309", meeting.path, meeting.at("branch"), file_branch=declared,
+                       what="会议", subject="这次会议", branch=meeting.branch)
+        dated = real_date(meeting.date)
+        where: dict[str, str] = {}
+        for key in ATTENDANCE_NAMES:
+            for i, ident in enumerate(getattr(meeting, key)):
+                pointer = meeting.at(key, i)
+                if ident in where and {where[ident], key} != {"late", "early"}:
+                    yield diag("E504", meeting.path, pointer, member=ident,
+                               a=f"{ATTENDANCE_NAMES[where[ident]]}（{where[ident]}）",
+                               b=f"{ATTENDANCE_NAMES[key]}（{key}）")
+                    continue
+                where.setdefault(ident, key)
+                member = ds.members.get(ident)
+                if member is None:
+                    if ident not in ds.broken_ids["member"]:
+                        yield diag("E303", meeting.path, pointer, id=ident)
+                    continue
+                if member.branch != meeting.branch:
+                    yield diag("E503", meeting.path, pointer, **_member_label(member),
+                               branch=member.branch, meeting_branch=meeting.branch)
+                elif dated and member.exempt_on(meeting.date):
+                    assert member.exempt is not None
+                    yield diag("E502", meeting.path, pointer, **_member_label(member),
+                               start=member.exempt.start, date=meeting.date,
+                               what="登记考勤")
+
+
+# --- events ---------------------------------------------------------------------------------
+
+def check_events(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
+    file_branch = _file_branches(ds)
+    once: dict[tuple[str, str, str], Event] = {}
+    same_day: dict[tuple[str, str, str], Event] = {}
+    cutoff = ctx.pending_cutoff
+    for event in ds.events:
+        yield from _check_status(event)
+        member = ds.members.get(event.member)
+        if member is None:
+            if event.member not in ds.broken_ids["member"]:
+                yield diag("E303", event.path, event.at("member"), id=event.member)
+            continue
+        declared = file_branch.get(event.path)
+        if declared is not None and declared != member.branch:
+            yield diag("E309", event.path, event.at("member"), file_branch=declared,
+                       what="党员的积分", subject=f"{member.id}（{member.name}）",
+                       branch=member.branch)
+        if not real_date(event.date):
+            continue
+        if member.exempt_on(event.date):
+            assert member.exempt is not None
+            yield diag("E502", event.path, event.at("date"), **_member_label(member),
+                       start=member.exempt.start, date=event.date, what="登记积分")
+        rule = ds.rule_for(member, event.rule, event.date)
+        if rule is None:
+            yield from _unknown_rule(ds, member, event)
+            continue
+        facts = {"code": rule.code, "name": rule.name}
+        if rule.attendance is not None:
+            yield diag("E410", event.path, event.at("rule"), **facts)
+            continue
+        yield from _check_points(event, rule, facts)
+        addition = rule.kind == "addition"
+        status = event.status
+        allowed = ADDITION_STATUSES if addition else DEDUCTION_STATUSES
+        if status is not None and status not in allowed:
+            hint = ("加分的状态依次为 declared（个人申报）→ verified（支部核实）→ approved"
+                    "（党工委审定），作废用 void。" if addition else
+                    "扣分由支部登记，状态为 registered（可不填），作废用 void。")
+            yield diag("E407", event.path, event.at("status"), kind_name=RULE_KIND_NAMES[
+                rule.kind], status=status, allowed=hint)
+        if addition and status is None:
+            yield diag("E408", event.path, event.at())
+        if addition and not event.evidence and status != "void":
+            yield diag("E405", event.path, event.at())
+        if status == "void":
+            continue
+        if addition and status in ("declared", "verified") and event.date < cutoff:
+            yield diag("W102", event.path, event.at("status"), id=event.id, date=event.date,
+                       days=PENDING_WARN_DAYS, status_name=STATUS_NAMES[status])
+        key = (event.member, event.rule, event.date)
+        if key in same_day:
+            yield diag("W104", event.path, event.at("id"), id=event.id, other=same_day[key].id)
+        same_day.setdefault(key, event)
+        if rule.limit == "once_per_year" and (not addition or status == "approved"):
+            year_key = (event.member, event.rule, event.date[:4])
+            if year_key in once:
+                yield diag("E406", event.path, event.at("rule"), **facts, member=member.id,
+                           year=event.date[:4], other=once[year_key].id)
+            else:
+                once[year_key] = event
+
+
+def _check_status(event: Event) -> Iterator[Diagnostic]:
+    if event.status == "void" and not event.void_reason:
+        yield diag("E409", event.path, event.at("status"))
+    if event.status != "void" and event.void_reason:
+        yield diag("W105", event.path, event.at("void_reason"))
+
+
+def _unknown_rule(ds: Dataset, member: Member, event: Event) -> Iterator[Diagnostic]:
+    org = ds.organization
+    if org is None or member.branch not in org.branches:
+        return
+    catalogue = ds.catalogue_for(org.branches[member.branch].kind)
+    if catalogue is None:
+        return
+    versions = catalogue.versions.get(event.rule)
+    if not versions:
+        yield diag("E304", event.path, event.at("rule"), code=event.rule,
+                   catalogue=catalogue.title)
+    else:
+        yield diag("E305", event.path, event.at("date"), code=event.rule, date=event.date,
+                   periods="；".join(v.period() for v in versions))
+
+
+def _check_points(event: Event, rule: Rule, facts: dict[str, str]) -> Iterator[Diagnostic]:
+    lo, hi = rule.bounds
+    points = event.points
+    if points is None:
+        if rule.range is not None:
+            yield diag("E404", event.path, event.at(), **facts, lo=lo, hi=hi)
+        return
+    sign = -1 if rule.kind == "deduction" else 1
+    if points * sign <= 0:
+        yield diag("E401", event.path, event.at("points"), **facts,
+                   kind_name=RULE_KIND_NAMES[rule.kind], sign="负" if sign < 0 else "正",
+                   points=points)
+    elif rule.range is None and points != rule.points:
+        yield diag("E403", event.path, event.at("points"), **facts, fixed=rule.points,
+                   points=points)
+    elif not lo <= points <= hi:
+        yield diag("E402", event.path, event.at("points"), **facts, lo=lo, hi=hi,
+                   points=points)
+
+
+CHECKS: tuple[Callable[[Dataset, Context], Iterable[Diagnostic]], ...] = (
+    check_file_names,
+    check_unique_ids,
+    check_dates,
+    check_organization,
+    check_catalogues,
+    check_policy,
+    check_members,
+    check_meetings,
+    check_events,
+)
+
+
+def validate(ds: Dataset, ctx: Context) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    for check in CHECKS:
+        found.extend(check(ds, ctx))
+    return found
+
