@@ -272,7 +272,9 @@ def build(loaded: Loaded) -> Dataset:
                                         tuple(value["applies_to"]),
                                         {c: tuple(v) for c, v in versions.items()}, doc.path))
         elif doc.kind == "member":
-            if note_broken(doc, "member", [value], -1):
+            if not doc.usable():
+                if isinstance(value.get("id"), str):
+                    broken["member"].add(value["id"])
                 continue
             args = _opt(value, Member)
             args["posts"] = tuple(value.get("posts", ()))

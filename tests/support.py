@@ -1,0 +1,105 @@
+"""Test builders: a small data directory written from the test's own text.
+
+``DataDir`` starts from a four-branch organisation and the repository's own rule
+catalogue and policy; tests add members, meetings and events as YAML text (so
+the data sits next to the assertion) or through ``member(**overrides)``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import yaml
+
+from generator.errors import Diagnostic
+from generator.model import Dataset
+from generator.pipeline import check
+from generator.score import Standing, standings
+
+REPO = Path(__file__).resolve().parent.parent
+TODAY = "2027-01-15"
+
+ORGANIZATION = """\
+committee: 测试党工委
+general_branches:
+  - {id: gb1, name: 第一党总支}
+branches:
+  - {id: b-a, name: 甲公司党支部, kind: enterprise, general_branch: gb1}
+  - {id: b-b, name: 乙公司党支部, kind: enterprise}
+  - {id: b-flow, name: 企业流动党支部, kind: flowing}
+  - {id: b-v1, name: 某村党支部, kind: village}
+  - {id: b-edu, name: 党性教育党支部, kind: education}
+"""
+
+
+class DataDir:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        (root / "rules").mkdir(parents=True)
+        shutil.copy(REPO / "data" / "rules" / "enterprise.yaml", root / "rules")
+        shutil.copy(REPO / "data" / "policy.yaml", root)
+        self.write("organization.yaml", ORGANIZATION)
+
+    def write(self, relative: str, text: str) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    def member(self, id: str = "m01", **overrides: object) -> Path:
+        record: dict[str, object] = {"id": id, "name": f"党员{id}", "branch": "b-a",
+                                     "category": "full"}
+        record.update(overrides)
+        text = yaml.safe_dump(record, allow_unicode=True, sort_keys=False)
+        return self.write(f"members/{record['branch']}/{id}.yaml", text)
+
+    def events(self, text: str, name: str = "b-a/2025-03.yaml") -> Path:
+        return self.write(f"events/{name}", text)
+
+    def meetings(self, text: str, name: str = "b-a/2025.yaml") -> Path:
+        return self.write(f"meetings/{name}", text)
+
+    def check(self, today: str = TODAY) -> tuple[Dataset, list[Diagnostic]]:
+        dataset, diagnostics, _ = check(self.root, today=today)
+        return dataset, diagnostics
+
+    def lines(self, today: str = TODAY) -> list[str]:
+        """Every diagnostic as printed, with the path relative to the data dir."""
+        _, diagnostics = self.check(today)
+        prefix = str(self.root) + "/"
+        return [d.format().removeprefix(prefix) for d in diagnostics]
+
+    def standings(self, year: int = 2025, as_of: str | None = None) -> dict[str, Standing]:
+        dataset, diagnostics = self.check()
+        errors = [d.format() for d in diagnostics if d.is_error]
+        assert not errors, errors
+        return {s.member.id: s for s in standings(dataset, year, as_of)}
+
+    def score(self, member: str = "m01", year: int = 2025, as_of: str | None = None
+              ) -> int | None:
+        return self.standings(year, as_of)[member].score
+
+    def flags(self, member: str = "m01", year: int = 2025, as_of: str | None = None
+              ) -> tuple[str, ...]:
+        return self.standings(year, as_of)[member].flags
+
+
+def event(id: str, rule: str, date: str, member: str = "m01", points: int | None = None,
+          status: str | None = None, **extra: str) -> str:
+    """One event as YAML list item text; additions get evidence and approval by default."""
+    lines = [f"  - id: {id}", f"    member: {member}", f"    rule: {rule}", f"    date: {date}"]
+    if points is not None:
+        lines.append(f"    points: {points}")
+    if rule.startswith("J"):
+        extra.setdefault("evidence", "签到表")
+        status = status or "approved"
+    if status:
+        lines.append(f"    status: {status}")
+    lines += [f"    {k}: {v}" for k, v in extra.items()]
+    return "\n".join(lines) + "\n"
+
+
+def events_file(*items: str) -> str:
+    return "events:\n" + "".join(items)

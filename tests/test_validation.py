@@ -1,0 +1,513 @@
+"""One test per diagnostic code, each with the exact message a registrar sees.
+
+Paths are shown relative to the data directory; line and column are 1-based.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from generator.errors import MESSAGES
+from tests.support import DataDir, event, events_file
+
+# --- files and YAML -------------------------------------------------------------------------
+
+
+def test_e100_not_utf8(data: DataDir) -> None:
+    data.member()
+    (data.root / "events/b-a").mkdir(parents=True)
+    (data.root / "events/b-a/2025-03.yaml").write_bytes("events: # 张".encode("gbk"))
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:1:1: E100 无法读取文件：第 11 个字节不是 UTF-8 编码。"
+        "请确认文件存在并以 UTF-8 编码保存。"]
+
+
+def test_e101_yaml_syntax(data: DataDir) -> None:
+    data.member()
+    data.events("events:\n  - id: e1\n    member m01\n    rule: J3\n")
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:4:5: E101 YAML 格式错误：缺少冒号“:”，或上一行的引号没有闭合。"
+        "请检查这一行的缩进、冒号和引号。"]
+
+
+def test_e101_tab_indentation(data: DataDir) -> None:
+    data.member()
+    data.events("events:\n\t- id: e1\n")
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:2:1: E101 YAML 格式错误：出现了不能作为开头的字符（常见原因：用了 Tab "
+        "缩进，请改用空格）。请检查这一行的缩进、冒号和引号。"]
+
+
+def test_e102_duplicate_key(data: DataDir) -> None:
+    data.write("members/b-a/m01.yaml", "id: m01\nname: 张一\nbranch: b-a\ncategory: full\n"
+                                       "name: 张二\n")
+    assert data.lines() == [
+        "members/b-a/m01.yaml:5:1: E102 字段“name”在同一处写了两次。请删除多余的一个。"]
+
+
+def test_e103_file_name_differs_from_id(data: DataDir) -> None:
+    data.write("members/b-a/m1.yaml", "id: m01\nname: 张一\nbranch: b-a\ncategory: full\n")
+    assert data.lines() == [
+        "members/b-a/m1.yaml:1:5: E103 文件名与编号不符：文件名是“m1.yaml”，编号（id）是“m01”。"
+        "请把文件改名为 m01.yaml，或改正编号。"]
+
+
+def test_e104_missing_organization(data: DataDir) -> None:
+    (data.root / "organization.yaml").unlink()
+    assert data.lines() == [
+        "organization.yaml:1:1: E104 缺少文件 organization.yaml：每个数据目录都要有 "
+        "organization.yaml，登记党工委和各党支部。"]
+
+
+def test_e104_missing_rules(data: DataDir) -> None:
+    (data.root / "rules/enterprise.yaml").unlink()
+    assert data.lines() == [
+        "rules:1:1: E104 缺少文件 rules/：rules/ 中至少要有一个积分标准文件，例如 rules/enterprise.yaml。"]
+
+
+# --- schema ---------------------------------------------------------------------------------
+
+def test_e201_required(data: DataDir) -> None:
+    data.write("members/b-a/m01.yaml", "id: m01\nname: 张一\nbranch: b-a\n")
+    assert data.lines() == [
+        "members/b-a/m01.yaml:1:1: E201 缺少必填字段“category”（人员类别：full 正式党员，"
+        "probationary 预备党员，activist 入党积极分子）。请补上。"]
+
+
+def test_e201_required_deep_in_a_record(data: DataDir) -> None:
+    data.member()
+    data.events("events:\n  - id: e1\n    member: m01\n    date: 2025-03-01\n")
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:2:5: E201 缺少必填字段“rule”（规则编号，见 data/rules/，"
+        "例如 J3（志愿服务加2分）或 K7（违反企业管理规定））。请补上。"]
+
+
+def test_e202_unknown_key(data: DataDir) -> None:
+    data.member(phone="13800000000")
+    assert data.lines() == [
+        "members/b-a/m01.yaml:5:1: E202 未知字段“phone”。请检查拼写；这里允许的字段有：id、name、"
+        "branch、category、gender、joined、education、posts、transfer_to、exempt。"]
+
+
+def test_e203_yaml_trap_no(data: DataDir) -> None:
+    data.member()
+    data.events(events_file(event("e1", "K7", "2025-03-01", member="no", points=-2)))
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:3:13: E203 字段“member”应为文字，这里是真假值 “no”。"
+        "YAML 会把 no、yes、on、off 读成真假值，把 007 读成数字 7：请给它加上英文引号，例如 \"007\"。"]
+
+
+def test_e203_yaml_trap_octal(data: DataDir) -> None:
+    data.write("members/b-a/007.yaml", "id: 007\nname: 张一\nbranch: b-a\ncategory: full\n")
+    assert data.lines() == [
+        "members/b-a/007.yaml:1:5: E203 字段“id”应为文字，这里是数字 “007”。"
+        "YAML 会把 no、yes、on、off 读成真假值，把 007 读成数字 7：请给它加上英文引号，例如 \"007\"。"]
+
+
+def test_e203_points_with_unit(data: DataDir) -> None:
+    data.member()
+    data.events(events_file(event("e1", "K7", "2025-03-01", points="-2分")))
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:6:13: E203 字段“points”应为整数，这里是文字 “-2分”。"
+        "分值请只写整数，例如 -5 或 2。"]
+
+
+def test_e204_enum(data: DataDir) -> None:
+    data.member(category="member")
+    assert data.lines() == [
+        "members/b-a/m01.yaml:4:11: E204 字段“category”的值 “member” 不在允许范围内。"
+        "可选的值：full、probationary、activist。"]
+
+
+def test_e205_date_format(data: DataDir) -> None:
+    data.member()
+    data.events(events_file(event("e1", "K7", "2025/03/01", points=-2)))
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:5:11: E205 字段“date”的格式不对：“2025/03/01”。"
+        "日期请写成 YYYY-MM-DD，例如 2025-03-05。"]
+
+
+def test_e205_id_format(data: DataDir) -> None:
+    data.member()
+    data.events(events_file(event("Ev 1", "K7", "2025-03-01", points=-2)))
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:2:9: E205 字段“id”的格式不对：“Ev 1”。编号只能用小写英文字母、数字、"
+        "点、下划线和连字符，以字母或数字开头，最多 64 个字符，例如 m01、b-a。"]
+
+
+def test_e206_date_does_not_exist(data: DataDir) -> None:
+    data.member()
+    data.events(events_file(event("e1", "K7", "2025-02-30", points=-2)))
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:5:11: E206 日期 2025-02-30 不存在。请核对年、月、日。"]
+
+
+def test_e207_empty_value(data: DataDir) -> None:
+    data.member(name="")
+    assert data.lines() == ["members/b-a/m01.yaml:2:7: E207 字段“name”不能为空。"]
+
+
+def test_e208_other_constraint(data: DataDir) -> None:
+    data.write("policy.yaml", "base: -5\n")
+    assert data.lines() == ["policy.yaml:1:7: E208 字段“base”不符合要求：不能小于 0。"]
+
+
+# --- references and identity ------------------------------------------------------------------
+
+def test_e301_duplicate_event_id(data: DataDir) -> None:
+    data.member()
+    data.events(events_file(event("e1", "K7", "2025-03-01", points=-2)))
+    data.events(events_file(event("e1", "K7", "2025-04-01", points=-2)), name="b-a/2025-04.yaml")
+    assert data.lines() == [
+        f"events/b-a/2025-04.yaml:2:9: E301 编号“e1”重复：{data.root}/events/b-a/2025-03.yaml "
+        "已经使用了这个登记编号。请换一个不重复的编号。"]
+
+
+def test_e301_duplicate_member_id(data: DataDir) -> None:
+    data.member()
+    data.write("members/b-b/m01.yaml", "id: m01\nname: 张一\nbranch: b-b\ncategory: full\n")
+    assert data.lines() == [
+        f"members/b-b/m01.yaml:1:5: E301 编号“m01”重复：{data.root}/members/b-a/m01.yaml "
+        "已经使用了这个党员编号。请换一个不重复的编号。"]
+
+
+def test_e302_unknown_branch(data: DataDir) -> None:
+    data.member(branch="b-x")
+    assert data.lines() == [
+        "members/b-x/m01.yaml:3:9: E302 党支部“b-x”不存在。请使用 data/organization.yaml 中登记的党支部编号。"]
+
+
+def test_e303_unknown_member(data: DataDir) -> None:
+    data.events(events_file(event("e1", "K7", "2025-03-01", member="m99", points=-2)))
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:3:13: E303 党员“m99”不存在。请核对编号，或先在 data/members/ 中建立该党员的档案。"]
+
+
+def test_no_cascade_for_a_member_whose_file_is_broken(data: DataDir) -> None:
+    data.member(category="member")
+    data.events(events_file(event("e1", "K7", "2025-03-01", points=-2)))
+    assert [line.split(": ")[1].split()[0] for line in data.lines()] == ["E204"]
+
+
+def test_e304_unknown_rule(data: DataDir) -> None:
+    data.member()
+    data.events(events_file(event("e1", "K11", "2025-03-01", points=-2)))
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:4:11: E304 规则“K11”不存在于《党员积分量化管理标准（企业）》中。"
+        "请核对 data/rules/ 中的规则编号。"]
+
+
+def test_e305_rule_not_in_force(data: DataDir) -> None:
+    catalogue = (data.root / "rules/enterprise.yaml").read_text("utf-8")
+    data.write("rules/enterprise.yaml", catalogue.replace(
+        "    points: 2\n    text: 积极参与", "    points: 2\n    from: 2025-06-01\n    text: 积极参与"))
+    data.member()
+    data.events(events_file(event("e1", "J3", "2025-03-01")))
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:5:11: E305 规则“J3”在 2025-03-01 不在有效期内（有效期：2025-06-01 至 今）。"
+        "请核对日期。"]
+
+
+def test_e306_unknown_general_branch(data: DataDir) -> None:
+    text = (data.root / "organization.yaml").read_text("utf-8")
+    data.write("organization.yaml", text.replace("general_branch: gb1", "general_branch: gb9"))
+    assert data.lines() == [
+        "organization.yaml:5:63: E306 党总支“gb9”不存在。请先在 data/organization.yaml 的 "
+        "general_branches 中登记。"]
+
+
+def test_e307_transfer_to_outside_flowing_branch(data: DataDir) -> None:
+    data.member(transfer_to="b-v1")
+    assert data.lines() == [
+        "members/b-a/m01.yaml:5:14: E307 只有流动党支部的党员才填写 transfer_to（拟转入的村(居)党支部）。"
+        "请删除这个字段。"]
+
+
+def test_e308_transfer_to_not_a_village(data: DataDir) -> None:
+    data.member(branch="b-flow", transfer_to="b-a")
+    assert data.lines() == [
+        "members/b-flow/m01.yaml:5:14: E308 transfer_to 应是村(居)党支部（kind: village），"
+        "“b-a”是企业党支部。"]
+
+
+def test_e309_event_in_another_branchs_file(data: DataDir) -> None:
+    data.member(branch="b-b")
+    data.events("branch: b-a\n" + events_file(event("e1", "K7", "2025-03-01", points=-2)))
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:4:13: E309 本文件只登记党支部“b-a”的党员的积分，但m01（党员m01）"
+        "属于党支部“b-b”。请把它移到该支部的文件中。"]
+
+
+def test_e310_unknown_veto_rule(data: DataDir) -> None:
+    data.write("policy.yaml", "veto_rules: [K4.1, K99]\n")
+    assert data.lines() == [
+        "policy.yaml:1:20: E310 一票否决规则“K99”不存在于任何积分标准中。请核对 data/policy.yaml 的 veto_rules。"]
+
+
+# --- points and status --------------------------------------------------------------------------
+
+def test_e401_wrong_sign(data: DataDir) -> None:
+    data.member()
+    data.events(events_file(event("e1", "K7", "2025-03-01", points=3)))
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:6:13: E401 规则 K7（违反公司（企业）管理规定）是扣分项，分值应为负数，"
+        "这里是 3。"]
+
+
+def test_e402_out_of_range(data: DataDir) -> None:
+    data.member()
+    data.events(events_file(event("e1", "K7", "2025-03-01", points=-6)))
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:6:13: E402 规则 K7（违反公司（企业）管理规定）的分值应在 -5 到 -2 之间，"
+        "这里是 -6。"]
+
+
+def test_e403_fixed_value_mismatch(data: DataDir) -> None:
+    data.member()
+    data.events(events_file(event("e1", "J3", "2025-03-01", points=3)))
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:6:13: E403 规则 J3（积极参与水环境整治和创卫整治等志愿服务）的分值固定为 2，"
+        "这里是 3。可以不填 points。"]
+
+
+def test_e404_points_required_for_a_range(data: DataDir) -> None:
+    data.member()
+    data.events(events_file(event("e1", "K5", "2025-03-01")))
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:2:5: E404 规则 K5（侵占企业集体资产或挪用集体资金）的分值是 -20 到 -10 "
+        "的范围，请用 points 填写本次的分值。"]
+
+
+def test_e405_evidence_required(data: DataDir) -> None:
+    data.member()
+    data.events(events_file(event("e1", "J3", "2025-03-01", evidence="")).replace(
+        '    evidence: \n', ""))
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:2:5: E405 加分须有书面记录依据：请填写 evidence（例如：志愿服务签到表 "
+        "2025-03-05）。"]
+
+
+def test_e406_once_per_year(data: DataDir) -> None:
+    data.member()
+    data.events(events_file(event("e1", "K2.1", "2025-03-01"), event("e2", "K2.1", "2025-09-01"),
+                            event("e3", "K2.1", "2026-01-05")))
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:8:11: E406 规则 K2.1（无故不执行党组织决定决议）每年只计一次，m01 在 2025 "
+        "年已有登记“e1”。如确属重复，请删除其中一条，或将其作废（status: void，并填写 void_reason）。"]
+
+
+def test_e407_status_of_the_wrong_kind(data: DataDir) -> None:
+    data.member()
+    data.events(events_file(event("e1", "K7", "2025-03-01", points=-2, status="approved")))
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:7:13: E407 扣分项的状态不能是“approved”。扣分由支部登记，状态为 "
+        "registered（可不填），作废用 void。"]
+
+
+def test_e408_addition_without_status(data: DataDir) -> None:
+    data.member()
+    data.events("events:\n  - {id: e1, member: m01, rule: J3, date: 2025-03-01, evidence: 签到表}\n")
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:2:5: E408 加分须填写状态 status：declared（个人申报）、verified（支部核实）"
+        "或 approved（党工委审定）。"]
+
+
+def test_e409_void_without_reason(data: DataDir) -> None:
+    data.member()
+    data.events(events_file(event("e1", "K7", "2025-03-01", points=-2, status="void")))
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:7:13: E409 作废的登记须填写作废原因 void_reason。"]
+
+
+def test_e410_attendance_rule_typed_by_hand(data: DataDir) -> None:
+    data.member()
+    data.events(events_file(event("e1", "K1.1", "2025-03-01")))
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:4:11: E410 规则 K1.1（无故不参加党组织学习活动）由会议考勤自动计算，"
+        "不能手工登记。请在 data/meetings/ 的会议中登记缺席、请假、迟到或早退。"]
+
+
+# --- dates and scope --------------------------------------------------------------------------
+
+def test_e501_future_date(data: DataDir) -> None:
+    data.member()
+    data.events(events_file(event("e1", "K7", "2025-03-01", points=-2)))
+    assert data.lines(today="2025-02-28") == [
+        "events/b-a/2025-03.yaml:5:11: E501 日期 2025-03-01 晚于今天（2025-02-28），不能登记未来的事项。"
+        "请核对日期。"]
+
+
+EXEMPT = {"from": "2025-01-01", "reason": "长期卧床", "approved_on": "2024-12-20"}
+
+
+def test_e502_event_for_an_exempt_member(data: DataDir) -> None:
+    data.member(exempt=EXEMPT)
+    data.events(events_file(event("e1", "K7", "2025-03-01", points=-2)))
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:5:11: E502 m01（党员m01）自 2025-01-01 起暂不列入积分制管理，"
+        "2025-03-01 不能登记积分。"]
+
+
+def test_e502_attendance_of_an_exempt_member(data: DataDir) -> None:
+    data.member(exempt=EXEMPT)
+    data.meetings("meetings:\n  - {id: mt1, branch: b-a, date: 2025-03-01, title: 3月, absent: [m01]}\n")
+    assert data.lines() == [
+        "meetings/b-a/2025.yaml:2:66: E502 m01（党员m01）自 2025-01-01 起暂不列入积分制管理，"
+        "2025-03-01 不能登记考勤。"]
+
+
+def test_e503_attendance_of_another_branchs_member(data: DataDir) -> None:
+    data.member(branch="b-b")
+    data.meetings("meetings:\n  - {id: mt1, branch: b-a, date: 2025-03-01, title: 3月, late: [m01]}\n")
+    assert data.lines() == [
+        "meetings/b-a/2025.yaml:2:64: E503 m01（党员m01）属于党支部“b-b”，不是本次会议的党支部“b-a”。"]
+
+
+def test_e504_listed_twice_in_a_meeting(data: DataDir) -> None:
+    data.member()
+    data.meetings("meetings:\n  - {id: mt1, branch: b-a, date: 2025-03-01, title: 3月, "
+                  "absent: [m01], leave: [m01]}\n")
+    assert data.lines() == [
+        "meetings/b-a/2025.yaml:2:80: E504 m01 在同一次会议中同时列在 缺席（absent） 和 请假（leave） 中。"
+        "请只保留一处。"]
+
+
+def test_e505_exemption_ends_before_it_starts(data: DataDir) -> None:
+    data.member(exempt={**EXEMPT, "until": "2024-06-30"})
+    assert data.lines() == [
+        "members/b-a/m01.yaml:9:10: E505 暂不列入积分制管理的截止日期 2024-06-30 早于开始日期 2025-01-01。"]
+
+
+# --- rule catalogue ---------------------------------------------------------------------------
+
+RULE = """\
+catalogue: enterprise
+title: 测试标准
+applies_to: [enterprise, flowing, village, education]
+rules:
+  - {code: K1.1, name: 缺席, category: 政治素质, kind: deduction, points: -5, attendance: absent}
+  - {code: K1.2, name: 请假, category: 政治素质, kind: deduction, points: -2, attendance: leave}
+  - {code: K1.3, name: 迟到, category: 政治素质, kind: deduction, points: -1, attendance: late_early}
+  - {code: K4.1, name: 警告, category: 遵纪守法, kind: deduction, points: -20}
+  - {code: K4.2, name: 严重警告, category: 遵纪守法, kind: deduction, points: -40}
+  - {code: K4.3, name: 撤销职务, category: 遵纪守法, kind: deduction, points: -60}
+  - {code: K4.4, name: 留党察看, category: 遵纪守法, kind: deduction, points: -80}
+  - {code: K9.1, name: 迷信, category: 弘扬正气, kind: deduction, points: -40}
+"""
+
+
+def catalogue_lines(data: DataDir, extra: str) -> list[str]:
+    data.write("rules/enterprise.yaml", RULE + extra)
+    return data.lines()
+
+
+def test_e601_overlapping_versions(data: DataDir) -> None:
+    assert catalogue_lines(data, """\
+  - {code: J3, name: 志愿, category: 服务职工, kind: addition, points: 2, until: 2025-06-30}
+  - {code: J3, name: 志愿, category: 服务职工, kind: addition, points: 3, from: 2025-06-30}
+""") == ["rules/enterprise.yaml:14:75: E601 规则 J3 的两个版本有效期重叠（第 9 条与第 10 条）。"
+         "请把旧版本的 until 设为新版本 from 的前一天。"]
+
+
+def test_e602_points_or_range(data: DataDir) -> None:
+    assert catalogue_lines(data, """\
+  - {code: J3, name: 志愿, category: 服务职工, kind: addition, points: 2, range: [2, 3]}
+""") == ["rules/enterprise.yaml:13:5: E602 规则 J3 须填写 points（固定分值）或 range（分值范围）之一，"
+         "且只能填一个。"]
+
+
+def test_e603_rule_sign(data: DataDir) -> None:
+    assert catalogue_lines(data, """\
+  - {code: K7, name: 违规, category: 遵纪守法, kind: deduction, range: [2, 5]}
+""") == ["rules/enterprise.yaml:13:66: E603 规则 K7 是扣分项，分值应为负数。"]
+
+
+def test_e604_range_order(data: DataDir) -> None:
+    assert catalogue_lines(data, """\
+  - {code: K7, name: 违规, category: 遵纪守法, kind: deduction, range: [-2, -5]}
+""") == ["rules/enterprise.yaml:13:66: E604 规则 K7 的 range 应写成 [较小值, 较大值]，例如 [-20, -10]。"]
+
+
+def test_e605_code_prefix_and_kind(data: DataDir) -> None:
+    assert catalogue_lines(data, """\
+  - {code: J9, name: 违规, category: 遵纪守法, kind: deduction, points: -2}
+""") == ["rules/enterprise.yaml:13:48: E605 规则编号以 K 开头的应为扣分项（kind: deduction），以 J 开头的"
+         "应为加分项（kind: addition）。规则 J9 的 kind 是 deduction。"]
+
+
+def test_e606_branch_kind_without_catalogue(data: DataDir) -> None:
+    data.write("rules/enterprise.yaml", RULE.replace(", education]", "]"))
+    assert data.lines() == [
+        "rules/enterprise.yaml:3:13: E606 党支部类型 education 没有适用的积分标准。请检查 data/rules/ "
+        "中各标准的 applies_to。"]
+
+
+def test_e607_version_ends_before_it_starts(data: DataDir) -> None:
+    assert catalogue_lines(data, """\
+  - {code: J3, name: 志愿, category: 服务职工, kind: addition, points: 2, from: 2025-06-30, until: 2025-01-01}
+""") == ["rules/enterprise.yaml:13:94: E607 规则 J3 的有效期截止日期 2025-01-01 早于开始日期 2025-06-30。"]
+
+
+def test_e608_consecutive_points_outside_leave(data: DataDir) -> None:
+    assert catalogue_lines(data, """\
+  - {code: J3, name: 志愿, category: 服务职工, kind: addition, points: 2, consecutive_points: 4}
+""") == ["rules/enterprise.yaml:13:89: E608 consecutive_points 只能用于由考勤计算的请假规则"
+         "（attendance: leave），且考勤规则须有固定分值。"]
+
+
+# --- warnings ---------------------------------------------------------------------------------
+
+def test_w101_flowing_member_without_transfer_to(data: DataDir) -> None:
+    data.member(branch="b-flow")
+    assert data.lines() == [
+        "members/b-flow/m01.yaml:3:9: W101 流动党支部党员未填写 transfer_to（拟转入的村(居)党支部）。"
+        "年度积分是转入的依据，建议补上。"]
+
+
+def test_w102_addition_pending_for_long(data: DataDir) -> None:
+    data.member()
+    data.events(events_file(event("e1", "J3", "2025-03-01", status="verified")))
+    assert data.lines(today="2025-04-29") == []
+    assert data.lines(today="2025-05-01") == [
+        "events/b-a/2025-03.yaml:6:13: W102 加分申报“e1”（2025-03-01）已超过 60 天仍未审定（当前：支部核实）。"
+        "未审定的加分不计分，请尽快核实并报党工委审定。"]
+
+
+def test_w103_exemption_approved_after_it_started(data: DataDir) -> None:
+    data.member(exempt={**EXEMPT, "approved_on": "2025-02-01"})
+    assert data.lines() == [
+        "members/b-a/m01.yaml:8:16: W103 暂不列入积分制管理的审批日期 2025-02-01 晚于生效日期 2025-01-01。请核对。"]
+
+
+def test_w104_possible_duplicate(data: DataDir) -> None:
+    data.member()
+    data.events(events_file(event("e1", "J3", "2025-03-01"), event("e2", "J3", "2025-03-01")))
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:8:9: W104 登记“e2”与“e1”的党员、规则和日期都相同，可能重复登记。请核对。"]
+
+
+def test_w105_void_reason_without_void(data: DataDir) -> None:
+    data.member()
+    data.events(events_file(event("e1", "K7", "2025-03-01", points=-2, void_reason="误录")))
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:7:18: W105 填写了 void_reason，但状态不是 void，这条登记仍然有效。"
+        "如要作废，请加上 status: void。"]
+
+
+# --- the whole picture --------------------------------------------------------------------------
+
+def test_all_errors_at_once(data: DataDir) -> None:
+    data.member(category="member")
+    data.member("m02")
+    data.events(events_file(event("e1", "K7", "2025-03-01", member="m02", points=3),
+                            event("e2", "K99", "2025-03-01", member="m02", points=-1),
+                            event("e3", "J3", "2025-13-01", member="m02")))
+    codes = [line.split(": ", 1)[1].split()[0] for line in data.lines()]
+    assert codes == ["E401", "E304", "E206", "E204"]
+
+
+def test_every_code_has_a_test() -> None:
+    source = Path(__file__).read_text("utf-8")
+    tested = set(re.findall(r"def test_([ew]\d{3})_", source))
+    assert {code.lower() for code in MESSAGES} == tested
