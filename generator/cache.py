@@ -12,6 +12,7 @@ import hashlib
 import os
 import pickle
 import tempfile
+import time
 from functools import cache
 from pathlib import Path
 
@@ -36,21 +37,49 @@ def code_fingerprint() -> bytes:
     return digest.digest()
 
 
+def content_key(kind: str, data: bytes) -> str:
+    """The cache key of one file: its kind and bytes, salted with the code fingerprint."""
+    digest = hashlib.blake2b(code_fingerprint(), digest_size=20)
+    digest.update(kind.encode())
+    digest.update(data)
+    return digest.hexdigest()
+
+
+# A file modified this recently may change again within the same mtime tick:
+# its stat signature is not trusted (git calls this the "racy" case).
+RACY_SECONDS = 2
+
+
 class Cache:
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory or default_dir()
         self.salt = code_fingerprint()
 
-    def key(self, kind: str, data: bytes) -> str:
+    def stat_index(self, data_dir: Path) -> dict[str, tuple[tuple[int, int, int], str]]:
+        """path -> ((mtime_ns, size, inode), content key) as seen by the last scan."""
+        entry = self.get(self._index_key(data_dir))
+        return entry if isinstance(entry, dict) else {}
+
+    def save_stat_index(self, data_dir: Path,
+                        index: dict[str, tuple[tuple[int, int, int], str]]) -> None:
+        settled = time.time_ns() - RACY_SECONDS * 1_000_000_000
+        trusted = {p: v for p, v in index.items() if v[0][0] < settled}
+        self.put(self._index_key(data_dir), pickle.dumps(trusted, pickle.HIGHEST_PROTOCOL))
+
+    def _index_key(self, data_dir: Path) -> str:
         digest = hashlib.blake2b(self.salt, digest_size=20)
-        digest.update(kind.encode())
-        digest.update(data)
+        digest.update(b"stat-index\0" + str(data_dir.resolve()).encode())
+        return digest.hexdigest()
+
+    def memo_key(self, *parts: str) -> str:
+        digest = hashlib.blake2b(self.salt, digest_size=20)
+        digest.update("\0".join(("memo", *parts)).encode())
         return digest.hexdigest()
 
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / key
 
-    def get(self, key: str) -> tuple | None:
+    def get(self, key: str) -> object:
         try:
             blob = self._path(key).read_bytes()
             return pickle.loads(blob)

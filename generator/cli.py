@@ -10,13 +10,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import pickle
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from generator import __version__
 from generator.cache import Cache
 from generator.errors import Diagnostic
+from generator.load import Scan, scan
 from generator.model import Dataset
 from generator.pipeline import check
 from generator.report import ledger, score_table
@@ -86,11 +89,41 @@ def _today(args: argparse.Namespace) -> str:
     return args.today or dt.date.today().isoformat()
 
 
-def _load(args: argparse.Namespace) -> tuple[Dataset, list[Diagnostic], int]:
-    if not args.data.is_dir():
-        raise UsageError(f"找不到数据目录 {args.data}。请用 --data 指定数据目录。")
-    cache = None if args.no_cache else Cache()
-    return check(args.data, today=_today(args), cache=cache)
+@dataclass
+class Run:
+    """What one command run sees: its options, the scanned data and the cache."""
+
+    args: argparse.Namespace
+    found: Scan
+    cache: Cache | None
+
+    def check(self) -> tuple[Dataset, list[Diagnostic], int]:
+        return check(self.found, today=_today(self.args), cache=self.cache)
+
+    def valid_dataset(self, out: Output) -> Dataset | None:
+        """The dataset when it has no errors; otherwise the errors go to stderr."""
+        dataset, diagnostics, files = self.check()
+        errors = [d for d in diagnostics if d.is_error]
+        if not errors:
+            return dataset
+        for d in errors:
+            out.err(d.format())
+        out.err(_summary(files, diagnostics) + "数据有错误，无法计算积分；请先改正。")
+        return None
+
+
+class Output:
+    """What a command prints, kept so that an identical later run can replay it."""
+
+    def __init__(self) -> None:
+        self.stdout: list[str] = []
+        self.stderr: list[str] = []
+
+    def out(self, text: str) -> None:
+        self.stdout.append(text + "\n")
+
+    def err(self, text: str) -> None:
+        self.stderr.append(text + "\n")
 
 
 def _summary(files: int, diagnostics: list[Diagnostic]) -> str:
@@ -101,18 +134,6 @@ def _summary(files: int, diagnostics: list[Diagnostic]) -> str:
     return f"检查了 {files} 个文件：{errors} 个错误，{warnings} 个警告。"
 
 
-def _valid_or_report(args: argparse.Namespace) -> Dataset | None:
-    """The dataset when it has no errors; otherwise print them to stderr."""
-    dataset, diagnostics, files = _load(args)
-    errors = [d for d in diagnostics if d.is_error]
-    if not errors:
-        return dataset
-    for d in errors:
-        print(d.format(), file=sys.stderr)
-    print(_summary(files, diagnostics) + "数据有错误，无法计算积分；请先改正。", file=sys.stderr)
-    return None
-
-
 def _as_of(args: argparse.Namespace) -> str:
     if args.as_of:
         if args.as_of[:4] != str(args.year):
@@ -121,25 +142,27 @@ def _as_of(args: argparse.Namespace) -> str:
     return min(f"{args.year}-12-31", _today(args))
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
-    _, diagnostics, files = _load(args)
+def cmd_validate(run: Run, out: Output) -> int:
+    args = run.args
+    _, diagnostics, files = run.check()
     failed = any(d.is_error for d in diagnostics) or (args.strict and bool(diagnostics))
     if args.format == "json":
         errors = sum(d.is_error for d in diagnostics)
-        print(json.dumps({"files": files, "errors": errors,
-                          "warnings": len(diagnostics) - errors,
-                          "diagnostics": [d.as_json() for d in diagnostics]},
-                         ensure_ascii=False, indent=2))
+        out.out(json.dumps({"files": files, "errors": errors,
+                            "warnings": len(diagnostics) - errors,
+                            "diagnostics": [d.as_json() for d in diagnostics]},
+                           ensure_ascii=False, indent=2))
     else:
         for d in diagnostics:
-            print(d.format())
-        print(_summary(files, diagnostics))
+            out.out(d.format())
+        out.out(_summary(files, diagnostics))
     return 1 if failed else 0
 
 
-def cmd_score(args: argparse.Namespace) -> int:
+def cmd_score(run: Run, out: Output) -> int:
+    args = run.args
     as_of = _as_of(args)
-    dataset = _valid_or_report(args)
+    dataset = run.valid_dataset(out)
     if dataset is None:
         return 1
     if args.branch and (dataset.organization is None
@@ -147,17 +170,18 @@ def cmd_score(args: argparse.Namespace) -> int:
         raise UsageError(f"党支部“{args.branch}”不存在。请使用 data/organization.yaml 中的编号。")
     rows = standings(dataset, args.year, as_of, branch=args.branch)
     if args.format == "json":
-        print(json.dumps({"year": args.year, "as_of": as_of,
-                          "members": [s.as_json() for s in rows]},
-                         ensure_ascii=False, indent=2))
+        out.out(json.dumps({"year": args.year, "as_of": as_of,
+                            "members": [s.as_json() for s in rows]},
+                           ensure_ascii=False, indent=2))
     else:
-        print(score_table(dataset, rows, args.year, as_of))
+        out.out(score_table(dataset, rows, args.year, as_of))
     return 0
 
 
-def cmd_explain(args: argparse.Namespace) -> int:
+def cmd_explain(run: Run, out: Output) -> int:
+    args = run.args
     as_of = _as_of(args)
-    dataset = _valid_or_report(args)
+    dataset = run.valid_dataset(out)
     if dataset is None:
         return 1
     if args.member not in dataset.members:
@@ -165,15 +189,38 @@ def cmd_explain(args: argparse.Namespace) -> int:
     member = dataset.members[args.member]
     standing = next(s for s in standings(dataset, args.year, as_of, branch=member.branch)
                     if s.member.id == args.member)
-    print(ledger(dataset, standing))
+    out.out(ledger(dataset, standing))
     return 0
+
+
+def execute(args: argparse.Namespace) -> tuple[int, Output]:
+    """Run one command. When every input is unchanged since an earlier identical
+    run (same data contents, options, today and code), replay that run's output."""
+    if not args.data.is_dir():
+        raise UsageError(f"找不到数据目录 {args.data}。请用 --data 指定数据目录。")
+    cache = None if args.no_cache else Cache()
+    found = scan(args.data, cache)
+    options = sorted((k, str(v)) for k, v in vars(args).items() if k not in ("run", "today"))
+    key = cache.memo_key(found.digest(), repr(options), _today(args)) if cache else ""
+    memo = cache.get(key) if cache else None
+    if isinstance(memo, tuple):
+        code, output = memo
+        return code, output
+    output = Output()
+    code = args.run(Run(args, found, cache), output)
+    if cache:
+        cache.put(key, pickle.dumps((code, output), pickle.HIGHEST_PROTOCOL))
+    return code, output
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.run(args))
+        code, output = execute(args)
+        sys.stdout.writelines(output.stdout)
+        sys.stderr.writelines(output.stderr)
+        return code
     except UsageError as exc:
         print(f"jifen: {exc}", file=sys.stderr)
         return 2

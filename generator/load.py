@@ -17,13 +17,14 @@ Layout of a data directory::
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.cache import Cache
+from generator.cache import Cache, content_key
 from generator.errors import Diagnostic, diag
 from generator.schema import schema_set
 from generator.yamlio import parse
@@ -68,13 +69,26 @@ class Loaded:
         return [d for d in self.documents if d.kind == kind]
 
 
+def _walk(directory: Path) -> list[Path]:
+    """Every ``.yaml``/``.yml`` file below ``directory`` (os.walk: far faster than glob)."""
+    found: list[Path] = []
+    for root, dirs, names in os.walk(directory):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found.extend(Path(root, n) for n in names if n.endswith((".yaml", ".yml")))
+    return sorted(found)
+
+
 def discover(data_dir: Path) -> tuple[list[tuple[str, Path]], list[Diagnostic]]:
     """Every data file with its kind, sorted; and what is missing."""
     found: list[tuple[str, Path]] = []
     problems: list[Diagnostic] = []
     for kind, pattern in LAYOUT:
-        paths = sorted(data_dir.glob(pattern))
-        paths += sorted(data_dir.glob(pattern.replace(".yaml", ".yml")))
+        if "/" in pattern:
+            top = data_dir / pattern.split("/")[0]
+            paths = _walk(top) if "**" in pattern else sorted(
+                p for p in top.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
+        else:
+            paths = [data_dir / pattern] if (data_dir / pattern).is_file() else []
         paths = [p for p in paths if p.is_file()]
         if not paths and kind in REQUIRED:
             name = pattern.split("/")[0] + ("/" if "/" in pattern else "")
@@ -82,6 +96,53 @@ def discover(data_dir: Path) -> tuple[list[tuple[str, Path]], list[Diagnostic]]:
                                  hint=REQUIRED[kind]))
         found.extend((kind, p) for p in paths)
     return found, problems
+
+
+@dataclass
+class Scan:
+    """What is there to load: every file, its kind and a key for its content.
+
+    Keys come from the cache's stat index where a file's size, mtime and inode are
+    unchanged, so an unchanged tree is scanned without reading it; bytes that had
+    to be read are kept in ``contents`` for the load."""
+
+    files: list[tuple[str, Path]]
+    keys: list[str]
+    contents: dict[int, bytes]
+    problems: list[Diagnostic]
+
+    def digest(self) -> str:
+        """One hash for the whole data set: equal digests, equal inputs."""
+        digest = hashlib.blake2b(digest_size=20)
+        for (kind, path), key in zip(self.files, self.keys, strict=True):
+            digest.update(f"{kind}\0{path}\0{key}\n".encode())
+        return digest.hexdigest()
+
+
+def scan(data_dir: Path, cache: Cache | None = None) -> Scan:
+    files, problems = discover(data_dir)
+    keys: list[str] = []
+    contents: dict[int, bytes] = {}
+    index = cache.stat_index(data_dir) if cache else {}
+    fresh: dict[str, tuple[tuple[int, int, int], str]] = {}
+    for i, (kind, path) in enumerate(files):
+        try:
+            st = path.stat()
+            signature = (st.st_mtime_ns, st.st_size, st.st_ino)
+            known = index.get(str(path))
+            if known is not None and known[0] == signature:
+                key = known[1]
+            else:
+                contents[i] = data = path.read_bytes()
+                key = content_key(kind, data)
+            fresh[str(path)] = (signature, key)
+        except OSError as exc:
+            problems.append(diag("E100", str(path), line=1, col=1, reason=exc.strerror))
+            key = ""
+        keys.append(key)
+    if cache:
+        cache.save_stat_index(data_dir, fresh)
+    return Scan(files, keys, contents, problems)
 
 
 def _check(kind: str, path: str, data: bytes) -> tuple[object, list[tuple], frozenset[int]]:
@@ -103,26 +164,29 @@ def _check_job(job: tuple[str, str, bytes]) -> bytes:
     return pickle.dumps(_check(*job), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def load(data_dir: Path, cache: Cache | None = None, workers: int | None = None) -> Loaded:
-    """Read, parse and schema-check every file below ``data_dir``."""
-    files, problems = discover(data_dir)
-    loaded = Loaded(diagnostics=problems)
+def load(data: Path | Scan, cache: Cache | None = None, workers: int | None = None) -> Loaded:
+    """Read, parse and schema-check every file of a data directory (or of a scan)."""
+    found = data if isinstance(data, Scan) else scan(data, cache)
+    files = found.files
+    loaded = Loaded(diagnostics=list(found.problems))
     results: dict[int, tuple] = {}
     misses: list[tuple[int, str, bytes, str]] = []
     for index, (kind, path) in enumerate(files):
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            loaded.diagnostics.append(diag("E100", str(path), line=1, col=1, reason=exc.strerror))
-            continue
-        key = cache.key(kind, data) if cache else ""
+        key = found.keys[index]
+        if not key:
+            continue  # unreadable, already reported
         hit = cache.get(key) if cache else None
         if hit is not None:
             results[index] = hit
-        else:
-            misses.append((index, kind, data, key))
+            continue
+        try:
+            data_bytes = found.contents[index] if index in found.contents else path.read_bytes()
+        except OSError as exc:
+            loaded.diagnostics.append(diag("E100", str(path), line=1, col=1, reason=exc.strerror))
+            continue
+        misses.append((index, kind, data_bytes, key))
 
-    jobs = [(files[i][0], str(files[i][1]), data) for i, _, data, _ in misses]
+    jobs = [(files[i][0], str(files[i][1]), data_bytes) for i, _, data_bytes, _ in misses]
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if len(jobs) >= PARALLEL_MIN_FILES and workers > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:

@@ -8,6 +8,7 @@ came from (``path`` and ``pointer``) so that any later check can point at it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from typing import NamedTuple
 
 from generator.errors import Pointer
 from generator.load import Document, Loaded
@@ -71,8 +72,7 @@ class Member:
         return self.exempt is not None and self.exempt.covers(date)
 
 
-@dataclass(frozen=True, slots=True)
-class Meeting:
+class Meeting(NamedTuple):  # a tuple: hundreds of thousands are built per run
     id: str
     branch: str
     date: str
@@ -88,8 +88,7 @@ class Meeting:
         return ("meetings", self.index, *rest)
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):  # a tuple: hundreds of thousands are built per run
     id: str
     member: str
     rule: str
@@ -190,9 +189,10 @@ class Dataset:
     members: dict[str, Member]
     meetings: list[Meeting]
     events: list[Event]
-    documents: list[Document]
+    file_branches: dict[str, str]  # path -> the branch a meetings/events file is for
     broken_ids: dict[str, set[str]] = field(default_factory=dict)
     duplicates: list[tuple[str, str, str, Pointer, str]] = field(default_factory=list)
+    _rules: dict[tuple[str, str, str], Rule | None] = field(default_factory=dict, repr=False)
 
     def catalogue_for(self, branch_kind: str) -> Catalogue | None:
         for catalogue in self.catalogues:
@@ -201,11 +201,19 @@ class Dataset:
         return None
 
     def rule_for(self, member: Member, code: str, date: str) -> Rule | None:
-        """The version of rule ``code`` that applies to ``member`` on ``date``."""
-        if self.organization is None or member.branch not in self.organization.branches:
+        """The version of rule ``code`` that applies to ``member`` on ``date``.
+
+        Memoised: a large year asks the same (branch kind, code, date) many times."""
+        branch = self.organization.branches.get(member.branch) if self.organization else None
+        if branch is None:
             return None
-        catalogue = self.catalogue_for(self.organization.branches[member.branch].kind)
-        return catalogue.rule(code, date) if catalogue else None
+        key = (branch.kind, code, date)
+        try:
+            return self._rules[key]
+        except KeyError:
+            catalogue = self.catalogue_for(branch.kind)
+            rule = self._rules[key] = catalogue.rule(code, date) if catalogue else None
+            return rule
 
 
 def _opt(record: dict, cls: type) -> dict:
@@ -225,9 +233,10 @@ def build(loaded: Loaded) -> Dataset:
     meetings: list[Meeting] = []
     events: list[Event] = []
     duplicates: list[tuple[str, str, str, Pointer, str]] = []
+    file_branches: dict[str, str] = {}
 
     def note_broken(doc: Document, kind: str, records: list, index: int) -> bool:
-        if doc.usable(index):
+        if not doc.broken or doc.usable(index):
             return False
         record = records[index] if 0 <= index < len(records) else None
         if isinstance(record, dict) and isinstance(record.get("id"), str):
@@ -289,6 +298,8 @@ def build(loaded: Loaded) -> Dataset:
             members[member.id] = member
         elif doc.kind in ("meetings", "events"):
             key = doc.kind
+            if doc.usable() and isinstance(value.get("branch"), str):
+                file_branches[doc.path] = value["branch"]
             raw = value.get(key) if isinstance(value.get(key), list) else []
             for i, r in enumerate(raw):
                 if note_broken(doc, key[:-1], raw, i):
@@ -304,4 +315,4 @@ def build(loaded: Loaded) -> Dataset:
                         r.get("status"), doc.path, i, r.get("note"), r.get("evidence"),
                         r.get("void_reason")))
     return Dataset(organization, policy, catalogues, members, meetings, events,
-                   loaded.documents, broken, duplicates)
+                   file_branches, broken, duplicates)

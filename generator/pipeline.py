@@ -10,18 +10,22 @@ from pathlib import Path
 
 from generator.cache import Cache
 from generator.errors import Diagnostic
-from generator.load import load
+from generator.load import Scan, load
 from generator.model import Dataset, build
 from generator.validate import Context, validate
 from generator.yamlio import resolve
 
 
-def check(data_dir: Path, *, today: str, cache: Cache | None = None,
+def check(data: Path | Scan, *, today: str, cache: Cache | None = None,
           workers: int | None = None) -> tuple[Dataset, list[Diagnostic], int]:
-    """Load and validate ``data_dir``: (dataset, sorted diagnostics, files read)."""
-    loaded = load(data_dir, cache=cache, workers=workers)
+    """Load and validate a data directory (or a scan of one):
+    (dataset, sorted diagnostics, files read)."""
+    loaded = load(data, cache=cache, workers=workers)
+    files = len(loaded.documents)
     dataset = build(loaded)
-    diagnostics = loaded.diagnostics + validate(dataset, Context(today=today))
+    diagnostics = loaded.diagnostics
+    del loaded  # the parsed documents are no longer needed: free them before validating
+    diagnostics += validate(dataset, Context(today=today))
     diagnostics = resolve(diagnostics)
     diagnostics.sort(key=Diagnostic.sort_key)
-    return dataset, diagnostics, len(loaded.documents)
+    return dataset, diagnostics, files

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from operator import itemgetter
+from typing import NamedTuple
 
 from generator.model import Dataset, Event, Member, Rule
 
@@ -36,8 +37,7 @@ FLAG_NAMES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """One line of a member's ledger. ``detail`` is public (a meeting title or an
     attendance kind), never an event's note or evidence."""
 

@@ -51,12 +51,6 @@ def real_date(text: str) -> bool:
     return True
 
 
-def _file_branches(ds: Dataset) -> dict[str, str]:
-    """path -> the branch a meetings or events file declares it is for."""
-    return {d.path: d.value["branch"] for d in ds.documents
-            if d.kind in ("meetings", "events") and d.usable() and "branch" in d.value}
-
-
 def _member_label(member: Member) -> dict[str, str]:
     return {"member": member.id, "name": member.name}
 
@@ -207,7 +201,7 @@ def check_members(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
 
 def check_meetings(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
     org = ds.organization
-    file_branch = _file_branches(ds)
+    file_branch = ds.file_branches
     for meeting in ds.meetings:
         if org is not None and meeting.branch not in org.branches and (
                 meeting.branch not in ds.broken_ids["branch"]):
@@ -245,7 +239,7 @@ def check_meetings(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
 # --- events ---------------------------------------------------------------------------------
 
 def check_events(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
-    file_branch = _file_branches(ds)
+    file_branch = ds.file_branches
     once: dict[tuple[str, str, str], Event] = {}
     same_day: dict[tuple[str, str, str], Event] = {}
     cutoff = ctx.pending_cutoff

@@ -29,7 +29,27 @@ _STR = "tag:yaml.org,2002:str"
 
 
 class Loader(_BASE_LOADER):  # type: ignore[misc, valid-type]
-    """Safe loader without implicit timestamps: dates stay strings."""
+    """Safe loader without implicit timestamps: dates stay strings.
+
+    Tag resolution of plain scalars is PyYAML's pure-Python hot spot; it depends
+    only on the scalar's text, so it is memoised (data files repeat the same
+    keys, ids, codes and dates thousands of times).
+    """
+
+    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode and implicit[0]:
+            tag = _RESOLVED.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_RESOLVED) < _RESOLVED_MAX:
+                    _RESOLVED[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
+
+_RESOLVED: dict[str, str] = {}
+_STRINGS: dict[str, str] = {}
+_RESOLVED_MAX = 200_000
 
 
 Loader.yaml_implicit_resolvers = {
@@ -86,7 +106,9 @@ def convert(node: Node | None, path: str, problems: list[Diagnostic]) -> object:
     cls = node.__class__
     if cls is ScalarNode:
         if node.tag == _STR:
-            return node.value
+            # Interned: ids, codes, dates and statuses repeat across thousands of records.
+            value = node.value
+            return _STRINGS.setdefault(value, value) if len(value) <= 32 else value
         construct = _SCALARS.get(node.tag)
         return construct(node) if construct else node.value
     if cls is MappingNode:

@@ -163,3 +163,16 @@ def test_every_command_has_help_with_an_example() -> None:
         result = jifen(name, "--help")
         assert result.returncode == 0
         assert sub.epilog in result.stdout
+
+
+def test_a_repeated_run_replays_and_a_change_is_seen(small: DataDir) -> None:
+    first = jifen("score", "--data", str(small.root), "--year", "2025", "--format", "json")
+    again = jifen("score", "--data", str(small.root), "--year", "2025", "--format", "json")
+    assert (again.returncode, again.stdout) == (first.returncode, first.stdout)
+    small.events(events_file(event("e1", "J6", "2025-03-01"),
+                             event("e2", "K7", "2025-03-02", member="m02", points=-4)))
+    changed = jifen("score", "--data", str(small.root), "--year", "2025", "--format", "json")
+    assert json.loads(changed.stdout)["members"][1]["score"] == 76
+    small.member("m02", name="李二", category="nobody")
+    broken = jifen("score", "--data", str(small.root), "--year", "2025")
+    assert broken.returncode == 1 and "E204" in broken.stderr
