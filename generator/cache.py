@@ -2,8 +2,11 @@
 
 The key hashes the file's kind and bytes together with the schemas and the
 source of this package, so a change to any of them is a clean miss; entries
-are never updated in place, only added. Location: ``$JIFEN_CACHE_DIR``, else
-``$XDG_CACHE_HOME/jifen``, else ``~/.cache/jifen``. Deleting it is always safe.
+are never updated in place, only added, and those older than ``KEEP_DAYS`` are
+dropped. The same store keeps the stat index (see ``load.scan``) and command
+results (see ``cli.execute``). It is one SQLite file in ``$JIFEN_CACHE_DIR``,
+else ``$XDG_CACHE_HOME/jifen``, else ``~/.cache/jifen``; deleting it is always
+safe, and a cache that cannot be opened or written is simply not used.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
+import sqlite3
 import time
 from functools import cache
 from pathlib import Path
@@ -48,12 +51,16 @@ def content_key(kind: str, data: bytes) -> str:
 # A file modified this recently may change again within the same mtime tick:
 # its stat signature is not trusted (git calls this the "racy" case).
 RACY_SECONDS = 2
+KEEP_DAYS = 60
 
 
 class Cache:
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory or default_dir()
         self.salt = code_fingerprint()
+        self._db: sqlite3.Connection | None = None
+        self._broken = False
+        self._pruned = False
 
     def stat_index(self, data_dir: Path) -> dict[str, tuple[tuple[int, int, int], str]]:
         """path -> ((mtime_ns, size, inode), content key) as seen by the last scan."""
@@ -76,24 +83,57 @@ class Cache:
         digest.update("\0".join(("memo", *parts)).encode())
         return digest.hexdigest()
 
-    def _path(self, key: str) -> Path:
-        return self.directory / key[:2] / key
+    def _connect(self) -> sqlite3.Connection | None:
+        if self._db is None and not self._broken:
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(self.directory / "cache.sqlite3", timeout=30)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.execute("CREATE TABLE IF NOT EXISTS entries "
+                           "(key TEXT PRIMARY KEY, blob BLOB NOT NULL, created INTEGER NOT NULL)")
+                self._db = db
+            except (OSError, sqlite3.Error):
+                self._broken = True
+        return self._db
 
     def get(self, key: str) -> object:
+        found = self.get_many([key])
+        return found.get(key)
+
+    def get_many(self, keys: list[str]) -> dict[str, object]:
+        """The entries found among ``keys``, unpickled."""
+        db = self._connect()
+        found: dict[str, object] = {}
+        if db is None:
+            return found
         try:
-            blob = self._path(key).read_bytes()
-            return pickle.loads(blob)
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError):
-            return None
+            for start in range(0, len(keys), 500):
+                batch = keys[start:start + 500]
+                marks = ",".join("?" * len(batch))
+                for key, blob in db.execute(
+                        f"SELECT key, blob FROM entries WHERE key IN ({marks})", batch):
+                    found[key] = pickle.loads(blob)
+        except (sqlite3.Error, pickle.UnpicklingError, EOFError, ValueError):
+            return {}
+        return found
 
     def put(self, key: str, blob: bytes) -> None:
-        """Store an entry atomically; a cache that cannot be written is no error."""
-        target = self._path(key)
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(blob)
-            os.replace(tmp, target)
-        except OSError:
+        self.put_many([(key, blob)])
+
+    def put_many(self, items: list[tuple[str, bytes]]) -> None:
+        """Store pickled entries in one transaction; failure to write is no error."""
+        db = self._connect()
+        if db is None or not items:
             return
+        now = int(time.time())
+        try:
+            with db:
+                db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
+                               [(k, b, now) for k, b in items])
+                if not self._pruned:
+                    db.execute("DELETE FROM entries WHERE created < ?",
+                               (now - KEEP_DAYS * 86400,))
+                    self._pruned = True
+        except sqlite3.Error:
+            self._broken = True

@@ -168,7 +168,7 @@ def cmd_score(run: Run, out: Output) -> int:
     if args.branch and (dataset.organization is None
                         or args.branch not in dataset.organization.branches):
         raise UsageError(f"党支部“{args.branch}”不存在。请使用 data/organization.yaml 中的编号。")
-    rows = standings(dataset, args.year, as_of, branch=args.branch)
+    rows = standings(dataset, args.year, as_of, branch=args.branch, ledgers=False)
     if args.format == "json":
         out.out(json.dumps({"year": args.year, "as_of": as_of,
                             "members": [s.as_json() for s in rows]},

@@ -24,10 +24,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator import fastyaml
 from generator.cache import Cache, content_key
 from generator.errors import Diagnostic, diag
 from generator.schema import schema_set
-from generator.yamlio import parse
+from generator.yamlio import parse, read_text
 
 # (kind, glob below the data directory); order is the order of loading.
 LAYOUT = (
@@ -103,12 +104,10 @@ class Scan:
     """What is there to load: every file, its kind and a key for its content.
 
     Keys come from the cache's stat index where a file's size, mtime and inode are
-    unchanged, so an unchanged tree is scanned without reading it; bytes that had
-    to be read are kept in ``contents`` for the load."""
+    unchanged, so an unchanged tree is scanned without reading it."""
 
     files: list[tuple[str, Path]]
     keys: list[str]
-    contents: dict[int, bytes]
     problems: list[Diagnostic]
 
     def digest(self) -> str:
@@ -122,10 +121,9 @@ class Scan:
 def scan(data_dir: Path, cache: Cache | None = None) -> Scan:
     files, problems = discover(data_dir)
     keys: list[str] = []
-    contents: dict[int, bytes] = {}
     index = cache.stat_index(data_dir) if cache else {}
     fresh: dict[str, tuple[tuple[int, int, int], str]] = {}
-    for i, (kind, path) in enumerate(files):
+    for kind, path in files:
         try:
             st = path.stat()
             signature = (st.st_mtime_ns, st.st_size, st.st_ino)
@@ -133,8 +131,7 @@ def scan(data_dir: Path, cache: Cache | None = None) -> Scan:
             if known is not None and known[0] == signature:
                 key = known[1]
             else:
-                contents[i] = data = path.read_bytes()
-                key = content_key(kind, data)
+                key = content_key(kind, path.read_bytes())
             fresh[str(path)] = (signature, key)
         except OSError as exc:
             problems.append(diag("E100", str(path), line=1, col=1, reason=exc.strerror))
@@ -142,12 +139,22 @@ def scan(data_dir: Path, cache: Cache | None = None) -> Scan:
         keys.append(key)
     if cache:
         cache.save_stat_index(data_dir, fresh)
-    return Scan(files, keys, contents, problems)
+    return Scan(files, keys, problems)
 
 
 def _check(kind: str, path: str, data: bytes) -> tuple[object, list[tuple], frozenset[int]]:
     """Parse and schema-check one file. Diagnostics are returned without the path
-    (as tuples) so that a cached result serves any file with the same content."""
+    (as tuples) so that a cached result serves any file with the same content.
+
+    The common case (plain YAML, valid) takes the fast reader; anything else,
+    and every file with a problem to report, goes through libyaml, which knows
+    where each node is."""
+    try:
+        fast = fastyaml.load(read_text(data))
+    except UnicodeDecodeError:
+        fast = None
+    if fast is not None and schema_set().is_valid(kind, fast):
+        return fast, [], frozenset()
     value, node, problems = parse(path, data)
     broken: set[int] = {-1} if node is None and problems else set()
     if not problems or node is not None:
@@ -160,8 +167,20 @@ def _check(kind: str, path: str, data: bytes) -> tuple[object, list[tuple], froz
     return value, flat, frozenset(broken)
 
 
-def _check_job(job: tuple[str, str, bytes]) -> bytes:
-    return pickle.dumps(_check(*job), protocol=pickle.HIGHEST_PROTOCOL)
+def _check_job(job: tuple[str, str]) -> tuple[str, bytes]:
+    """Worker: read, parse and check one file; (content key, pickled result).
+
+    The key is computed from the bytes actually parsed, so a file edited during
+    the run can never be cached under the key of its earlier content."""
+    kind, path = job
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        result: tuple = (None, [("E100", diag("E100", path, reason=exc.strerror).message, 1, 1,
+                                 ())], frozenset({-1}))
+        return "", pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    return content_key(kind, data), pickle.dumps(_check(kind, path, data),
+                                                 protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def load(data: Path | Scan, cache: Cache | None = None, workers: int | None = None) -> Loaded:
@@ -169,34 +188,28 @@ def load(data: Path | Scan, cache: Cache | None = None, workers: int | None = No
     found = data if isinstance(data, Scan) else scan(data, cache)
     files = found.files
     loaded = Loaded(diagnostics=list(found.problems))
+    wanted = [i for i, key in enumerate(found.keys) if key]  # unreadable ones are reported
+    hits = cache.get_many([found.keys[i] for i in wanted]) if cache else {}
     results: dict[int, tuple] = {}
-    misses: list[tuple[int, str, bytes, str]] = []
-    for index, (kind, path) in enumerate(files):
-        key = found.keys[index]
-        if not key:
-            continue  # unreadable, already reported
-        hit = cache.get(key) if cache else None
-        if hit is not None:
+    misses: list[int] = []
+    for index in wanted:
+        hit = hits.get(found.keys[index])
+        if isinstance(hit, tuple):
             results[index] = hit
-            continue
-        try:
-            data_bytes = found.contents[index] if index in found.contents else path.read_bytes()
-        except OSError as exc:
-            loaded.diagnostics.append(diag("E100", str(path), line=1, col=1, reason=exc.strerror))
-            continue
-        misses.append((index, kind, data_bytes, key))
+        else:
+            misses.append(index)
 
-    jobs = [(files[i][0], str(files[i][1]), data_bytes) for i, _, data_bytes, _ in misses]
+    jobs = [(files[i][0], str(files[i][1])) for i in misses]
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if len(jobs) >= PARALLEL_MIN_FILES and workers > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            blobs = list(pool.map(_check_job, jobs, chunksize=max(1, len(jobs) // (8 * workers))))
+            done = list(pool.map(_check_job, jobs, chunksize=32))
     else:
-        blobs = [_check_job(job) for job in jobs]
-    for (index, _kind, _data, key), blob in zip(misses, blobs, strict=True):
-        if cache:
-            cache.put(key, blob)
+        done = [_check_job(job) for job in jobs]
+    for index, (_key, blob) in zip(misses, done, strict=True):
         results[index] = pickle.loads(blob)
+    if cache:
+        cache.put_many([(key, blob) for key, blob in done if key])
 
     for index in sorted(results):
         kind, path = files[index]

@@ -193,6 +193,7 @@ class Dataset:
     broken_ids: dict[str, set[str]] = field(default_factory=dict)
     duplicates: list[tuple[str, str, str, Pointer, str]] = field(default_factory=list)
     _rules: dict[tuple[str, str, str], Rule | None] = field(default_factory=dict, repr=False)
+    _event_rules: list[Rule | None] | None = field(default=None, repr=False)
 
     def catalogue_for(self, branch_kind: str) -> Catalogue | None:
         for catalogue in self.catalogues:
@@ -214,6 +215,31 @@ class Dataset:
             catalogue = self.catalogue_for(branch.kind)
             rule = self._rules[key] = catalogue.rule(code, date) if catalogue else None
             return rule
+
+
+    def event_rules(self) -> list[Rule | None]:
+        """The rule version each event is scored by (aligned with ``events``; None
+        where the member or the rule is unknown). Computed once per data set."""
+        if self._event_rules is None:
+            kinds = ({b.id: b.kind for b in self.organization.branches.values()}
+                     if self.organization else {})
+            member_kind = {m.id: kinds.get(m.branch) for m in self.members.values()}
+            rules = self._rules
+            found: list[Rule | None] = []
+            for event in self.events:
+                kind = member_kind.get(event.member)
+                key = (kind or "", event.rule, event.date)
+                rule = rules.get(key, _MISSING)
+                if rule is _MISSING:
+                    catalogue = self.catalogue_for(kind) if kind else None
+                    rule = rules[key] = catalogue.rule(event.rule, event.date) if catalogue \
+                        else None
+                found.append(rule)  # type: ignore[arg-type]
+            self._event_rules = found
+        return self._event_rules
+
+
+_MISSING = object()
 
 
 def _opt(record: dict, cls: type) -> dict:

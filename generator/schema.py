@@ -69,17 +69,20 @@ class SchemaSet:
         }
         self._full = {kind: Draft202012Validator(schema) for kind, schema in self.schemas.items()}
 
+    def is_valid(self, kind: str, value: object) -> bool:
+        try:
+            self._fast[kind](value)
+        except fastjsonschema.JsonSchemaException:
+            return False
+        return True
+
     def check(self, kind: str, path: str, value: object, node: Node | None
               ) -> tuple[list[Diagnostic], set[int]]:
         """Diagnostics for one document, and the indexes of records that failed.
 
         Index -1 in the returned set means the whole document is unusable.
         """
-        try:
-            self._fast[kind](value)
-        except fastjsonschema.JsonSchemaException:
-            pass
-        else:
+        if self.is_valid(kind, value):
             return [], set()
         found: list[Diagnostic] = []
         broken: set[int] = set()

@@ -117,9 +117,10 @@ def counts(event: Event, kind: str) -> bool:
 
 
 def standings(ds: Dataset, year: int, as_of: str | None = None,
-              branch: str | None = None) -> list[Standing]:
+              branch: str | None = None, ledgers: bool = True) -> list[Standing]:
     """Every member's standing for ``year`` as of ``as_of`` (default: the year's last
-    day), sorted by member id."""
+    day), sorted by member id. ``ledgers=False`` leaves ``entries`` empty, for
+    callers that need only scores and flags."""
     y = str(year)
     year_end = f"{y}-12-31"
     as_of = as_of or year_end
@@ -128,12 +129,8 @@ def standings(ds: Dataset, year: int, as_of: str | None = None,
     pending: dict[str, list[Event]] = defaultdict(list)
     veto_codes = set(policy.veto_rules)
     vetoed: set[str] = set()
-    for event in ds.events:
-        if event.date[:4] != y or event.date > as_of:
-            continue
-        member = ds.members[event.member]
-        rule = ds.rule_for(member, event.rule, event.date)
-        if rule is None:
+    for event, rule in zip(ds.events, ds.event_rules(), strict=True):
+        if event.date[:4] != y or event.date > as_of or rule is None:
             continue
         if not counts(event, rule.kind):
             if event.status in ("declared", "verified"):
@@ -153,13 +150,15 @@ def standings(ds: Dataset, year: int, as_of: str | None = None,
             continue
         entries: list[Entry] = []
         balance = policy.base
+        floor, cap = policy.floor, policy.cap
         for date, ref, detail, points, source, rule in sorted(raw.get(ident, ()),
                                                               key=_ORDER):
-            balance = max(policy.floor, balance + points)
-            if policy.cap is not None:
-                balance = min(policy.cap, balance)
-            entries.append(Entry(date, ref, rule.code, rule.name, rule.category, points,
-                                 balance, source, detail))
+            balance = max(floor, balance + points)
+            if cap is not None:
+                balance = min(cap, balance)
+            if ledgers:
+                entries.append(Entry(date, ref, rule.code, rule.name, rule.category, points,
+                                     balance, source, detail))
         flags: list[str] = []
         score: int | None = balance
         if member.exempt_on(as_of):

@@ -243,7 +243,7 @@ def check_events(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
     once: dict[tuple[str, str, str], Event] = {}
     same_day: dict[tuple[str, str, str], Event] = {}
     cutoff = ctx.pending_cutoff
-    for event in ds.events:
+    for event, rule in zip(ds.events, ds.event_rules(), strict=True):
         yield from _check_status(event)
         member = ds.members.get(event.member)
         if member is None:
@@ -261,7 +261,6 @@ def check_events(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
             assert member.exempt is not None
             yield diag("E502", event.path, event.at("date"), **_member_label(member),
                        start=member.exempt.start, date=event.date, what="登记积分")
-        rule = ds.rule_for(member, event.rule, event.date)
         if rule is None:
             yield from _unknown_rule(ds, member, event)
             continue

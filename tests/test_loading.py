@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -60,16 +61,21 @@ def test_parallel_and_sequential_loading_agree(data: DataDir,
     assert any("E101" in line for line in sequential[1])
 
 
+def entries(cache_dir: Path) -> list[str]:
+    with sqlite3.connect(cache_dir / "cache.sqlite3") as db:
+        return sorted(key for (key,) in db.execute("SELECT key FROM entries"))
+
+
 def test_cache_serves_unchanged_files_and_misses_changed_ones(data: DataDir,
                                                               tmp_path: Path) -> None:
     make_data(data, 5)
     data.member("m003", category="nobody")
     cache = Cache(tmp_path / "cache")
     first = snapshot(data.root, cache=cache)
-    entries = sorted(p.name for p in (tmp_path / "cache").rglob("*") if p.is_file())
-    assert len(entries) == len(first[0]) + 1                  # + the stat index
+    stored = entries(tmp_path / "cache")
+    assert len(stored) == len(first[0]) + 1                   # + the stat index
     assert snapshot(data.root, cache=cache) == first          # all hits, same answer
-    assert sorted(p.name for p in (tmp_path / "cache").rglob("*") if p.is_file()) == entries
+    assert entries(tmp_path / "cache") == stored
     data.member("m003")                                        # fixed: a miss, a new answer
     fixed = snapshot(data.root, cache=cache)
     assert not any("m003" in line for line in fixed[1])

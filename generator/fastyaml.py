@@ -1,0 +1,247 @@
+"""A fast reader for the plain subset of YAML that data files are written in.
+
+libyaml spends most of its time handing nodes to Python; on a year of a large
+committee (hundreds of thousands of records) that dominates a cold run. Data
+files, whether typed by registrars or written by tools, almost always use a
+small subset: block mappings and sequences indented with spaces, plain or
+simply quoted one-line scalars, and one-line flow sequences such as
+``absent: [m01, m02]``.
+
+``load`` parses exactly that subset and returns ``None`` for anything else
+(tabs, anchors, tags, flow mappings, multi-line scalars, escapes, duplicate
+keys, odd indentation...), in which case the caller uses libyaml. Whatever it
+accepts it must read exactly as libyaml with ``yamlio.Loader`` does, scalar
+types included: ``tests/test_fastyaml.py`` checks that differentially.
+"""
+
+from __future__ import annotations
+
+import re
+
+from yaml.nodes import ScalarNode
+
+from generator.yamlio import _SCALARS, _STR, _STRINGS, Loader
+
+# Characters that, anywhere in a file, mean "not the simple subset".
+# Anywhere in a file: control characters, the other line breaks YAML 1.1 knows
+# (NEL, LS, PS) and non-characters, on which libyaml has its own opinion.
+_UNSUPPORTED_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\t\r]")
+# Indicators of the features we leave out (even in a comment: then libyaml reads the file).
+_UNSUPPORTED = re.compile(r"[\\{}&*!|>%@`]")
+# Every line at once: indentation, then a comment, or an optional "- ", an optional
+# "key:" and the rest (trailing blanks dropped). Blank and comment lines come out
+# with nothing but their indentation.
+_LINES = re.compile(
+    r"^( *)(?:#.*|(- +|-$)?(?:([A-Za-z_][A-Za-z0-9_]*):(?: +|$))?(.*?))(?: *)$", re.M)
+_PLAIN_START_BAD = set("?:,[]{}#&*!|>'\"%@`")
+_FLOW_ITEM_BAD = re.compile(r"[#:\[\]{},'\"]")
+_CACHE_MAX = 100_000
+
+_resolver = Loader.__new__(Loader)  # only its tag resolution is used
+_scalars: dict[str, object] = {}  # the text after "key: " -> its value, for scalars
+
+
+class _Unsupported(Exception):
+    """The text is outside the subset: the caller falls back to libyaml."""
+
+
+# A parsed line: (indent, has "- ", key or None, rest, column where the key starts)
+_Line = tuple[int, bool, str | None, str, int]
+
+
+def load(text: str) -> object | None:
+    """The document's value, or ``None`` when the text is outside the subset."""
+    if (_UNSUPPORTED_CHARS.search(text) or _UNSUPPORTED.search(text)
+            or text.startswith(("---", "...")) or "\n---" in text or "\n..." in text):
+        return None
+    lines: list[_Line] = []
+    for indent, dash, key, rest in _LINES.findall(text):
+        if dash:
+            if rest[:1] == "-" and (len(rest) == 1 or rest[1] == " "):
+                return None  # "- - x": nested sequences on one line
+            lines.append((len(indent), True, key or None, rest, len(indent) + len(dash)))
+        elif key:
+            lines.append((len(indent), False, key, rest, len(indent)))
+        elif rest:
+            return None  # a bare scalar line: a continuation, or a top-level scalar
+    if not lines or lines[0][0] != 0:
+        return None
+    try:
+        value, end = _block(lines, 0, 0)
+    except _Unsupported:
+        return None
+    return value if end == len(lines) else None
+
+
+def _block(lines: list[_Line], i: int, indent: int) -> tuple[object, int]:
+    if lines[i][1]:
+        return _sequence(lines, i, indent)
+    return _mapping(lines, i, indent, lines[i][2], lines[i][3])
+
+
+def _value(lines: list[_Line], i: int, indent: int, rest: str) -> tuple[object, int]:
+    """The value after "key:" on line ``i - 1``; ``i`` is the next line."""
+    if rest and rest[0] != "#":
+        return _scalar(rest), i
+    if i < len(lines):
+        nxt = lines[i]
+        if nxt[0] > indent:
+            return _block(lines, i, nxt[0])
+        if nxt[0] == indent and nxt[1]:
+            return _sequence(lines, i, indent)
+    return None, i
+
+
+def _mapping(lines: list[_Line], i: int, indent: int, key: str | None, rest: str
+             ) -> tuple[dict[str, object], int]:
+    """A block mapping at ``indent`` whose first key and rest are given (the first
+    line may be a sequence item's)."""
+    result: dict[str, object] = {}
+    n = len(lines)
+    while True:
+        if key is None or key in result:
+            raise _Unsupported  # not a key line; or a duplicate key, for libyaml to report
+        result[key], i = _value(lines, i + 1, indent, rest)
+        if i >= n:
+            return result, i
+        line_indent, dash, key, rest, _ = lines[i]
+        if line_indent < indent:
+            return result, i
+        if line_indent > indent or dash:
+            raise _Unsupported  # deeper than the keys, or a sequence where keys go on
+
+
+def _sequence(lines: list[_Line], i: int, indent: int) -> tuple[list[object], int]:
+    items: list[object] = []
+    n = len(lines)
+    while i < n:
+        line_indent, dash, key, rest, column = lines[i]
+        if line_indent != indent or not dash:
+            break
+        if key is not None:
+            # "- key: value": a mapping whose keys sit where "key" starts
+            item, i = _mapping(lines, i, column, key, rest)
+        elif not rest or rest[0] == "#":
+            i += 1
+            if i < n and lines[i][0] > indent:
+                item, i = _block(lines, i, lines[i][0])
+            else:
+                item = None
+        else:
+            item = _scalar(rest)
+            i += 1
+        items.append(item)
+    if i < n and lines[i][0] > indent:
+        raise _Unsupported
+    return items, i
+
+
+def _after_closing(rest: str, end: int) -> None:
+    """Only blanks, or a comment, may follow a closed scalar."""
+    tail = rest[end:]
+    if tail and not (tail[0] == " " and tail.lstrip(" ").startswith("#")) and tail.strip(" "):
+        raise _Unsupported
+
+
+def _scalar(rest: str) -> object:
+    try:
+        return _scalars[rest]
+    except KeyError:
+        pass
+    value = _parse_scalar(rest)
+    if not isinstance(value, list) and len(_scalars) < _CACHE_MAX:
+        _scalars[rest] = value
+    return value
+
+
+def _parse_scalar(rest: str) -> object:
+    first = rest[0]
+    if first == '"':
+        end = rest.find('"', 1)
+        if end < 0:
+            raise _Unsupported
+        _after_closing(rest, end + 1)
+        return _string(rest[1:end])
+    if first == "'":
+        return _single_quoted(rest)
+    if first == "[":
+        return _flow_sequence(rest)
+    if first in _PLAIN_START_BAD or (first == "-" and (len(rest) == 1 or rest[1] == " ")):
+        raise _Unsupported
+    comment = rest.find(" #")
+    value = (rest[:comment] if comment >= 0 else rest).rstrip(" ")
+    if ": " in value or value.endswith(":") or " #" in value:
+        raise _Unsupported
+    return _plain(value)
+
+
+def _single_quoted(rest: str) -> str:
+    i = 1
+    parts: list[str] = []
+    while True:
+        end = rest.find("'", i)
+        if end < 0:
+            raise _Unsupported
+        parts.append(rest[i:end])
+        if rest[end + 1:end + 2] == "'":
+            parts.append("'")
+            i = end + 2
+            continue
+        _after_closing(rest, end + 1)
+        return _string("".join(parts))
+
+
+def _flow_sequence(rest: str) -> list[object]:
+    """A one-line flow sequence of scalars: ``[a, "b", 'c']``."""
+    items: list[object] = []
+    i, n = 1, len(rest)
+    while True:
+        while i < n and rest[i] == " ":
+            i += 1
+        if i >= n:
+            raise _Unsupported
+        if rest[i] == "]" and not items:
+            i += 1
+            break
+        if rest[i] in "\"'":
+            quote = rest[i]
+            end = rest.find(quote, i + 1)
+            if end < 0 or (quote == "'" and rest[end + 1:end + 2] == "'"):
+                raise _Unsupported
+            items.append(_string(rest[i + 1:end]))
+            i = end + 1
+        else:
+            end = i
+            while end < n and rest[end] not in ",]":
+                end += 1
+            item = rest[i:end].rstrip(" ")
+            if (not item or _FLOW_ITEM_BAD.search(item)
+                    or (item[0] in "-?" and (len(item) == 1 or item[1] == " "))):
+                raise _Unsupported
+            items.append(_plain(item))
+            i = end
+        while i < n and rest[i] == " ":
+            i += 1
+        if i < n and rest[i] == ",":
+            i += 1
+            continue
+        if i < n and rest[i] == "]":
+            i += 1
+            break
+        raise _Unsupported
+    _after_closing(rest, i)
+    return items
+
+
+def _string(value: str) -> str:
+    return _STRINGS.setdefault(value, value) if len(value) <= 32 else value
+
+
+def _plain(value: str) -> object:
+    tag = _resolver.resolve(ScalarNode, value, (True, False))
+    if tag == _STR:
+        return _string(value)
+    construct = _SCALARS.get(tag)
+    if construct is None:
+        raise _Unsupported
+    return construct(ScalarNode(tag, value))
