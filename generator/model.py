@@ -274,8 +274,13 @@ def build(loaded: Loaded) -> Dataset:
         if doc.kind == "organization":
             raw = value.get("branches") if isinstance(value.get("branches"), list) else []
             branches: dict[str, Branch] = {}
+            # Every branch that is itself well-formed is kept, whatever else is wrong in
+            # the file: everything refers to branches, so losing them would bury the one
+            # real error under hundreds of "unknown branch" reports.
             for i, b in enumerate(raw):
-                if note_broken(doc, "branch", raw, i):
+                if i in doc.broken:
+                    if isinstance(b, dict) and isinstance(b.get("id"), str):
+                        broken["branch"].add(b["id"])
                     continue
                 if b["id"] in branches:
                     duplicates.append(("党支部", b["id"], doc.path, ("branches", i, "id"),
@@ -283,11 +288,13 @@ def build(loaded: Loaded) -> Dataset:
                     continue
                 branches[b["id"]] = Branch(b["id"], b["name"], b["kind"], b.get("general_branch"),
                                            doc.path, ("branches", i))
-            gbs = value.get("general_branches") if doc.usable() else None
+            gbs = value.get("general_branches")
             organization = Organization(
                 committee=value.get("committee") if isinstance(value.get("committee"), str)
                 else "",
-                general_branches={g["id"]: g["name"] for g in gbs or []},
+                general_branches={g["id"]: g.get("name") for g in gbs or []
+                                  if isinstance(g, dict) and isinstance(g.get("id"), str)}
+                if isinstance(gbs, list) else {},
                 branches=branches, path=doc.path)
         elif doc.kind == "policy" and doc.usable():
             args = dict(value)

@@ -511,3 +511,14 @@ def test_every_code_has_a_test() -> None:
     source = Path(__file__).read_text("utf-8")
     tested = set(re.findall(r"def test_([ew]\d{3})_", source))
     assert {code.lower() for code in MESSAGES} == tested
+
+
+def test_a_typo_in_organization_yaml_is_one_error_not_hundreds(data: DataDir) -> None:
+    text = (data.root / "organization.yaml").read_text("utf-8")
+    data.write("organization.yaml", text.replace("committee:", "comittee:") +
+               "  - {id: b-bad, name: 坏, kind: factory}\n")
+    data.member()
+    data.member("m02", branch="b-bad")
+    data.events(events_file(event("e1", "K7", "2025-03-01", points=-2)))
+    codes = [line.split(": ", 1)[1].split()[0] for line in data.lines()]
+    assert codes == ["E201", "E202", "E204"]
