@@ -200,15 +200,17 @@ def execute(args: argparse.Namespace) -> tuple[int, Output]:
         raise UsageError(f"找不到数据目录 {args.data}。请用 --data 指定数据目录。")
     cache = None if args.no_cache else Cache()
     found = scan(args.data, cache)
-    options = sorted((k, str(v)) for k, v in vars(args).items() if k not in ("run", "today"))
-    key = cache.memo_key(found.digest(), repr(options), _today(args)) if cache else ""
-    memo = cache.get(key) if cache else None
-    if isinstance(memo, tuple):
-        code, output = memo
-        return code, output
+    options = repr(sorted((k, str(v)) for k, v in vars(args).items()
+                          if k not in ("run", "today")))
+    if cache and found.complete:
+        memo = cache.get(cache.memo_key(found.digest(), options, _today(args)))
+        if isinstance(memo, tuple):
+            code, output = memo
+            return code, output
     output = Output()
     code = args.run(Run(args, found, cache), output)
-    if cache:
+    if cache and found.complete:  # loading fills in the keys the scan did not know
+        key = cache.memo_key(found.digest(), options, _today(args))
         cache.put(key, pickle.dumps((code, output), pickle.HIGHEST_PROTOCOL))
     return code, output
 

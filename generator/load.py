@@ -101,17 +101,27 @@ def discover(data_dir: Path) -> tuple[list[tuple[str, Path]], list[Diagnostic]]:
 
 @dataclass
 class Scan:
-    """What is there to load: every file, its kind and a key for its content.
+    """What there is to load: every file, its kind and, where known, a key for its
+    content.
 
-    Keys come from the cache's stat index where a file's size, mtime and inode are
-    unchanged, so an unchanged tree is scanned without reading it."""
+    A key is known without reading the file when its size, mtime and inode match
+    the cache's stat index; the others are left ``None`` and filled in by
+    ``load``, which reads those files anyway (in the worker processes, on a cold
+    run). ``""`` marks a file that could not be read."""
 
+    data_dir: Path
     files: list[tuple[str, Path]]
-    keys: list[str]
+    keys: list[str | None]
+    signatures: list[tuple[int, int, int] | None]
     problems: list[Diagnostic]
+
+    @property
+    def complete(self) -> bool:
+        return None not in self.keys
 
     def digest(self) -> str:
         """One hash for the whole data set: equal digests, equal inputs."""
+        assert self.complete
         digest = hashlib.blake2b(digest_size=20)
         for (kind, path), key in zip(self.files, self.keys, strict=True):
             digest.update(f"{kind}\0{path}\0{key}\n".encode())
@@ -120,26 +130,22 @@ class Scan:
 
 def scan(data_dir: Path, cache: Cache | None = None) -> Scan:
     files, problems = discover(data_dir)
-    keys: list[str] = []
+    keys: list[str | None] = []
+    signatures: list[tuple[int, int, int] | None] = []
     index = cache.stat_index(data_dir) if cache else {}
-    fresh: dict[str, tuple[tuple[int, int, int], str]] = {}
-    for kind, path in files:
+    for _kind, path in files:
         try:
             st = path.stat()
-            signature = (st.st_mtime_ns, st.st_size, st.st_ino)
-            known = index.get(str(path))
-            if known is not None and known[0] == signature:
-                key = known[1]
-            else:
-                key = content_key(kind, path.read_bytes())
-            fresh[str(path)] = (signature, key)
         except OSError as exc:
             problems.append(diag("E100", str(path), line=1, col=1, reason=exc.strerror))
-            key = ""
-        keys.append(key)
-    if cache:
-        cache.save_stat_index(data_dir, fresh)
-    return Scan(files, keys, problems)
+            keys.append("")
+            signatures.append(None)
+            continue
+        signature = (st.st_mtime_ns, st.st_size, st.st_ino)
+        known = index.get(str(path))
+        keys.append(known[1] if known is not None and known[0] == signature else None)
+        signatures.append(signature)
+    return Scan(data_dir, files, keys, signatures, problems)
 
 
 def _check(kind: str, path: str, data: bytes) -> tuple[object, list[tuple], frozenset[int]]:
@@ -184,19 +190,20 @@ def _check_job(job: tuple[str, str]) -> tuple[str, bytes]:
 
 
 def load(data: Path | Scan, cache: Cache | None = None, workers: int | None = None) -> Loaded:
-    """Read, parse and schema-check every file of a data directory (or of a scan)."""
+    """Read, parse and schema-check every file of a data directory (or of a scan,
+    whose missing keys this fills in)."""
     found = data if isinstance(data, Scan) else scan(data, cache)
     files = found.files
     loaded = Loaded(diagnostics=list(found.problems))
-    wanted = [i for i, key in enumerate(found.keys) if key]  # unreadable ones are reported
-    hits = cache.get_many([found.keys[i] for i in wanted]) if cache else {}
+    known = [i for i, key in enumerate(found.keys) if key]
+    hits = cache.get_many([found.keys[i] for i in known]) if cache else {}  # type: ignore[misc]
     results: dict[int, tuple] = {}
     misses: list[int] = []
-    for index in wanted:
-        hit = hits.get(found.keys[index])
+    for index, key in enumerate(found.keys):
+        hit = hits.get(key) if key else None
         if isinstance(hit, tuple):
             results[index] = hit
-        else:
+        elif key != "":
             misses.append(index)
 
     jobs = [(files[i][0], str(files[i][1])) for i in misses]
@@ -206,10 +213,15 @@ def load(data: Path | Scan, cache: Cache | None = None, workers: int | None = No
             done = list(pool.map(_check_job, jobs, chunksize=32))
     else:
         done = [_check_job(job) for job in jobs]
-    for index, (_key, blob) in zip(misses, done, strict=True):
+    for index, (key, blob) in zip(misses, done, strict=True):
+        found.keys[index] = key
         results[index] = pickle.loads(blob)
     if cache:
         cache.put_many([(key, blob) for key, blob in done if key])
+        cache.save_stat_index(found.data_dir, {
+            str(path): (signature, key)
+            for (_, path), signature, key in zip(files, found.signatures, found.keys, strict=True)
+            if signature is not None and key})
 
     for index in sorted(results):
         kind, path = files[index]

@@ -239,13 +239,20 @@ def check_meetings(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
 # --- events ---------------------------------------------------------------------------------
 
 def check_events(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
+    # The hot loop of a large year: the common path creates no objects.
     file_branch = ds.file_branches
+    members = ds.members
     once: dict[tuple[str, str, str], Event] = {}
     same_day: dict[tuple[str, str, str], Event] = {}
     cutoff = ctx.pending_cutoff
     for event, rule in zip(ds.events, ds.event_rules(), strict=True):
-        yield from _check_status(event)
-        member = ds.members.get(event.member)
+        status = event.status
+        if status == "void":
+            if not event.void_reason:
+                yield diag("E409", event.path, event.at("status"))
+        elif event.void_reason:
+            yield diag("W105", event.path, event.at("void_reason"))
+        member = members.get(event.member)
         if member is None:
             if event.member not in ds.broken_ids["member"]:
                 yield diag("E303", event.path, event.at("member"), id=event.member)
@@ -257,54 +264,47 @@ def check_events(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
                        branch=member.branch)
         if not real_date(event.date):
             continue
-        if member.exempt_on(event.date):
-            assert member.exempt is not None
+        if member.exempt is not None and member.exempt.covers(event.date):
             yield diag("E502", event.path, event.at("date"), **_member_label(member),
                        start=member.exempt.start, date=event.date, what="登记积分")
         if rule is None:
             yield from _unknown_rule(ds, member, event)
             continue
-        facts = {"code": rule.code, "name": rule.name}
         if rule.attendance is not None:
-            yield diag("E410", event.path, event.at("rule"), **facts)
+            yield diag("E410", event.path, event.at("rule"), code=rule.code, name=rule.name)
             continue
-        yield from _check_points(event, rule, facts)
+        wrong_points = _check_points(event, rule)
+        if wrong_points is not None:
+            yield wrong_points
         addition = rule.kind == "addition"
-        status = event.status
-        allowed = ADDITION_STATUSES if addition else DEDUCTION_STATUSES
-        if status is not None and status not in allowed:
+        if status is not None and status not in (ADDITION_STATUSES if addition
+                                                 else DEDUCTION_STATUSES):
             hint = ("加分的状态依次为 declared（个人申报）→ verified（支部核实）→ approved"
                     "（党工委审定），作废用 void。" if addition else
                     "扣分由支部登记，状态为 registered（可不填），作废用 void。")
             yield diag("E407", event.path, event.at("status"), kind_name=RULE_KIND_NAMES[
                 rule.kind], status=status, allowed=hint)
-        if addition and status is None:
-            yield diag("E408", event.path, event.at())
-        if addition and not event.evidence and status != "void":
-            yield diag("E405", event.path, event.at())
+        if addition:
+            if status is None:
+                yield diag("E408", event.path, event.at())
+            if not event.evidence and status != "void":
+                yield diag("E405", event.path, event.at())
         if status == "void":
             continue
         if addition and status in ("declared", "verified") and event.date < cutoff:
             yield diag("W102", event.path, event.at("status"), id=event.id, date=event.date,
                        days=PENDING_WARN_DAYS, status_name=STATUS_NAMES[status])
         key = (event.member, event.rule, event.date)
-        if key in same_day:
-            yield diag("W104", event.path, event.at("id"), id=event.id, other=same_day[key].id)
-        same_day.setdefault(key, event)
+        first = same_day.setdefault(key, event)
+        if first is not event:
+            yield diag("W104", event.path, event.at("id"), id=event.id, other=first.id)
         if rule.limit == "once_per_year" and (not addition or status == "approved"):
             year_key = (event.member, event.rule, event.date[:4])
-            if year_key in once:
-                yield diag("E406", event.path, event.at("rule"), **facts, member=member.id,
-                           year=event.date[:4], other=once[year_key].id)
-            else:
-                once[year_key] = event
-
-
-def _check_status(event: Event) -> Iterator[Diagnostic]:
-    if event.status == "void" and not event.void_reason:
-        yield diag("E409", event.path, event.at("status"))
-    if event.status != "void" and event.void_reason:
-        yield diag("W105", event.path, event.at("void_reason"))
+            first = once.setdefault(year_key, event)
+            if first is not event:
+                yield diag("E406", event.path, event.at("rule"), code=rule.code,
+                           name=rule.name, member=member.id, year=event.date[:4],
+                           other=first.id)
 
 
 def _unknown_rule(ds: Dataset, member: Member, event: Event) -> Iterator[Diagnostic]:
@@ -323,24 +323,30 @@ def _unknown_rule(ds: Dataset, member: Member, event: Event) -> Iterator[Diagnos
                    periods="；".join(v.period() for v in versions))
 
 
-def _check_points(event: Event, rule: Rule, facts: dict[str, str]) -> Iterator[Diagnostic]:
-    lo, hi = rule.bounds
+def _check_points(event: Event, rule: Rule) -> Diagnostic | None:
+    """The problem with an event's points, if any."""
     points = event.points
     if points is None:
         if rule.range is not None:
-            yield diag("E404", event.path, event.at(), **facts, lo=lo, hi=hi)
-        return
+            lo, hi = rule.range
+            return diag("E404", event.path, event.at(), code=rule.code, name=rule.name,
+                        lo=lo, hi=hi)
+        return None
     sign = -1 if rule.kind == "deduction" else 1
     if points * sign <= 0:
-        yield diag("E401", event.path, event.at("points"), **facts,
-                   kind_name=RULE_KIND_NAMES[rule.kind], sign="负" if sign < 0 else "正",
-                   points=points)
-    elif rule.range is None and points != rule.points:
-        yield diag("E403", event.path, event.at("points"), **facts, fixed=rule.points,
-                   points=points)
-    elif not lo <= points <= hi:
-        yield diag("E402", event.path, event.at("points"), **facts, lo=lo, hi=hi,
-                   points=points)
+        return diag("E401", event.path, event.at("points"), code=rule.code, name=rule.name,
+                    kind_name=RULE_KIND_NAMES[rule.kind], sign="负" if sign < 0 else "正",
+                    points=points)
+    if rule.range is None:
+        if points != rule.points:
+            return diag("E403", event.path, event.at("points"), code=rule.code,
+                        name=rule.name, fixed=rule.points, points=points)
+        return None
+    lo, hi = rule.range
+    if not lo <= points <= hi:
+        return diag("E402", event.path, event.at("points"), code=rule.code, name=rule.name,
+                    lo=lo, hi=hi, points=points)
+    return None
 
 
 CHECKS: tuple[Callable[[Dataset, Context], Iterable[Diagnostic]], ...] = (
