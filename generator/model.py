@@ -240,6 +240,7 @@ class Dataset:
 
 
 _MISSING = object()
+_new_tuple = tuple.__new__
 
 
 def _opt(record: dict, cls: type) -> dict:
@@ -343,9 +344,11 @@ def build(loaded: Loaded) -> Dataset:
                         tuple(r.get("absent", ())), tuple(r.get("leave", ())),
                         tuple(r.get("late", ())), tuple(r.get("early", ())), doc.path, i))
                 else:
-                    events.append(Event(
+                    # tuple.__new__ skips NamedTuple's Python-level __new__: this line
+                    # runs once per event, hundreds of thousands of times in a large year.
+                    events.append(_new_tuple(Event, (
                         r["id"], r["member"], r["rule"], r["date"], r.get("points"),
                         r.get("status"), doc.path, i, r.get("note"), r.get("evidence"),
-                        r.get("void_reason")))
+                        r.get("void_reason"))))
     return Dataset(organization, policy, catalogues, members, meetings, events,
                    file_branches, broken, duplicates)

@@ -129,8 +129,9 @@ def standings(ds: Dataset, year: int, as_of: str | None = None,
     pending: dict[str, list[Event]] = defaultdict(list)
     veto_codes = set(policy.veto_rules)
     vetoed: set[str] = set()
+    first_day = f"{y}-01-01"
     for event, rule in zip(ds.events, ds.event_rules(), strict=True):
-        if event.date[:4] != y or event.date > as_of or rule is None:
+        if rule is None or not first_day <= event.date <= as_of:
             continue
         if not counts(event, rule.kind):
             if event.status in ("declared", "verified"):

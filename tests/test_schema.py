@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import fastjsonschema
+import jsonschema_rs
 import pytest
 from jsonschema import Draft202012Validator
 
@@ -40,7 +40,7 @@ def test_every_property_has_a_description(kind: str) -> None:
 
 
 def test_fast_and_full_validators_agree() -> None:
-    """fastjsonschema decides the common case; jsonschema must agree on every document."""
+    """jsonschema-rs decides the common case; jsonschema must agree on every document."""
     loaded = load(REPO / "data")
     samples = [(d.kind, d.value) for d in loaded.documents]
     samples += [("member", {"id": "m1", "name": "x", "branch": "b", "category": "x"}),
@@ -55,12 +55,7 @@ def test_fast_and_full_validators_agree() -> None:
                                       "kind": "deduction", "range": [1, 2, 3]}]}),
                 ("policy", {"base": -1})]
     for kind, value in samples:
-        fast = fastjsonschema.compile(SCHEMAS[kind])
-        try:
-            fast(value)
-            fast_ok = True
-        except fastjsonschema.JsonSchemaException:
-            fast_ok = False
+        fast_ok = jsonschema_rs.validator_for(SCHEMAS[kind]).is_valid(value)
         assert fast_ok == Draft202012Validator(SCHEMAS[kind]).is_valid(value), (kind, value)
 
 
