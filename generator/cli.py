@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator import __version__
+from generator.build import BuildError, build
 from generator.cache import Cache
 from generator.errors import Diagnostic
 from generator.load import Scan, scan
@@ -24,10 +25,13 @@ from generator.model import Dataset
 from generator.pipeline import check
 from generator.report import ledger, score_table
 from generator.score import standings
+from generator.serve import serve
 
 EPILOG_VALIDATE = "示例：jifen validate --data data --strict"
 EPILOG_SCORE = "示例：jifen score --year 2025 --branch b-a"
 EPILOG_EXPLAIN = "示例：jifen explain m01 --year 2025"
+EPILOG_BUILD = "示例：jifen build --out site"
+EPILOG_SERVE = "示例：jifen serve --port 8000"
 
 
 class UsageError(Exception):
@@ -82,6 +86,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
                    help="计算到这一天（默认：年度最后一天或今天，取较早者）")
     p.set_defaults(run=cmd_explain)
+
+    for name, help_text, epilog, run in (
+            ("build", "生成党务公开栏网站（MkDocs）", EPILOG_BUILD, cmd_build),
+            ("serve", "在本机预览党务公开栏，修改数据后自动刷新", EPILOG_SERVE, cmd_serve)):
+        p = sub.add_parser(name, help=help_text, description=help_text + "。", epilog=epilog)
+        _common(p)
+        p.add_argument("--internal", action="store_true",
+                       help="内部版本：含备注、依据、待审定事项和后进预警，不得公开")
+        p.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
+                       help="数据截至这一天（默认：今天）")
+        if name == "build":
+            p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                           help="输出目录（默认：site，内部版本为 site-internal）")
+        else:
+            p.add_argument("--port", type=int, default=8000, help="端口（默认：8000）")
+        p.set_defaults(run=run, memo=False)
     return parser
 
 
@@ -193,6 +213,41 @@ def cmd_explain(run: Run, out: Output) -> int:
     return 0
 
 
+def _work(args: argparse.Namespace) -> Path:
+    return Path("build") / ("internal" if args.internal else "public")
+
+
+def cmd_build(run: Run, out: Output) -> int:
+    args = run.args
+    dataset = run.valid_dataset(out)
+    if dataset is None:
+        return 1
+    as_of = args.as_of or _today(args)
+    target = args.out or Path("site-internal" if args.internal else "site")
+    try:
+        result = build(dataset, [], as_of=as_of, out=target, work=_work(args),
+                       internal=args.internal)
+    except BuildError as exc:
+        out.err(str(exc))
+        return 1
+    kind = "内部版本" if args.internal else "党务公开栏"
+    out.out(f"已生成{kind}：{result.out}（数据截至 {as_of}，共 {result.pages} 个文件，"
+            f"本次更新 {result.written} 个、删除 {result.removed} 个）。")
+    return 0
+
+
+def cmd_serve(run: Run, out: Output) -> int:
+    code = cmd_build(run, out)
+    sys.stdout.writelines(out.stdout)
+    sys.stderr.writelines(out.stderr)
+    out.stdout.clear()
+    out.stderr.clear()
+    if code:
+        return code
+    return serve(run.args.data, _work(run.args), internal=run.args.internal,
+                 as_of=run.args.as_of, port=run.args.port, cache=run.cache)
+
+
 def execute(args: argparse.Namespace) -> tuple[int, Output]:
     """Run one command. When every input is unchanged since an earlier identical
     run (same data contents, options, today and code), replay that run's output."""
@@ -202,14 +257,15 @@ def execute(args: argparse.Namespace) -> tuple[int, Output]:
     found = scan(args.data, cache)
     options = repr(sorted((k, str(v)) for k, v in vars(args).items()
                           if k not in ("run", "today")))
-    if cache and found.complete:
+    memo_ok = getattr(args, "memo", True)  # commands that write files always run
+    if cache and found.complete and memo_ok:
         memo = cache.get(cache.memo_key(found.digest(), options, _today(args)))
         if isinstance(memo, tuple):
             code, output = memo
             return code, output
     output = Output()
     code = args.run(Run(args, found, cache), output)
-    if cache and found.complete:  # loading fills in the keys the scan did not know
+    if cache and found.complete and memo_ok:  # loading fills in keys the scan lacked
         key = cache.memo_key(found.digest(), options, _today(args))
         cache.put(key, pickle.dumps((code, output), pickle.HIGHEST_PROTOCOL))
     return code, output

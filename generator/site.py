@@ -1,0 +1,474 @@
+"""Site plan: every page of the bulletin as data, before any template runs.
+
+``plan`` turns a validated data set into ``Page`` values: a path in the docs
+folder, the template that presents it and the context it gets. Contexts hold
+plain values (strings, numbers, lists, dicts) and never HTML; the public build
+never puts a note, an evidence string or a void reason into any context, so no
+template can leak one. ``internal=True`` adds what only officers may see.
+
+Periods: the calendar year is the cycle; quarters whose last day is on or
+before the as-of date are published (公布), the quarter containing it is
+provisional (暂定); year results appear once the year is over.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from generator.model import (
+    BRANCH_KIND_NAMES,
+    CATEGORY_NAMES,
+    INDICATORS,
+    STATUS_NAMES,
+    Branch,
+    Dataset,
+    Event,
+    Member,
+    Rule,
+)
+from generator.score import FLAG_NAMES, Standing, counts, standings
+
+QUARTER_ENDS = ("03-31", "06-30", "09-30", "12-31")
+QUARTER_NAMES = ("第一季度", "第二季度", "第三季度", "第四季度")
+# Bins of the distribution chart: (label, lowest score in the bin)
+BINS = (("<60", -1), ("60–69", 60), ("70–79", 70), ("80–89", 80), ("90–99", 90), ("≥100", 100))
+
+
+@dataclass(frozen=True)
+class Page:
+    """One output file. ``template`` renders ``context``; a page with ``data`` and
+    no template is written as JSON (the machine-readable twin of a page)."""
+
+    path: str
+    template: str = ""
+    context: dict[str, object] = field(default_factory=dict)
+    data: object = None
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Quarter:
+    year: int
+    number: int
+
+    @property
+    def start(self) -> str:
+        return f"{self.year}-{3 * self.number - 2:02d}-01"
+
+    @property
+    def end(self) -> str:
+        return f"{self.year}-{QUARTER_ENDS[self.number - 1]}"
+
+    @property
+    def name(self) -> str:
+        return f"{self.year}年{QUARTER_NAMES[self.number - 1]}"
+
+    @property
+    def slug(self) -> str:
+        return f"{self.year}/q{self.number}"
+
+
+def _month_end(year: int, month: int) -> str:
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return (following - dt.timedelta(days=1)).isoformat()
+
+
+def years_of(ds: Dataset, as_of: str) -> list[int]:
+    """Every year with data, and the as-of year; none after it."""
+    found = {int(e.date[:4]) for e in ds.events} | {int(m.date[:4]) for m in ds.meetings}
+    found.add(int(as_of[:4]))
+    return sorted(y for y in found if y <= int(as_of[:4]))
+
+
+def _rank(rows: list[Standing]) -> dict[str, int]:
+    """Competition ranking (1, 2, 2, 4) by score; members without a score are unranked."""
+    scored = sorted((s for s in rows if s.score is not None), key=lambda s: -(s.score or 0))
+    ranks: dict[str, int] = {}
+    for s in scored:
+        ranks[s.member.id] = 1 + sum(1 for o in scored if (o.score or 0) > (s.score or 0))
+    return ranks
+
+
+def _member_link(member: Member, year: int) -> str:
+    return f"members/{member.id}/{year}.md"
+
+
+def _flags(flags: tuple[str, ...]) -> list[str]:
+    return [FLAG_NAMES[f] for f in flags]
+
+
+class Planner:
+    """Collects the pages of one build."""
+
+    def __init__(self, ds: Dataset, as_of: str, internal: bool) -> None:
+        assert ds.organization is not None
+        self.ds = ds
+        self.org = ds.organization
+        self.as_of = as_of
+        self.internal = internal
+        self.pages: list[Page] = []
+        self.years = years_of(ds, as_of)
+        self._standings: dict[tuple[int, str], dict[str, Standing]] = {}
+        # Indexes built once: pages look events up by branch and month, or by id.
+        self.by_month: dict[tuple[str, str], list[tuple[Event, Rule]]] = defaultdict(list)
+        self.events_by_id = {e.id: e for e in ds.events}
+        for event, rule in zip(ds.events, ds.event_rules(), strict=True):
+            member = ds.members.get(event.member)
+            if member is not None and rule is not None:
+                self.by_month[(member.branch, event.date[:7])].append((event, rule))
+
+    # --- shared facts ------------------------------------------------------------------------
+
+    def standing(self, year: int, date: str) -> dict[str, Standing]:
+        key = (year, date)
+        if key not in self._standings:
+            self._standings[key] = {s.member.id: s for s in standings(self.ds, year, date)}
+        return self._standings[key]
+
+    def quarters(self, year: int) -> list[Quarter]:
+        return [q for q in (Quarter(year, n) for n in range(1, 5)) if q.start <= self.as_of]
+
+    def months(self, year: int) -> list[int]:
+        return [m for m in range(1, 13) if f"{year}-{m:02d}-01" <= self.as_of]
+
+    def cutoff(self, date: str) -> str:
+        return min(date, self.as_of)
+
+    def branches(self) -> list[Branch]:
+        return sorted(self.org.branches.values(), key=lambda b: b.id)
+
+    def members_of(self, branch: str) -> list[Member]:
+        return sorted((m for m in self.ds.members.values() if m.branch == branch),
+                      key=lambda m: m.id)
+
+    def base(self, page: str) -> dict[str, object]:
+        return {"committee": self.org.committee, "as_of": self.as_of, "page": page,
+                "internal": self.internal}
+
+    # --- pages --------------------------------------------------------------------------------
+
+    def plan(self) -> list[Page]:
+        self.home()
+        self.rules()
+        for branch in self.branches():
+            self.branch_page(branch)
+        for year in self.years:
+            self.year_page(year)
+            for quarter in self.quarters(year):
+                self.quarter_overview(quarter)
+                for branch in self.branches():
+                    self.quarter_page(quarter, branch)
+            for month in self.months(year):
+                for branch in self.branches():
+                    self.month_page(year, month, branch)
+            if self.as_of >= f"{year}-12-31":
+                self.results_page(year)
+            for member in sorted(self.ds.members.values(), key=lambda m: m.id):
+                self.member_page(member, year)
+        if self.internal:
+            self.alerts_page()
+            for branch in self.branches():
+                self.registrar_page(branch)
+        self.pages.sort(key=lambda p: p.path)
+        return self.pages
+
+    def add(self, path: str, template: str, title: str, **context: object) -> None:
+        self.pages.append(Page(path, template, {**self.base(path), "title": title, **context},
+                               title=title))
+
+    def home(self) -> None:
+        year = self.years[-1]
+        published = [q for q in self.quarters(year) if q.end <= self.as_of]
+        if not published and len(self.years) > 1:
+            published = [q for q in self.quarters(self.years[-2]) if q.end <= self.as_of]
+        latest = published[-1] if published else None
+        self.add("index.md", "index.md.j2", f"{self.org.committee}党务公开栏",
+                 year=year, years=list(reversed(self.years)),
+                 latest=None if latest is None else {"name": latest.name,
+                                                      "link": f"{latest.slug}/index.md"},
+                 branches=[{"id": b.id, "name": b.name, "kind": BRANCH_KIND_NAMES[b.kind],
+                            "link": f"branches/{b.id}.md",
+                            "members": len(self.members_of(b.id))} for b in self.branches()],
+                 policy=self.ds.policy)
+
+    def rules(self) -> None:
+        catalogues = []
+        for catalogue in self.ds.catalogues:
+            rules = []
+            for code, versions in sorted(catalogue.versions.items(), key=lambda kv: _code_key(
+                    kv[0])):
+                for rule in versions:
+                    lo, hi = rule.bounds
+                    rules.append({
+                        "code": code, "name": rule.name, "category": rule.category,
+                        "kind": "扣分" if rule.kind == "deduction" else "加分",
+                        "points": (f"{lo:+d}" if lo == hi else f"{lo:+d} 至 {hi:+d}") + (
+                            f"（连续请假第二次起 {rule.consecutive_points:+d}）"
+                            if rule.consecutive_points else ""),
+                        "limit": "每年一次" if rule.limit == "once_per_year" else "每次",
+                        "veto": code in self.ds.policy.veto_rules,
+                        "attendance": rule.attendance is not None,
+                        "period": rule.period() if (rule.start or rule.until) else "",
+                        "text": rule.text})
+            catalogues.append({"title": catalogue.title, "rules": rules,
+                               "applies_to": [BRANCH_KIND_NAMES[k] for k in catalogue.applies_to]})
+        self.add("rules.md", "rules.md.j2", "积分标准与政策", catalogues=catalogues,
+                 policy=self.ds.policy, indicators=INDICATORS)
+
+    def branch_page(self, branch: Branch) -> None:
+        year = self.years[-1]
+        current = self.standing(year, self.cutoff(f"{year}-12-31"))
+        rows = [self._row(current[m.id], year) for m in self.members_of(branch.id)]
+        self.add(f"branches/{branch.id}.md", "branch.md.j2", branch.name,
+                 branch={"id": branch.id, "name": branch.name,
+                         "kind": BRANCH_KIND_NAMES[branch.kind],
+                         "general_branch": self.org.general_branches.get(
+                             branch.general_branch or "", "")},
+                 year=year, rows=rows,
+                 quarters=[{"name": q.name, "link": f"{q.slug}/{branch.id}.md"}
+                           for y in reversed(self.years) for q in reversed(self.quarters(y))],
+                 months=[{"name": f"{y}年{m}月", "link": f"{y}/m{m:02d}/{branch.id}.md"}
+                         for y in reversed(self.years) for m in reversed(self.months(y))])
+
+    def _row(self, s: Standing, year: int) -> dict[str, object]:
+        return {"id": s.member.id, "name": s.member.name,
+                "category": CATEGORY_NAMES[s.member.category],
+                "score": s.score, "flags": _flags(s.flags),
+                "link": _member_link(s.member, year)}
+
+    def year_page(self, year: int) -> None:
+        self.add(f"{year}/index.md", "year.md.j2", f"{year}年度",
+                 year=year, closed=self.as_of >= f"{year}-12-31",
+                 quarters=[{"name": q.name, "link": f"q{q.number}/index.md",
+                            "provisional": q.end > self.as_of} for q in self.quarters(year)],
+                 months=[{"name": f"{month}月", "links": [
+                     {"name": b.name, "link": f"m{month:02d}/{b.id}.md"}
+                     for b in self.branches()]} for month in self.months(year)],
+                 results="results.md" if self.as_of >= f"{year}-12-31" else "")
+
+    def quarter_overview(self, q: Quarter) -> None:
+        date = self.cutoff(q.end)
+        now = self.standing(q.year, date)
+        summary = []
+        for b in self.branches():
+            scores = [now[m.id].score for m in self.members_of(b.id)]
+            scored = [s for s in scores if s is not None]
+            summary.append({"name": b.name, "link": f"{b.id}.md", "members": len(scores),
+                            "average": round(sum(scored) / len(scored), 1) if scored else None,
+                            "laggards": sum(1 for m in self.members_of(b.id)
+                                            if "laggard" in now[m.id].flags)})
+        self.add(f"{q.slug}/index.md", "quarter_overview.md.j2",
+                 f"{q.name}积分通报" + ("（暂定）" if q.end > self.as_of else ""),
+                 quarter={"name": q.name, "end": date, "provisional": q.end > self.as_of},
+                 branches=summary)
+
+    def quarter_page(self, q: Quarter, branch: Branch) -> None:
+        date = self.cutoff(q.end)
+        now = self.standing(q.year, date)
+        before = self.standing(q.year, _day_before(q.start)) if q.number > 1 else None
+        members = self.members_of(branch.id)
+        rows = []
+        ranks = _rank([now[m.id] for m in members])
+        for m in members:
+            s = now[m.id]
+            start = self.ds.policy.base if before is None else before[m.id].score
+            by_category = {c: [0, 0] for c in INDICATORS}
+            for e in s.entries:
+                if q.start <= e.date:
+                    by_category[e.category][0 if e.points > 0 else 1] += e.points
+            rows.append({
+                **self._row(s, q.year), "rank": ranks.get(m.id),
+                "change": None if s.score is None or start is None else s.score - start,
+                "categories": [{"name": c, "plus": by_category[c][0],
+                                "minus": by_category[c][1]} for c in INDICATORS]})
+        rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["id"]))
+        title = f"{branch.name} {q.name}积分通报" + ("（暂定）" if q.end > self.as_of else "")
+        chart = _distribution([r["score"] for r in rows])
+        context = {"branch": {"id": branch.id, "name": branch.name}, "rows": rows,
+                   "quarter": {"name": q.name, "end": date, "provisional": q.end > self.as_of},
+                   "indicators": INDICATORS, "chart": f"{branch.id}.svg",
+                   "json": f"{branch.id}.json"}
+        self.add(f"{q.slug}/{branch.id}.md", "quarter.md.j2", title, **context)
+        self.pages.append(Page(f"{q.slug}/{branch.id}.svg", "distribution.svg.j2",
+                               {"bins": chart, "title": f"{branch.name} {q.name}积分分布"}))
+        self.pages.append(Page(f"{q.slug}/{branch.id}.json", data={
+            "branch": branch.id, "year": q.year, "quarter": q.number, "as_of": date,
+            "provisional": q.end > self.as_of,
+            "members": [{"id": r["id"], "name": r["name"], "score": r["score"],
+                         "rank": r["rank"], "change": r["change"],
+                         "flags": list(now[r["id"]].flags),
+                         "categories": {c["name"]: {"plus": c["plus"], "minus": c["minus"]}
+                                        for c in r["categories"]}} for r in rows]}))
+
+    def month_page(self, year: int, month: int, branch: Branch) -> None:
+        start, end = f"{year}-{month:02d}-01", _month_end(year, month)
+        members = {m.id: m for m in self.members_of(branch.id)}
+        rows = []
+        for event, rule in self.by_month[(branch.id, start[:7])]:
+            if not self.internal and event.status == "declared":
+                continue  # a personal declaration is published once the branch verifies it
+            counted = counts(event, rule.kind)
+            points = event.points if event.points is not None else rule.points
+            row = {"date": event.date, "id": event.id, "name": members[event.member].name,
+                   "link": _member_link(members[event.member], year), "rule": rule.code,
+                   "rule_name": rule.name, "points": points,
+                   "status": STATUS_NAMES.get(event.status or "registered", ""),
+                   "counted": counted, "pending": event.status in ("declared", "verified"),
+                   "void": event.status == "void"}
+            if self.internal:
+                row |= {"note": event.note or "", "evidence": event.evidence or "",
+                        "void_reason": event.void_reason or ""}
+            rows.append(row)
+        attendance = []
+        for meeting in sorted(self.ds.meetings, key=lambda m: (m.date, m.id)):
+            if meeting.branch != branch.id or not start <= meeting.date <= end:
+                continue
+            attendance.append({"date": meeting.date, "title": meeting.title, "lists": [
+                {"kind": kind, "names": [{"name": members[i].name,
+                                          "link": _member_link(members[i], year)}
+                                         for i in getattr(meeting, key) if i in members]}
+                for key, kind in (("absent", "缺席"), ("leave", "请假"), ("late", "迟到"),
+                                  ("early", "早退"))]})
+        rows.sort(key=lambda r: (r["date"], r["id"]))
+        self.add(f"{year}/m{month:02d}/{branch.id}.md", "month.md.j2",
+                 f"{branch.name} {year}年{month}月积分登记",
+                 branch={"id": branch.id, "name": branch.name}, year=year, month=month,
+                 rows=rows, meetings=attendance)
+
+    def member_page(self, member: Member, year: int) -> None:
+        date = self.cutoff(f"{year}-12-31")
+        s = self.standing(year, date)[member.id]
+        branch = self.org.branches[member.branch]
+        entries = [{"date": e.date, "rule": e.rule, "name": e.name, "category": e.category,
+                    "points": e.points, "balance": e.balance, "detail": e.detail}
+                   for e in s.entries]
+        pending = []
+        if self.internal:
+            pending = [{"date": e.date, "id": e.id, "rule": e.rule,
+                        "status": STATUS_NAMES[e.status or "declared"], "note": e.note or "",
+                        "evidence": e.evidence or "", "points": e.points} for e in s.pending]
+            for entry, raw in zip(entries, s.entries, strict=True):
+                event = self.events_by_id.get(raw.ref) if raw.source == "event" else None
+                entry["note"] = event.note or "" if event else ""
+                entry["evidence"] = event.evidence or "" if event else ""
+        other_years = [y for y in self.years if y != year]
+        context = {"member": {"id": member.id, "name": member.name,
+                              "category": CATEGORY_NAMES[member.category],
+                              "branch": branch.name, "branch_link": f"branches/{branch.id}.md",
+                              "posts": list(member.posts)},
+                   "year": year, "score": s.score, "flags": _flags(s.flags),
+                   "base": self.ds.policy.base, "entries": entries, "pending": pending,
+                   "years": [{"year": y, "link": f"{y}.md"} for y in other_years],
+                   "chart": f"{year}.svg", "json": f"{year}.json"}
+        self.add(f"members/{member.id}/{year}.md", "member.md.j2",
+                 f"{member.name} {year}年度积分", **context)
+        self.pages.append(Page(f"members/{member.id}/{year}.svg", "balance.svg.j2",
+                               _balance_chart(year, self.ds.policy.base, s, date)))
+        self.pages.append(Page(f"members/{member.id}/{year}.json", data={
+            "id": member.id, "name": member.name, "branch": member.branch,
+            "category": member.category, "year": year, "as_of": date, "score": s.score,
+            "flags": list(s.flags),
+            "ledger": [{"date": e.date, "rule": e.rule, "points": e.points,
+                        "balance": e.balance} for e in s.entries]}))
+
+    def results_page(self, year: int) -> None:
+        final = self.standing(year, f"{year}-12-31")
+
+        def listed(flag: str) -> list[dict[str, object]]:
+            rows = [s for s in final.values() if flag in s.flags]
+            rows.sort(key=lambda s: (s.member.branch, -(s.score or 0), s.member.id))
+            return [{**self._row(s, year),
+                     "branch": self.org.branches[s.member.branch].name} for s in rows]
+
+        self.add(f"{year}/results.md", "results.md.j2", f"{year}年度积分运用结果",
+                 year=year, excellent=listed("excellent_candidate"),
+                 probation=listed("probation_cancelled"),
+                 activists=listed("not_development_target"),
+                 flowing=listed("transfer_postponed"), policy=self.ds.policy)
+
+    def alerts_page(self) -> None:
+        year = int(self.as_of[:4])
+        now = self.standing(year, self.as_of)
+        rows = [{**self._row(s, year), "branch": self.org.branches[s.member.branch].name,
+                 "posts": list(s.member.posts)}
+                for s in now.values() if "laggard" in s.flags]
+        rows.sort(key=lambda r: (r["branch"], r["score"] or 0, r["id"]))
+        self.add("internal/alerts.md", "alerts.md.j2", "后进党员预警（内部）", rows=rows)
+
+    def registrar_page(self, branch: Branch) -> None:
+        members = {m.id: m for m in self.members_of(branch.id)}
+        waiting = []
+        mine = (e for (b, _), found in self.by_month.items() if b == branch.id
+                for e, _ in found)
+        for e in mine:
+            if e.status in ("declared", "verified"):
+                waiting.append({"date": e.date, "id": e.id, "name": members[e.member].name,
+                                "rule": e.rule, "points": e.points,
+                                "status": STATUS_NAMES[e.status or "declared"],
+                                "next": "支部核实" if e.status == "declared" else "党工委审定",
+                                "note": e.note or "", "evidence": e.evidence or "",
+                                "path": e.path})
+        waiting.sort(key=lambda r: (r["date"], r["id"]))
+        self.add(f"internal/{branch.id}.md", "registrar.md.j2", f"{branch.name}待办（内部）",
+                 branch={"id": branch.id, "name": branch.name}, rows=waiting)
+
+
+def _code_key(code: str) -> tuple[str, tuple[int, ...]]:
+    return code[0], tuple(int(p) for p in code[1:].split("."))
+
+
+def _day_before(date: str) -> str:
+    return (dt.date.fromisoformat(date) - dt.timedelta(days=1)).isoformat()
+
+
+def _distribution(scores: list[int | None]) -> list[dict[str, object]]:
+    counts_by_bin: dict[str, int] = defaultdict(int)
+    for score in scores:
+        if score is None:
+            continue
+        label = next(lbl for lbl, low in reversed(BINS) if score >= low)
+        counts_by_bin[label] += 1
+    top = max(counts_by_bin.values(), default=0) or 1
+    return [{"label": label, "count": counts_by_bin[label],
+             "height": round(120 * counts_by_bin[label] / top, 1), "x": 40 + 60 * i}
+            for i, (label, _) in enumerate(BINS)]
+
+
+def _balance_chart(year: int, base: int, s: Standing, as_of: str) -> dict[str, object]:
+    """A step line of the balance over the year: x is the day of the year."""
+    start = dt.date(year, 1, 1)
+    days = (dt.date(year, 12, 31) - start).days + 1
+    points = [(0, base)]
+    for e in s.entries:
+        points.append(((dt.date.fromisoformat(e.date) - start).days, e.balance))
+    end_day = (dt.date.fromisoformat(as_of) - start).days
+    points.append((end_day, points[-1][1]))
+    values = [v for _, v in points] + [60, 100]
+    low, high = min(values) - 5, max(values) + 5
+    width, height = 600, 200
+
+    def xy(day: int, value: int) -> tuple[float, float]:
+        return (round(40 + (width - 50) * day / days, 1),
+                round(height - 20 - (height - 40) * (value - low) / (high - low), 1))
+
+    path = []
+    for i, (day, value) in enumerate(points):
+        x, y = xy(day, value)
+        if i:
+            path.append(f"H{x}")
+            path.append(f"V{y}")
+        else:
+            path.append(f"M{x},{y}")
+    guides = [{"label": str(v), "y": xy(0, v)[1]} for v in (60, 100) if low <= v <= high]
+    months = [{"label": f"{m}月", "x": xy((dt.date(year, m, 1) - start).days, low)[0]}
+              for m in range(1, 13)]
+    return {"path": " ".join(path), "guides": guides, "months": months, "width": width,
+            "height": height, "title": f"{s.member.name} {year}年积分变化",
+            "final": s.score}
+
+
+def plan(ds: Dataset, as_of: str, internal: bool = False) -> list[Page]:
+    """Every page of the bulletin for ``ds`` as of ``as_of``."""
+    return Planner(ds, as_of, internal).plan()
