@@ -61,8 +61,7 @@ def nav(pages: list[Page], internal: bool) -> list[object]:
         if f"{year}/results.md" in titles:
             section.append({"年度积分运用结果": f"{year}/results.md"})
         entries.append({f"{year}年度": section})
-    entries.append({"各党支部": [{titles[p]: p} for p in sorted(titles)
-                                 if p.startswith("branches/")]})
+    entries.append({"各党支部": "branches/index.md"})
     entries.append({"积分标准与政策": "rules.md"})
     if internal:
         entries.append({"内部": [{titles[p]: p} for p in sorted(titles)
@@ -105,6 +104,7 @@ def write_config(work: Path, pages: list[Page], internal: bool, committee: str) 
         "docs_dir": "docs",
         "site_dir": "site",
         "nav": nav(pages, internal),
+        "hooks": [str(Path(__file__).resolve().parent / "mkdocs_hooks.py")],
     }
     path = work / "mkdocs.yml"
     text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
@@ -148,10 +148,22 @@ def build(dataset: Dataset, diagnostics: list[Diagnostic], *, as_of: str, out: P
     assert not any(d.is_error for d in diagnostics)
     assert dataset.organization is not None
     pages = plan(dataset, as_of, internal=internal)
-    files = render(pages) | assets()
-    (work / "docs").mkdir(parents=True, exist_ok=True)
-    written, removed = write_docs(work / "docs", files)
-    config = write_config(work, pages, internal, dataset.organization.committee)
-    _mkdocs(config, as_of)
+    written, removed, count = write_work(work, pages, internal, dataset.organization.committee)
+    _mkdocs(work / "mkdocs.yml", as_of)
     publish(work / "site", out)
-    return Result(len(files), written, removed, out)
+    return Result(count, written, removed, out)
+
+
+def write_work(work: Path, pages: list[Page], internal: bool, committee: str
+               ) -> tuple[int, int, int]:
+    """Write the docs folder, the table fragments and the config: (written, removed,
+    files). Only what changed is written."""
+    rendered = render(pages)
+    docs = rendered.docs | assets()
+    (work / "docs").mkdir(parents=True, exist_ok=True)
+    (work / "fragments").mkdir(parents=True, exist_ok=True)
+    written, removed = write_docs(work / "docs", docs)
+    written_fragments, removed_fragments = write_docs(work / "fragments", rendered.fragments)
+    write_config(work, pages, internal, committee)
+    return (written + written_fragments, removed + removed_fragments,
+            len(docs) + len(rendered.fragments))

@@ -10,12 +10,21 @@ written with sorted keys, so output is byte-identical for the same data.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import posixpath
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    pass_context,
+    select_autoescape,
+)
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from generator.site import Page
@@ -54,6 +63,27 @@ def link(target: str, page: str) -> Markup:
     return Markup(relative)
 
 
+def page_url(path: str) -> str:
+    """The URL MkDocs gives a docs file with directory URLs: ``a/b.md`` is served
+    at ``a/b/``, ``a/index.md`` at ``a/``; other files keep their path."""
+    if not path.endswith(".md"):
+        return path
+    stem = path[:-3]
+    if stem == "index":
+        return ""
+    return stem[:-5] if stem.endswith("/index") else stem + "/"
+
+
+def url(target: str, page: str) -> Markup:
+    """A relative URL from ``page`` to ``target`` for raw HTML, which MkDocs does not
+    rewrite (Markdown links use ``link``, which MkDocs resolves and checks)."""
+    there = page_url(target)
+    relative = posixpath.relpath(there or ".", page_url(page) or ".")
+    if there.endswith("/") or not there:
+        relative = "./" if relative == "." else relative + "/"
+    return Markup(relative)
+
+
 def signed(value: int | None) -> Markup:
     return Markup("—" if value is None else f"{value:+d}" if value else "0")
 
@@ -72,6 +102,7 @@ def environment() -> tuple[Environment, Environment]:
                            undefined=StrictUndefined, keep_trailing_newline=True,
                            trim_blocks=True, lstrip_blocks=True)
     markdown.filters["link"] = link
+    markdown.filters["url"] = url
     markdown.filters["signed"] = signed
     markdown.filters["md"] = lambda v: Markup(md_escape(v))
     markdown.filters["front_title"] = front_title
@@ -81,15 +112,52 @@ def environment() -> tuple[Environment, Environment]:
     return markdown, svg
 
 
-def render(pages: list[Page]) -> dict[str, bytes]:
+@dataclass
+class Rendered:
+    """The docs folder's files, and the HTML fragments that the MkDocs hook puts into
+    the built pages (``mkdocs_hooks.py``), keyed ``<page path>.<name>.html``."""
+
+    docs: dict[str, bytes] = field(default_factory=dict)
+    fragments: dict[str, bytes] = field(default_factory=dict)
+
+
+def fragment_marker(name: str, digest: str) -> Markup:
+    return Markup(f'<div class="jf-fragment" data-jf-fragment="{name}" '
+                  f'data-jf-digest="{digest}"></div>')
+
+
+@pass_context
+def _fragment(context: Context, name: str) -> Markup:
+    """Where a large table goes. Python-Markdown and the search plugin would parse its
+    HTML for nothing (it is excluded from search), which is most of a large build's
+    time; the hook inserts it after MkDocs has rendered the page. The digest makes the
+    page's Markdown change whenever its table does, so incremental builds see it."""
+    return fragment_marker(name, context["fragments"][name])
+
+
+def render(pages: list[Page]) -> Rendered:
     """Every page's file content by path."""
     markdown, svg = environment()
-    out: dict[str, bytes] = {}
+    markdown.filters["fragment"] = _fragment
+    fragment_templates: dict[str, list[str]] = {}
+    out = Rendered()
     for page in pages:
         if not page.template:
             text = json.dumps(page.data, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+        elif page.template.endswith(".svg.j2"):
+            text = svg.get_template(page.template).render(**page.context)
         else:
-            env = svg if page.template.endswith(".svg.j2") else markdown
-            text = env.get_template(page.template).render(**page.context)
-        out[page.path] = text.encode("utf-8")
+            stem = page.template.removesuffix(".md.j2")
+            if stem not in fragment_templates:
+                fragment_templates[stem] = sorted(
+                    p.name for p in TEMPLATES.glob(f"{stem}.*.html.j2"))
+            digests = {}
+            for name in fragment_templates[stem]:
+                part = name.removeprefix(f"{stem}.").removesuffix(".html.j2")
+                html_bytes = markdown.get_template(name).render(**page.context).encode("utf-8")
+                out.fragments[f"{page.path}.{part}.html"] = html_bytes
+                digests[part] = hashlib.blake2b(html_bytes, digest_size=8).hexdigest()
+            text = markdown.get_template(page.template).render(**page.context,
+                                                               fragments=digests)
+        out.docs[page.path] = text.encode("utf-8")
     return out

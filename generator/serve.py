@@ -14,11 +14,10 @@ import sys
 import time
 from pathlib import Path
 
-from generator.build import assets, write_config, write_docs
+from generator.build import write_work
 from generator.cache import Cache
 from generator.load import discover
 from generator.pipeline import check
-from generator.render import render
 from generator.site import plan
 
 POLL_SECONDS = 1.0
@@ -49,9 +48,8 @@ def regenerate(data_dir: Path, work: Path, *, internal: bool, as_of: str | None,
         return False
     assert dataset.organization is not None
     pages = plan(dataset, as_of or today, internal=internal)
-    written, _ = write_docs(work / "docs", render(pages) | assets())
-    write_config(work, pages, internal, dataset.organization.committee)
-    print(f"已更新 {written} 个页面。", file=sys.stderr)
+    written, _, _ = write_work(work, pages, internal, dataset.organization.committee)
+    print(f"已更新 {written} 个文件。", file=sys.stderr)
     return True
 
 

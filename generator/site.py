@@ -152,6 +152,8 @@ class Planner:
     def plan(self) -> list[Page]:
         self.home()
         self.rules()
+        self.add("branches/index.md", "branches.md.j2", "各党支部",
+                 branches=self._branch_list())
         for branch in self.branches():
             self.branch_page(branch)
         for year in self.years:
@@ -188,10 +190,13 @@ class Planner:
                  year=year, years=list(reversed(self.years)),
                  latest=None if latest is None else {"name": latest.name,
                                                       "link": f"{latest.slug}/index.md"},
-                 branches=[{"id": b.id, "name": b.name, "kind": BRANCH_KIND_NAMES[b.kind],
-                            "link": f"branches/{b.id}.md",
-                            "members": len(self.members_of(b.id))} for b in self.branches()],
-                 policy=self.ds.policy)
+                 branches=self._branch_list(), policy=self.ds.policy)
+
+    def _branch_list(self) -> list[dict[str, object]]:
+        return [{"id": b.id, "name": b.name, "kind": BRANCH_KIND_NAMES[b.kind],
+                 "general_branch": self.org.general_branches.get(b.general_branch or "", ""),
+                 "link": f"branches/{b.id}.md", "members": len(self.members_of(b.id))}
+                for b in self.branches()]
 
     def rules(self) -> None:
         catalogues = []

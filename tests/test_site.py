@@ -54,7 +54,8 @@ def fixture(data: DataDir, name: str = "张一") -> DataDir:
 def pages_of(data: DataDir, internal: bool = False) -> dict[str, bytes]:
     dataset, diagnostics, _ = check(data.root, today=AS_OF)
     assert [d.format() for d in diagnostics if d.is_error] == []
-    return render(plan(dataset, AS_OF, internal=internal))
+    rendered = render(plan(dataset, AS_OF, internal=internal))
+    return rendered.docs | {f"_fragments/{k}": v for k, v in rendered.fragments.items()}
 
 
 def test_golden_pages(data: DataDir) -> None:
@@ -120,7 +121,8 @@ def test_hostile_names_render_as_text(data: DataDir) -> None:
     extensions = ["tables", "attr_list", "md_in_html", "admonition"]
     for path in ("members/m01/2025.md", "2025/q1/b-a.md", "branches/b-a.md", "2025/m01/b-a.md"):
         body = files[path].decode().split("---\n", 2)[2]
-        html = markdown.markdown(body, extensions=extensions)
+        html = markdown.markdown(body, extensions=extensions) + "".join(
+            v.decode() for k, v in files.items() if k.startswith(f"_fragments/{path}."))
         assert "<script" not in html, path
         assert "javascript:" not in html.replace("javascript&#58;", ""), path
         assert "<strong>粗" not in html and "<em>粗" not in html, path
