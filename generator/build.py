@@ -15,17 +15,22 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import hashlib
 import html
 import os
+import pickle
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import yaml
 
+from generator.cache import code_fingerprint
 from generator.errors import Diagnostic
 from generator.model import Dataset
 from generator.render import TEMPLATES, render
@@ -33,6 +38,9 @@ from generator.site import Page, plan
 
 REPO = Path(__file__).resolve().parent.parent
 BASE_CONFIG = REPO / "mkdocs.yml"
+
+
+BUILT_MARKER = ".jifen-built"
 
 
 class BuildError(Exception):
@@ -45,6 +53,7 @@ class Result:
     written: int
     removed: int
     out: Path
+    seconds: dict[str, float]  # per stage, for benchmarks
 
 
 def nav(pages: list[Page], internal: bool) -> list[object]:
@@ -69,8 +78,10 @@ def nav(pages: list[Page], internal: bool) -> list[object]:
     return entries
 
 
-def write_docs(docs: Path, files: dict[str, bytes]) -> tuple[int, int]:
-    """Make ``docs`` hold exactly ``files``: write what changed, delete the rest."""
+def write_docs(docs: Path, files: dict[str, bytes], keep: set[str] = frozenset()
+               ) -> tuple[int, int]:
+    """Make ``docs`` hold ``files`` plus the already written ``keep``: write what
+    changed, delete the rest. (written, removed)"""
     written = removed = 0
     for relative, content in files.items():
         target = docs / relative
@@ -81,14 +92,31 @@ def write_docs(docs: Path, files: dict[str, bytes]) -> tuple[int, int]:
             target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
         written += 1
-    for path in sorted(docs.rglob("*"), reverse=True):
-        relative = path.relative_to(docs).as_posix()
-        if path.is_file() and relative not in files:
-            path.unlink()
-            removed += 1
-        elif path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
+    for root, _dirs, names in os.walk(docs, topdown=False):
+        for name in names:
+            relative = Path(root, name).relative_to(docs).as_posix()
+            if relative not in files and relative not in keep:
+                os.unlink(os.path.join(root, name))
+                removed += 1
+        if root != str(docs) and not os.listdir(root):
+            os.rmdir(root)
     return written, removed
+
+
+@cache
+def _templates_fingerprint() -> bytes:
+    digest = hashlib.blake2b(code_fingerprint(), digest_size=16)
+    for path in sorted(TEMPLATES.rglob("*")):
+        if path.is_file():
+            digest.update(path.as_posix().encode() + path.read_bytes())
+    return digest.digest()
+
+
+def page_digest(page: Page) -> str:
+    """Changes whenever the page's output could: its template, data or our code."""
+    digest = hashlib.blake2b(_templates_fingerprint(), digest_size=16)
+    digest.update(pickle.dumps((page.template, page.context, page.data), protocol=5))
+    return digest.hexdigest()
 
 
 def assets() -> dict[str, bytes]:
@@ -113,10 +141,12 @@ def write_config(work: Path, pages: list[Page], internal: bool, committee: str) 
     return path
 
 
-def _mkdocs(config: Path, as_of: str) -> None:
+def _mkdocs(config: Path, as_of: str, dirty: bool) -> None:
     day = dt.date.fromisoformat(as_of)
-    env = dict(os.environ, SOURCE_DATE_EPOCH=str(calendar.timegm(day.timetuple())))
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--clean",
+    env = dict(os.environ, SOURCE_DATE_EPOCH=str(calendar.timegm(day.timetuple())),
+               NO_MKDOCS_2_WARNING="1")
+    mode = "--dirty" if dirty else "--clean"
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", mode,
                            "-q", "-f", str(config)], capture_output=True, text=True, env=env,
                           check=False)
     if done.returncode != 0:
@@ -126,20 +156,50 @@ def _mkdocs(config: Path, as_of: str) -> None:
 
 
 def publish(site: Path, out: Path) -> None:
-    """Replace ``out`` with a copy of ``site`` in one rename (the old one goes after)."""
+    """Make ``out`` a copy of ``site``; called only after a successful build, so a
+    failure never reaches ``out``.
+
+    The first time, the copy is made aside and renamed into place. After that only
+    the files that differ (size or mtime; copies keep mtimes) are copied, each into a
+    temporary name and renamed over the old one, and files no longer built are
+    removed: a reader always gets a whole file, and an incremental build publishes in
+    milliseconds instead of copying thousands of files."""
     out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-    shutil.rmtree(staging)
-    shutil.copytree(site, staging)
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        shutil.rmtree(old)
-        out.rename(old)
-    staging.rename(out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    if not out.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+        staging.rmdir()
+        shutil.copytree(site, staging, ignore=shutil.ignore_patterns(BUILT_MARKER))
+        staging.rename(out)
+        return
+    wanted: set[str] = set()
+    for root, dirs, names in os.walk(site):
+        dirs.sort()
+        relative = os.path.relpath(root, site)
+        os.makedirs(os.path.join(out, relative), exist_ok=True)
+        for name in sorted(names):
+            if name == BUILT_MARKER:
+                continue
+            source = os.path.join(root, name)
+            target = os.path.join(out, relative, name)
+            wanted.add(os.path.normpath(target))
+            new = os.stat(source)
+            try:
+                old = os.stat(target)
+                if (old.st_size, old.st_mtime_ns) == (new.st_size, new.st_mtime_ns):
+                    continue
+            except OSError:
+                pass
+            temporary = f"{target}.jifen-tmp"
+            shutil.copy2(source, temporary)
+            os.replace(temporary, target)
+    for root, _dirs, names in os.walk(out, topdown=False):
+        for name in names:
+            path = os.path.normpath(os.path.join(root, name))
+            if path not in wanted:
+                os.unlink(path)
+        if not os.listdir(root) and root != str(out):
+            os.rmdir(root)
 
 
 def build(dataset: Dataset, diagnostics: list[Diagnostic], *, as_of: str, out: Path,
@@ -147,23 +207,77 @@ def build(dataset: Dataset, diagnostics: list[Diagnostic], *, as_of: str, out: P
     """Build the site for a data set that validated (the caller checks ``diagnostics``)."""
     assert not any(d.is_error for d in diagnostics)
     assert dataset.organization is not None
+    clock = time.perf_counter()
+    seconds: dict[str, float] = {}
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[stage] = round(now - clock, 3)
+        clock = now
+
     pages = plan(dataset, as_of, internal=internal)
+    lap("plan")
+    built = work / "site" / BUILT_MARKER  # present only after a successful build
+    config_before = _read(work / "mkdocs.yml")
     written, removed, count = write_work(work, pages, internal, dataset.organization.committee)
-    _mkdocs(work / "mkdocs.yml", as_of)
+    lap("render+write")
+    # Rebuild only the changed pages when nothing else moved: same config (and so the same
+    # navigation), no page removed, and a previous build that completed.
+    dirty = built.is_file() and removed == 0 and _read(work / "mkdocs.yml") == config_before
+    built.unlink(missing_ok=True)
+    _mkdocs(work / "mkdocs.yml", as_of, dirty)
+    built.touch()
+    lap("mkdocs --dirty" if dirty else "mkdocs")
     publish(work / "site", out)
-    return Result(count, written, removed, out)
+    lap("publish")
+    return Result(count, written, removed, out, seconds)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
 
 
 def write_work(work: Path, pages: list[Page], internal: bool, committee: str
                ) -> tuple[int, int, int]:
     """Write the docs folder, the table fragments and the config: (written, removed,
-    files). Only what changed is written."""
-    rendered = render(pages)
+    files). A page whose digest matches the last build's is not even rendered: its
+    files are already there."""
+    index_path = work / "rendered.pickle"
+    try:
+        previous = pickle.loads(index_path.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError):
+        previous = {}
+    docs_dir, fragments_dir = work / "docs", work / "fragments"
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    fragments_dir.mkdir(parents=True, exist_ok=True)
+    index: dict[str, tuple[str, tuple[str, ...]]] = {}
+    todo: list[Page] = []
+    keep_docs: set[str] = set()
+    keep_fragments: set[str] = set()
+    for page in pages:
+        digest = page_digest(page)
+        known = previous.get(page.path)
+        if known is not None and known[0] == digest and (docs_dir / page.path).is_file() \
+                and all((fragments_dir / f).is_file() for f in known[1]):
+            index[page.path] = known
+            keep_docs.add(page.path)
+            keep_fragments.update(known[1])
+        else:
+            index[page.path] = (digest, ())
+            todo.append(page)
+    rendered = render(todo)
+    for page in todo:
+        names = tuple(sorted(f for f in rendered.fragments if f.startswith(page.path + ".")))
+        index[page.path] = (index[page.path][0], names)
     docs = rendered.docs | assets()
-    (work / "docs").mkdir(parents=True, exist_ok=True)
-    (work / "fragments").mkdir(parents=True, exist_ok=True)
-    written, removed = write_docs(work / "docs", docs)
-    written_fragments, removed_fragments = write_docs(work / "fragments", rendered.fragments)
+    written, removed = write_docs(docs_dir, docs, keep_docs)
+    written_fragments, removed_fragments = write_docs(fragments_dir, rendered.fragments,
+                                                      keep_fragments)
+    index_path.write_bytes(pickle.dumps(index, protocol=5))
     write_config(work, pages, internal, committee)
     return (written + written_fragments, removed + removed_fragments,
-            len(docs) + len(rendered.fragments))
+            len(docs) + len(keep_docs) + len(rendered.fragments) + len(keep_fragments))

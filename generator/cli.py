@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import pickle
 import sys
 from collections.abc import Sequence
@@ -230,6 +231,8 @@ def cmd_build(run: Run, out: Output) -> int:
     except BuildError as exc:
         out.err(str(exc))
         return 1
+    if os.environ.get("JIFEN_TIMINGS"):
+        out.err(" ".join(f"{k}={v}s" for k, v in result.seconds.items()))
     kind = "内部版本" if args.internal else "党务公开栏"
     out.out(f"已生成{kind}：{result.out}（数据截至 {as_of}，共 {result.pages} 个文件，"
             f"本次更新 {result.written} 个、删除 {result.removed} 个）。")

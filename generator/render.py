@@ -40,6 +40,8 @@ _MD_TABLE = str.maketrans(_MD_SPECIAL | {"\n": " ", "\r": " ", "\t": " "})
 
 def md_escape(value: object) -> str:
     """Data as Markdown text: nothing in it can become markup, a link or a table cell."""
+    if value.__class__ is str and value.isalnum():  # the common case: a name, an id
+        return value  # type: ignore[return-value]
     if isinstance(value, Markup):
         return str(value)
     if value is None:
@@ -76,12 +78,15 @@ def page_url(path: str) -> str:
 
 def url(target: str, page: str) -> Markup:
     """A relative URL from ``page`` to ``target`` for raw HTML, which MkDocs does not
-    rewrite (Markdown links use ``link``, which MkDocs resolves and checks)."""
-    there = page_url(target)
-    relative = posixpath.relpath(there or ".", page_url(page) or ".")
-    if there.endswith("/") or not there:
-        relative = "./" if relative == "." else relative + "/"
-    return Markup(relative)
+    rewrite (Markdown links use ``link``, which MkDocs resolves and checks). Page URLs
+    are directories, so the walk is: up from the page's folder, down to the target."""
+    here = page_url(page).split("/")[:-1]
+    there = page_url(target).split("/")
+    common = 0
+    while common < min(len(here), len(there) - 1) and here[common] == there[common]:
+        common += 1
+    relative = "../" * (len(here) - common) + "/".join(there[common:])
+    return Markup(relative or "./")
 
 
 def signed(value: int | None) -> Markup:
@@ -143,7 +148,8 @@ def render(pages: list[Page]) -> Rendered:
     out = Rendered()
     for page in pages:
         if not page.template:
-            text = json.dumps(page.data, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+            text = json.dumps(page.data, ensure_ascii=False, sort_keys=True,
+                              separators=(",", ":")) + "\n"
         elif page.template.endswith(".svg.j2"):
             text = svg.get_template(page.template).render(**page.context)
         else:
