@@ -16,7 +16,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import hashlib
-import html
 import os
 import pickle
 import shutil
@@ -33,7 +32,7 @@ import yaml
 from generator.cache import code_fingerprint
 from generator.errors import Diagnostic
 from generator.model import Dataset
-from generator.render import TEMPLATES, render
+from generator.render import TEMPLATES, render, title_text
 from generator.site import Page, plan
 
 REPO = Path(__file__).resolve().parent.parent
@@ -60,7 +59,7 @@ def nav(pages: list[Page], internal: bool) -> list[object]:
     """The navigation: home, each year with its quarter reports and results, the
     branches, the rules. Member, month and branch-quarter pages stay out of it (they
     are linked from tables), which keeps every page small."""
-    titles = {p.path: html.escape(p.title) for p in pages if p.path.endswith(".md")}
+    titles = {p.path: title_text(p.title) for p in pages if p.path.endswith(".md")}
     years = sorted({p.split("/")[0] for p in titles if p[:4].isdigit()}, reverse=True)
     entries: list[object] = [{"首页": "index.md"}]
     for year in years:
@@ -128,7 +127,7 @@ def assets() -> dict[str, bytes]:
 def write_config(work: Path, pages: list[Page], internal: bool, committee: str) -> Path:
     config = {
         "INHERIT": str(BASE_CONFIG),
-        "site_name": html.escape(f"{committee}党务公开栏" + ("（内部）" if internal else "")),
+        "site_name": title_text(f"{committee}党务公开栏" + ("（内部）" if internal else "")),
         "docs_dir": "docs",
         "site_dir": "site",
         "nav": nav(pages, internal),

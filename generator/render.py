@@ -11,7 +11,6 @@ written with sorted keys, so output is byte-identical for the same data.
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import posixpath
 from dataclasses import dataclass, field
@@ -93,11 +92,21 @@ def signed(value: int | None) -> Markup:
     return Markup("—" if value is None else f"{value:+d}" if value else "0")
 
 
+# MkDocs themes print titles (in <title>, the header, the navigation, the search
+# results) escaped in some places and not in others. Titles therefore never carry
+# these characters: each is replaced by its full-width form, which reads the same.
+_TITLE_SAFE = str.maketrans({"<": "＜", ">": "＞", "&": "＆", '"': "＂", "'": "＇",
+                             "\n": " ", "\r": " "})
+
+
+def title_text(value: str) -> str:
+    """Text that is safe as a title in any MkDocs template, escaped or not."""
+    return value.translate(_TITLE_SAFE)
+
+
 def front_title(value: str) -> Markup:
-    """A page title for the front matter. MkDocs themes print titles without escaping
-    them (in <title>, the navigation, the search index), so the title is HTML-escaped
-    here and quoted as a YAML string."""
-    return Markup(json.dumps(html.escape(value), ensure_ascii=False))
+    """A page title for the front matter, quoted as a YAML string."""
+    return Markup(json.dumps(title_text(value), ensure_ascii=False))
 
 
 def environment() -> tuple[Environment, Environment]:

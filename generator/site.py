@@ -177,8 +177,8 @@ class Planner:
         return self.pages
 
     def add(self, path: str, template: str, title: str, **context: object) -> None:
-        self.pages.append(Page(path, template, {**self.base(path), "title": title, **context},
-                               title=title))
+        self.pages.append(Page(path, template, {**self.base(path), "title": title,
+                                                "nav_title": "", **context}, title=title))
 
     def home(self) -> None:
         year = self.years[-1]
@@ -186,7 +186,7 @@ class Planner:
         if not published and len(self.years) > 1:
             published = [q for q in self.quarters(self.years[-2]) if q.end <= self.as_of]
         latest = published[-1] if published else None
-        self.add("index.md", "index.md.j2", f"{self.org.committee}党务公开栏",
+        self.add("index.md", "index.md.j2", f"{self.org.committee}党务公开栏", nav_title="首页",
                  year=year, years=list(reversed(self.years)),
                  latest=None if latest is None else {"name": latest.name,
                                                       "link": f"{latest.slug}/index.md"},

@@ -227,3 +227,33 @@ def test_internal_build_is_marked_and_separate(data: DataDir, tmp_path: Path) ->
     member = (site / "members/m01/2025/index.html").read_text("utf-8")
     assert "内部版本" in member and SECRETS[0] in member
     assert not (tmp_path / "site").exists()
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file()}
+
+
+def test_an_incremental_build_equals_a_full_one(data: DataDir, tmp_path: Path) -> None:
+    fixture(data)
+
+    def jifen_build(work: Path, out: Path) -> str:
+        done = subprocess.run([str(JIFEN), "build", "--data", str(data.root), "--out",
+                               str(out), "--as-of", AS_OF, "--today", AS_OF],
+                              cwd=work, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    jifen_build(tmp_path / "a", tmp_path / "a/site")
+    data.events(events_file(event("e1", "J4", "2025-03-05", points=8, note=SECRETS[0],
+                                  evidence=SECRETS[1])), name="b-a/2025-03.yaml")
+    message = jifen_build(tmp_path / "a", tmp_path / "a/site")      # incremental
+    assert "删除 0 个" in message
+    written = int(re.search(r"本次更新 (\d+) 个", message).group(1))  # type: ignore[union-attr]
+    assert 0 < written < 60
+    jifen_build(tmp_path / "b", tmp_path / "b/site")                 # full, from scratch
+    incremental, full = tree(tmp_path / "a/site"), tree(tmp_path / "b/site")
+    assert sorted(incremental) == sorted(full)
+    assert [p for p in full if incremental[p] != full[p]] == []
