@@ -270,8 +270,7 @@ def write_work(work: Path, pages: list[Page], internal: bool, committee: str
             todo.append(page)
     rendered = render(todo)
     for page in todo:
-        names = tuple(sorted(f for f in rendered.fragments if f.startswith(page.path + ".")))
-        index[page.path] = (index[page.path][0], names)
+        index[page.path] = (index[page.path][0], rendered.fragments_of.get(page.path, ()))
     docs = rendered.docs | assets()
     written, removed = write_docs(docs_dir, docs, keep_docs)
     written_fragments, removed_fragments = write_docs(fragments_dir, rendered.fragments,

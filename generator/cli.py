@@ -224,7 +224,7 @@ def cmd_build(run: Run, out: Output) -> int:
     if dataset is None:
         return 1
     as_of = args.as_of or _today(args)
-    target = args.out or Path("site-internal" if args.internal else "site")
+    target = getattr(args, "out", None) or Path("site-internal" if args.internal else "site")
     try:
         result = build(dataset, [], as_of=as_of, out=target, work=_work(args),
                        internal=args.internal)

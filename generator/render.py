@@ -133,6 +133,7 @@ class Rendered:
 
     docs: dict[str, bytes] = field(default_factory=dict)
     fragments: dict[str, bytes] = field(default_factory=dict)
+    fragments_of: dict[str, tuple[str, ...]] = field(default_factory=dict)  # by page path
 
 
 def fragment_marker(name: str, digest: str) -> Markup:
@@ -172,6 +173,8 @@ def render(pages: list[Page]) -> Rendered:
                 html_bytes = markdown.get_template(name).render(**page.context).encode("utf-8")
                 out.fragments[f"{page.path}.{part}.html"] = html_bytes
                 digests[part] = hashlib.blake2b(html_bytes, digest_size=8).hexdigest()
+            out.fragments_of[page.path] = tuple(f"{page.path}.{part}.html"
+                                                for part in sorted(digests))
             text = markdown.get_template(page.template).render(**page.context,
                                                                fragments=digests)
         out.docs[page.path] = text.encode("utf-8")

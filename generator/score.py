@@ -194,3 +194,33 @@ def _year_end_flags(ds: Dataset, member: Member, score: int, vetoed: bool,
     if branch_kind == "flowing" and score < policy.flowing_below:
         flags.append("transfer_postponed")
     return flags
+
+
+def earlier(ds: Dataset, standing: Standing, date: str) -> Standing:
+    """The same member's standing as of an earlier ``date`` in the year, derived from a
+    later one: entries after ``date`` never change the balance before it. Equal to
+    ``standings(ds, year, date)`` for that member, at a fraction of the cost."""
+    if date >= standing.as_of:
+        return standing
+    entries = tuple(e for e in standing.entries if e.date <= date)
+    member = standing.member
+    policy = ds.policy
+    balance = entries[-1].balance if entries else policy.base
+    flags: list[str] = []
+    score: int | None = balance
+    vetoed = any(e.rule in policy.veto_rules for e in entries)
+    if member.exempt_on(date):
+        score = None
+        flags.append("exempt")
+    else:
+        if policy.is_laggard(balance):
+            flags.append("laggard")
+        if vetoed:
+            flags.append("vetoed")
+        if date == f"{standing.year}-12-31":
+            org = ds.organization
+            kind = org.branches[member.branch].kind if org else ""
+            flags.extend(_year_end_flags(ds, member, balance, vetoed, kind))
+    flags.sort(key=FLAGS.index)
+    pending = tuple(e for e in standing.pending if e.date <= date)
+    return Standing(member, standing.year, date, score, tuple(flags), entries, pending)

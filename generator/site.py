@@ -25,10 +25,11 @@ from generator.model import (
     Branch,
     Dataset,
     Event,
+    Meeting,
     Member,
     Rule,
 )
-from generator.score import FLAG_NAMES, Standing, counts, standings
+from generator.score import FLAG_NAMES, Standing, counts, earlier, standings
 
 QUARTER_ENDS = ("03-31", "06-30", "09-30", "12-31")
 QUARTER_NAMES = ("第一季度", "第二季度", "第三季度", "第四季度")
@@ -70,11 +71,6 @@ class Quarter:
         return f"{self.year}/q{self.number}"
 
 
-def _month_end(year: int, month: int) -> str:
-    following = dt.date(year + month // 12, month % 12 + 1, 1)
-    return (following - dt.timedelta(days=1)).isoformat()
-
-
 def years_of(ds: Dataset, as_of: str) -> list[int]:
     """Every year with data, and the as-of year; none after it."""
     found = {int(e.date[:4]) for e in ds.events} | {int(m.date[:4]) for m in ds.meetings}
@@ -114,6 +110,12 @@ class Planner:
         # Indexes built once: pages look events up by branch and month, or by id.
         self.by_month: dict[tuple[str, str], list[tuple[Event, Rule]]] = defaultdict(list)
         self.events_by_id = {e.id: e for e in ds.events}
+        self.meetings_by_month: dict[tuple[str, str], list[Meeting]] = defaultdict(list)
+        for meeting in sorted(ds.meetings, key=lambda m: (m.date, m.id)):
+            self.meetings_by_month[(meeting.branch, meeting.date[:7])].append(meeting)
+        self._by_branch: dict[str, list[Member]] = defaultdict(list)
+        for member in sorted(ds.members.values(), key=lambda m: m.id):
+            self._by_branch[member.branch].append(member)
         for event, rule in zip(ds.events, ds.event_rules(), strict=True):
             member = ds.members.get(event.member)
             if member is not None and rule is not None:
@@ -122,9 +124,16 @@ class Planner:
     # --- shared facts ------------------------------------------------------------------------
 
     def standing(self, year: int, date: str) -> dict[str, Standing]:
+        """Everyone's standing on ``date``: scored once per year (to the year's end or
+        the as-of date), earlier dates derived from that."""
         key = (year, date)
         if key not in self._standings:
-            self._standings[key] = {s.member.id: s for s in standings(self.ds, year, date)}
+            last = self.cutoff(f"{year}-12-31")
+            if (year, last) not in self._standings:
+                self._standings[(year, last)] = {
+                    s.member.id: s for s in standings(self.ds, year, last)}
+            full = self._standings[(year, last)]
+            self._standings[key] = {i: earlier(self.ds, s, date) for i, s in full.items()}
         return self._standings[key]
 
     def quarters(self, year: int) -> list[Quarter]:
@@ -140,8 +149,7 @@ class Planner:
         return sorted(self.org.branches.values(), key=lambda b: b.id)
 
     def members_of(self, branch: str) -> list[Member]:
-        return sorted((m for m in self.ds.members.values() if m.branch == branch),
-                      key=lambda m: m.id)
+        return self._by_branch.get(branch, [])
 
     def base(self, page: str) -> dict[str, object]:
         return {"committee": self.org.committee, "as_of": self.as_of, "page": page,
@@ -308,7 +316,7 @@ class Planner:
                                         for c in r["categories"]}} for r in rows]}))
 
     def month_page(self, year: int, month: int, branch: Branch) -> None:
-        start, end = f"{year}-{month:02d}-01", _month_end(year, month)
+        start = f"{year}-{month:02d}-01"
         members = {m.id: m for m in self.members_of(branch.id)}
         rows = []
         for event, rule in self.by_month[(branch.id, start[:7])]:
@@ -327,9 +335,7 @@ class Planner:
                         "void_reason": event.void_reason or ""}
             rows.append(row)
         attendance = []
-        for meeting in sorted(self.ds.meetings, key=lambda m: (m.date, m.id)):
-            if meeting.branch != branch.id or not start <= meeting.date <= end:
-                continue
+        for meeting in self.meetings_by_month.get((branch.id, start[:7]), ()):
             attendance.append({"date": meeting.date, "title": meeting.title, "lists": [
                 {"kind": kind, "names": [{"name": members[i].name,
                                           "link": _member_link(members[i], year)}

@@ -331,6 +331,26 @@ def test_phone_shows_name_score_and_flags_without_scrolling(site: Server, phone:
         assert box and box["x"] + box["width"] <= inner + 1, (name, box)
 
 
+def test_quarterly_report_prints_on_a4(site: Server, page: Page) -> None:
+    """The 季通报 goes on the physical bulletin board: printed, only the report remains
+    (no header, navigation or search), every indicator column is back, and it fits A4."""
+    page.goto(site.url(QUARTER))
+    page.emulate_media(media="print")
+    hidden = page.evaluate("""() => ['.md-header', '.md-sidebar--primary', '.md-footer']
+        .map(s => document.querySelector(s))
+        .filter(e => e && getComputedStyle(e).display !== 'none').length""")
+    assert hidden == 0
+    headers = page.locator(".jf-quarter table thead th")
+    visible = [headers.nth(i).inner_text() for i in range(headers.count())
+               if headers.nth(i).is_visible()]
+    assert visible[:6] == ["排名", "姓名", "类别", "积分", "本季变化", "标记"]
+    assert len(visible) == 11  # and the five indicators
+    pdf = page.pdf(format="A4", print_background=True)
+    ARTEFACTS.mkdir(exist_ok=True)
+    (ARTEFACTS / "quarter-a4.pdf").write_bytes(pdf)
+    assert re.search(rb"/MediaBox\s*\[0 0 59[45](\.\d+)? 84[12](\.\d+)?\]", pdf)
+
+
 def test_desktop_screenshot(site: Server, page: Page) -> None:
     ARTEFACTS.mkdir(exist_ok=True)
     page.goto(site.url(QUARTER), wait_until="networkidle")

@@ -288,3 +288,24 @@ def test_policy_base(data: DataDir) -> None:
     data.member()
     data.write("policy.yaml", "base: 70\n")
     assert data.score() == 70
+
+
+def test_an_earlier_standing_derives_from_a_later_one(data: DataDir) -> None:
+    """score.earlier (used by the bulletin) agrees with scoring the earlier date directly."""
+    from generator.score import earlier, standings
+
+    data.member("m01", category="probationary")
+    data.member("m02", exempt={"from": "2025-07-01", "reason": "病休", "approved_on": "2025-06-01"})
+    data.events(events_file(
+        event("e1", "K4.4", "2025-02-01"), event("e2", "J6", "2025-03-01"),
+        event("e3", "K4.1", "2025-06-15"), event("e4", "J6", "2025-09-01", member="m02"),
+        event("e5", "J3", "2025-10-01", status="verified"),
+        *[event(f"x{i}", "J4", f"2025-11-{i:02d}", points=10) for i in range(1, 12)]))
+    data.meetings(monthly_meetings(3, 4, absent={5: "absent: [m01]"}))
+    dataset, _ = data.check()
+    full = {s.member.id: s for s in standings(dataset, 2025)}
+    for date in ("2025-01-31", "2025-03-31", "2025-06-15", "2025-06-30", "2025-09-30",
+                 "2025-11-30", "2025-12-31"):
+        direct = {s.member.id: s for s in standings(dataset, 2025, date)}
+        for ident, standing in full.items():
+            assert earlier(dataset, standing, date) == direct[ident], (ident, date)

@@ -257,3 +257,55 @@ def test_an_incremental_build_equals_a_full_one(data: DataDir, tmp_path: Path) -
     incremental, full = tree(tmp_path / "a/site"), tree(tmp_path / "b/site")
     assert sorted(incremental) == sorted(full)
     assert [p for p in full if incremental[p] != full[p]] == []
+
+
+def test_the_built_public_site_holds_no_private_field(data: DataDir, tmp_path: Path) -> None:
+    fixture(data)
+    done = subprocess.run([str(JIFEN), "build", "--data", str(data.root), "--as-of", AS_OF,
+                           "--today", AS_OF], cwd=tmp_path, capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    text = "".join(p.read_text("utf-8") for p in (tmp_path / "site").rglob("*")
+                   if p.suffix in (".html", ".json", ".svg", ".xml"))
+    assert "张一" in text
+    for secret in SECRETS:
+        assert secret not in text
+
+
+def test_serve_previews_and_follows_data_changes(data: DataDir, tmp_path: Path) -> None:
+    import socket
+    import time
+    import urllib.request
+
+    fixture(data)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([str(JIFEN), "serve", "--data", str(data.root), "--port",
+                               str(port), "--as-of", AS_OF, "--today", AS_OF], cwd=tmp_path,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def fetch(path: str) -> str:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}", timeout=5) as reply:
+            return reply.read().decode()
+
+    def wait_for(path: str, needle: str, seconds: float = 60) -> str:
+        deadline = time.monotonic() + seconds
+        last = ""
+        while time.monotonic() < deadline:
+            try:
+                last = fetch(path)
+                if needle in last:
+                    return last
+            except OSError:
+                pass
+            time.sleep(0.5)
+        raise AssertionError(f"{needle!r} not served at {path} within {seconds}s")
+
+    try:
+        wait_for("members/m01/2025/", "张一")
+        data.member("m01", name="张一改", posts=["组织委员"])
+        wait_for("members/m01/2025/", "张一改")
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
