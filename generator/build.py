@@ -30,7 +30,6 @@ from pathlib import Path
 import yaml
 
 from generator.cache import code_fingerprint
-from generator.errors import Diagnostic
 from generator.model import Dataset
 from generator.render import TEMPLATES, render, title_text
 from generator.site import Page, plan
@@ -201,10 +200,9 @@ def publish(site: Path, out: Path) -> None:
             os.rmdir(root)
 
 
-def build(dataset: Dataset, diagnostics: list[Diagnostic], *, as_of: str, out: Path,
-          work: Path, internal: bool = False) -> Result:
-    """Build the site for a data set that validated (the caller checks ``diagnostics``)."""
-    assert not any(d.is_error for d in diagnostics)
+def build(dataset: Dataset, *, as_of: str, out: Path, work: Path, internal: bool = False
+          ) -> Result:
+    """Build the site for a data set that validated (``pipeline.check`` without errors)."""
     assert dataset.organization is not None
     clock = time.perf_counter()
     seconds: dict[str, float] = {}

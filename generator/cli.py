@@ -226,7 +226,7 @@ def cmd_build(run: Run, out: Output) -> int:
     as_of = args.as_of or _today(args)
     target = getattr(args, "out", None) or Path("site-internal" if args.internal else "site")
     try:
-        result = build(dataset, [], as_of=as_of, out=target, work=_work(args),
+        result = build(dataset, as_of=as_of, out=target, work=_work(args),
                        internal=args.internal)
     except BuildError as exc:
         out.err(str(exc))

@@ -137,7 +137,3 @@ def diag(
 ) -> Diagnostic:
     """Build a diagnostic from the message catalogue."""
     return Diagnostic(path, code, MESSAGES[code].format(**fields), line, col, pointer)
-
-
-def has_errors(diagnostics: list[Diagnostic], strict: bool = False) -> bool:
-    return any(d.is_error or strict for d in diagnostics)

@@ -66,9 +66,6 @@ class Loaded:
     documents: list[Document] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
-    def of_kind(self, kind: str) -> list[Document]:
-        return [d for d in self.documents if d.kind == kind]
-
 
 def _walk(directory: Path) -> list[Path]:
     """Every ``.yaml``/``.yml`` file below ``directory`` (os.walk: far faster than glob)."""

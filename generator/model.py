@@ -20,8 +20,6 @@ RULE_KIND_NAMES = {"deduction": "扣分项", "addition": "加分项"}
 INDICATORS = ("政治素质", "服务职工", "遵纪守法", "弘扬正气", "群众反映")
 STATUS_NAMES = {"declared": "个人申报", "verified": "支部核实", "approved": "党工委审定",
                 "registered": "支部登记", "void": "已作废"}
-ATTENDANCE_LISTS = {"absent": "absent", "leave": "leave", "late": "late_early",
-                    "early": "late_early"}
 ATTENDANCE_NAMES = {"absent": "缺席", "leave": "请假", "late": "迟到", "early": "早退"}
 
 

@@ -204,8 +204,8 @@ def test_builds_are_byte_identical(example_site: Path, tmp_path: Path) -> None:
 def test_invalid_data_leaves_the_previous_site_untouched(data: DataDir, tmp_path: Path) -> None:
     fixture(data)
     out = tmp_path / "site"
-    dataset, diagnostics, _ = check(data.root, today=AS_OF)
-    build(dataset, diagnostics, as_of=AS_OF, out=out, work=tmp_path / "work")
+    dataset, _, _ = check(data.root, today=AS_OF)
+    build(dataset, as_of=AS_OF, out=out, work=tmp_path / "work")
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     data.member("m09", branch="b-zz")
     done = subprocess.run([str(JIFEN), "build", "--data", str(data.root), "--out", str(out),
