@@ -22,6 +22,7 @@ non-zero status the first lines of its output are printed so that the generator
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -279,6 +280,9 @@ def main(argv: list[str] | None = None) -> int:
             if edited:
                 edited[0].write_bytes(edited[1])
 
+        print()
+        print_stages(data, args.year)
+
     print()
     print_table(results)
     print()
@@ -289,6 +293,42 @@ def main(argv: list[str] | None = None) -> int:
         if r.exit != 0:
             show_failure(r)
     return 0
+
+
+STAGES_SCRIPT = """
+import json, sys, time
+from pathlib import Path
+from generator.load import load
+from generator.model import build
+from generator.validate import Context, validate
+from generator.score import standings
+data, year = Path(sys.argv[1]), int(sys.argv[2])
+seconds = {}
+start = time.perf_counter()
+loaded = load(data)
+seconds["load (parse + schema, both cores, no cache)"] = time.perf_counter() - start
+start = time.perf_counter()
+dataset = build(loaded)
+del loaded
+found = validate(dataset, Context(today="2099-01-01"))
+seconds["validate (build records + cross-file checks)"] = time.perf_counter() - start
+start = time.perf_counter()
+standings(dataset, year)
+seconds["score (every member, with ledgers)"] = time.perf_counter() - start
+print(json.dumps(seconds))
+"""
+
+
+def print_stages(data: Path, year: int) -> None:
+    """The pipeline's stages timed one by one in a fresh process, without the cache."""
+    done = subprocess.run([str(REPO / ".venv" / "bin" / "python"), "-c", STAGES_SCRIPT,
+                           str(data), str(year)], capture_output=True, text=True, check=False,
+                          cwd=REPO)
+    if done.returncode != 0:
+        print("stages: failed\n" + done.stderr[-2000:])
+        return
+    for stage, seconds in json.loads(done.stdout).items():
+        print(f"  stage {stage}: {seconds:.2f} s")
 
 
 if __name__ == "__main__":
