@@ -20,10 +20,14 @@ from pathlib import Path
 from generator import __version__
 from generator.build import BuildError, build
 from generator.cache import Cache
+from generator.diff import Revision, compare
+from generator.diff import as_json as diff_json
+from generator.diff import markdown as diff_markdown
 from generator.errors import Diagnostic
+from generator.gitsource import GitError, files_at, files_in_worktree, toplevel
 from generator.load import Scan, scan
 from generator.model import Dataset
-from generator.pipeline import check
+from generator.pipeline import check, check_blobs
 from generator.report import ledger, score_table
 from generator.score import standings
 from generator.serve import serve
@@ -32,6 +36,7 @@ EPILOG_VALIDATE = "示例：jifen validate --data data --strict"
 EPILOG_SCORE = "示例：jifen score --year 2025 --branch b-a"
 EPILOG_EXPLAIN = "示例：jifen explain m01 --year 2025"
 EPILOG_BUILD = "示例：jifen build --out site"
+EPILOG_DIFF = "示例：jifen diff origin/main HEAD --format markdown"
 EPILOG_SERVE = "示例：jifen serve --port 8000"
 
 
@@ -87,6 +92,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
                    help="计算到这一天（默认：年度最后一天或今天，取较早者）")
     p.set_defaults(run=cmd_explain)
+
+    p = sub.add_parser("diff", help="说明两个版本之间数据变动对积分和标记的影响（用于合并请求）",
+                       description="说明两个版本之间数据变动对积分和标记的影响（用于合并请求）。"
+                       "版本直接从 Git 读取，不改动工作区。", epilog=EPILOG_DIFF)
+    _common(p)
+    p.add_argument("base", metavar="BASE", help="比较的基准版本（分支、标签或提交），例如 main")
+    p.add_argument("head", metavar="HEAD", nargs="?", default=None,
+                   help="修改后的版本（默认：工作区中的文件）")
+    p.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
+                   help="计算到这一天（默认：今天）")
+    p.add_argument("--format", choices=("markdown", "json"), default="markdown",
+                   help="输出格式")
+    p.set_defaults(run=cmd_diff, memo=False)
 
     for name, help_text, epilog, run in (
             ("build", "生成党务公开栏网站（MkDocs）", EPILOG_BUILD, cmd_build),
@@ -237,6 +255,30 @@ def cmd_build(run: Run, out: Output) -> int:
     out.out(f"已生成{kind}：{result.out}（数据截至 {as_of}，共 {result.pages} 个文件，"
             f"本次更新 {result.written} 个、删除 {result.removed} 个）。")
     return 0
+
+
+def cmd_diff(run: Run, out: Output) -> int:
+    args = run.args
+    today = _today(args)
+    as_of = args.as_of or today
+    try:
+        repo = toplevel(args.data.resolve())
+        folder = os.path.relpath(args.data.resolve(), repo)
+        base_files = files_at(repo, args.base, folder)
+        head_files = (files_at(repo, args.head, folder) if args.head
+                      else files_in_worktree(repo, folder))
+    except GitError as exc:
+        raise UsageError(str(exc)) from None
+    revisions = []
+    for name, files in ((args.base, base_files), (args.head or "工作区", head_files)):
+        dataset, diagnostics, _ = check_blobs(files, folder, today=today)
+        revisions.append(Revision(name, dataset, diagnostics))
+    report = compare(revisions[0], revisions[1], year=int(as_of[:4]), as_of=as_of)
+    if args.format == "json":
+        out.out(json.dumps(diff_json(report), ensure_ascii=False, indent=2))
+    else:
+        out.out(diff_markdown(report))
+    return 0 if report.head_valid else 1
 
 
 def cmd_serve(run: Run, out: Output) -> int:

@@ -230,3 +230,47 @@ def load(data: Path | Scan, cache: Cache | None = None, workers: int | None = No
             for code, message, line, col, pointer in flat
         )
     return loaded
+
+
+def kind_of(relative: str) -> str | None:
+    """The kind of a data file from its path below the data directory, as ``discover``
+    would find it; None for anything else."""
+    if not relative.endswith((".yaml", ".yml")):
+        return None
+    stem = relative.rsplit(".", 1)[0]
+    for kind, pattern in LAYOUT:
+        if "/" not in pattern:
+            if stem == pattern.rsplit(".", 1)[0]:
+                return kind
+        elif "**" in pattern:
+            if relative.startswith(pattern.split("/")[0] + "/"):
+                return kind
+        elif relative.count("/") == 1 and relative.startswith(pattern.split("/")[0] + "/"):
+            return kind
+    return None
+
+
+def load_blobs(files: dict[str, bytes], data_dir: str) -> Loaded:
+    """Load files given as bytes (from a Git revision, say), keyed by their path; the
+    layout is matched below ``data_dir``. No cache, no worker processes."""
+    loaded = Loaded()
+    prefix = data_dir.rstrip("/") + "/"
+    kinds = {path: kind_of(path.removeprefix(prefix)) for path in files
+             if path.startswith(prefix)}
+    order = {kind: i for i, (kind, _) in enumerate(LAYOUT)}
+    present = {k for k in kinds.values() if k}
+    for kind in sorted(REQUIRED):
+        if kind not in present:
+            name = "organization.yaml" if kind == "organization" else "rules/"
+            loaded.diagnostics.append(diag("E104", prefix + name.rstrip("/"), line=1, col=1,
+                                           name=name, hint=REQUIRED[kind]))
+    for path in sorted((p for p, k in kinds.items() if k is not None),
+                       key=lambda p: (order[kinds[p] or ""], p)):
+        kind = kinds[path]
+        assert kind is not None
+        value, flat, broken = _check(kind, path, files[path])
+        loaded.documents.append(Document(kind, path, value, broken))
+        loaded.diagnostics.extend(Diagnostic(path, code, message, line, col, pointer)
+                                  for code, message, line, col, pointer in flat)
+    return loaded
+

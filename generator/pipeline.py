@@ -6,11 +6,12 @@ that passed it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from generator.cache import Cache
 from generator.errors import Diagnostic
-from generator.load import Scan, load
+from generator.load import Loaded, Scan, load, load_blobs
 from generator.model import Dataset, build
 from generator.validate import Context, validate
 from generator.yamlio import resolve
@@ -20,12 +21,22 @@ def check(data: Path | Scan, *, today: str, cache: Cache | None = None,
           workers: int | None = None) -> tuple[Dataset, list[Diagnostic], int]:
     """Load and validate a data directory (or a scan of one):
     (dataset, sorted diagnostics, files read)."""
-    loaded = load(data, cache=cache, workers=workers)
+    return _validated(load(data, cache=cache, workers=workers), today)
+
+
+def check_blobs(files: dict[str, bytes], data_dir: str, *, today: str
+                ) -> tuple[Dataset, list[Diagnostic], int]:
+    """The same for files given as bytes (a Git revision): nothing is read from disk."""
+    return _validated(load_blobs(files, data_dir), today, read=files.__getitem__)
+
+
+def _validated(loaded: Loaded, today: str, read: Callable[[str], bytes] | None = None
+               ) -> tuple[Dataset, list[Diagnostic], int]:
     files = len(loaded.documents)
     dataset = build(loaded)
     diagnostics = loaded.diagnostics
     del loaded  # the parsed documents are no longer needed: free them before validating
     diagnostics += validate(dataset, Context(today=today))
-    diagnostics = resolve(diagnostics)
+    diagnostics = resolve(diagnostics, read) if read else resolve(diagnostics)
     diagnostics.sort(key=Diagnostic.sort_key)
     return dataset, diagnostics, files

@@ -14,6 +14,7 @@ Mapping keys are always the literal text of the key, so ``no:`` stays "no".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -177,11 +178,13 @@ def locate(node: Node | None, pointer: Pointer, *, key: bool = False) -> tuple[i
     return mark.line + 1, mark.column + 1
 
 
-def resolve(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+def resolve(diagnostics: list[Diagnostic],
+            read: Callable[[str], bytes] = lambda path: Path(path).read_bytes()
+            ) -> list[Diagnostic]:
     """Fill in line and column for diagnostics created with a pointer only.
 
-    Each file concerned is read and composed once; this runs only when there is
-    something to report.
+    Each file concerned is read (by ``read``: from disk, or from a Git revision) and
+    composed once; this runs only when there is something to report.
     """
     pending: dict[str, list[int]] = {}
     for i, d in enumerate(diagnostics):
@@ -190,8 +193,8 @@ def resolve(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     result = list(diagnostics)
     for path, indexes in pending.items():
         try:
-            node = compose(read_text(Path(path).read_bytes()))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            node = compose(read_text(read(path)))
+        except (OSError, KeyError, UnicodeDecodeError, yaml.YAMLError):
             node = None
         for i in indexes:
             d = result[i]

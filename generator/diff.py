@@ -1,0 +1,269 @@
+"""Diff: what a change to the data does, for the reviewer of a pull request.
+
+``compare`` takes two validated revisions (base and head) and reports the records
+added, changed, voided or removed, every member whose standing changes (score in
+the current cycle and at the last published quarter, flags gained and lost),
+changes to the rule catalogue or the policy, and the errors the change
+introduces. ``markdown`` renders it for a pull-request comment (all data escaped);
+``as_json`` for tools. ``labels`` are the tags a forge workflow can set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from generator.errors import Diagnostic
+from generator.model import Dataset
+from generator.render import md_escape
+from generator.score import FLAG_NAMES, standings
+from generator.site import QUARTER_ENDS, QUARTER_NAMES
+
+RECORD_FIELDS = {"event": ("member", "rule", "date", "points", "status", "note", "evidence",
+                           "void_reason"),
+                 "meeting": ("branch", "date", "title", "absent", "leave", "late", "early")}
+
+
+@dataclass
+class Revision:
+    name: str
+    dataset: Dataset
+    diagnostics: list[Diagnostic]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+
+@dataclass
+class Change:
+    kind: str  # "event" | "meeting" | "member"
+    id: str
+    change: str  # "added" | "changed" | "voided" | "removed"
+    member: str = ""
+    summary: str = ""
+
+
+@dataclass
+class Movement:
+    member: str
+    name: str
+    branch: str
+    score: tuple[int | None, int | None]
+    quarter: tuple[int | None, int | None] | None
+    gained: list[str]
+    lost: list[str]
+
+
+@dataclass
+class Report:
+    base: str
+    head: str
+    year: int
+    as_of: str
+    quarter: str  # the last published quarter, by name, or ""
+    records: list[Change] = field(default_factory=list)
+    movements: list[Movement] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)  # changed rule codes
+    policy: list[str] = field(default_factory=list)  # changed policy fields
+    introduced: list[Diagnostic] = field(default_factory=list)
+    head_valid: bool = True
+    base_valid: bool = True
+
+    @property
+    def labels(self) -> list[str]:
+        found = []
+        if not self.head_valid:
+            found.append("数据有错误")
+        if any("laggard" in m.gained + m.lost or "excellent_candidate" in m.gained + m.lost
+               or "transfer_postponed" in m.gained + m.lost for m in self.movements):
+            found.append("跨越分数线")
+        if any("vetoed" in m.gained for m in self.movements):
+            found.append("一票否决")
+        if self.rules:
+            found.append("规则变动")
+        if self.policy:
+            found.append("政策变动")
+        return found
+
+
+def _last_published_quarter(year: int, as_of: str) -> tuple[str, str] | None:
+    ended = [(f"{year}-{end}", f"{year}年{QUARTER_NAMES[i]}")
+             for i, end in enumerate(QUARTER_ENDS) if f"{year}-{end}" <= as_of]
+    return ended[-1] if ended else None
+
+
+def _record_changes(base: Dataset, head: Dataset) -> list[Change]:
+    changes: list[Change] = []
+    for kind, old, new in (("event", {e.id: e for e in base.events},
+                            {e.id: e for e in head.events}),
+                           ("meeting", {m.id: m for m in base.meetings},
+                            {m.id: m for m in head.meetings})):
+        fields = RECORD_FIELDS[kind]
+        for ident in sorted(old.keys() | new.keys()):
+            a, b = old.get(ident), new.get(ident)
+            member = getattr(b or a, "member", "")
+            if a is None:
+                changes.append(Change(kind, ident, "added", member))
+            elif b is None:
+                changes.append(Change(kind, ident, "removed", member))
+            else:
+                differ = [f for f in fields if getattr(a, f) != getattr(b, f)]
+                if not differ:
+                    continue
+                voided = kind == "event" and b.status == "void" and a.status != "void"
+                changes.append(Change(kind, ident, "voided" if voided else "changed", member,
+                                      "、".join(differ)))
+    old_members, new_members = base.members, head.members
+    for ident in sorted(old_members.keys() | new_members.keys()):
+        a, b = old_members.get(ident), new_members.get(ident)
+        if a is None:
+            changes.append(Change("member", ident, "added", ident))
+        elif b is None:
+            changes.append(Change("member", ident, "removed", ident))
+        elif _member_fields(a) != _member_fields(b):
+            differ = [k for k, v in _member_fields(a).items() if _member_fields(b)[k] != v]
+            changes.append(Change("member", ident, "changed", ident, "、".join(differ)))
+    return changes
+
+
+def _member_fields(member: object) -> dict[str, object]:
+    names = ("name", "branch", "category", "gender", "joined", "education", "posts",
+             "transfer_to", "exempt")
+    return {n: getattr(member, n) for n in names}
+
+
+def _rule_changes(base: Dataset, head: Dataset) -> list[str]:
+    def versions(ds: Dataset) -> dict[str, list[tuple]]:
+        found: dict[str, list[tuple]] = {}
+        for catalogue in ds.catalogues:
+            for code, rules in catalogue.versions.items():
+                found.setdefault(code, []).extend(
+                    (catalogue.id, r.name, r.category, r.kind, r.points, r.range,
+                     r.consecutive_points, r.limit, r.attendance, r.start, r.until)
+                    for r in rules)
+        return found
+
+    old, new = versions(base), versions(head)
+    return sorted(code for code in old.keys() | new.keys() if old.get(code) != new.get(code))
+
+
+def _policy_changes(base: Dataset, head: Dataset) -> list[str]:
+    names = ("base", "floor", "cap", "laggard_below", "laggard_inclusive",
+             "excellent_at_least", "probationary_below", "activist_below", "flowing_below",
+             "veto_rules")
+    return [n for n in names if getattr(base.policy, n) != getattr(head.policy, n)]
+
+
+def compare(base: Revision, head: Revision, *, year: int, as_of: str) -> Report:
+    quarter = _last_published_quarter(year, as_of)
+    report = Report(base.name, head.name, year, as_of, quarter[1] if quarter else "",
+                    head_valid=not head.errors, base_valid=not base.errors)
+    old_errors = {(d.path, d.code, d.message) for d in base.errors}
+    report.introduced = [d for d in head.errors if (d.path, d.code, d.message) not in old_errors]
+    report.records = _record_changes(base.dataset, head.dataset)
+    if not (report.head_valid and report.base_valid):
+        return report
+    report.rules = _rule_changes(base.dataset, head.dataset)
+    report.policy = _policy_changes(base.dataset, head.dataset)
+    before = {s.member.id: s for s in standings(base.dataset, year, as_of)}
+    after = {s.member.id: s for s in standings(head.dataset, year, as_of)}
+    q_before = q_after = None
+    if quarter:
+        q_before = {s.member.id: s for s in standings(base.dataset, year, quarter[0],
+                                                      ledgers=False)}
+        q_after = {s.member.id: s for s in standings(head.dataset, year, quarter[0],
+                                                     ledgers=False)}
+    org = head.dataset.organization
+    for ident in sorted(before.keys() | after.keys()):
+        a, b = before.get(ident), after.get(ident)
+        score = (a.score if a else None, b.score if b else None)
+        flags_a, flags_b = set(a.flags if a else ()), set(b.flags if b else ())
+        q = None
+        if q_before is not None and q_after is not None:
+            qa, qb = q_before.get(ident), q_after.get(ident)
+            q = (qa.score if qa else None, qb.score if qb else None)
+        if score[0] == score[1] and flags_a == flags_b and (q is None or q[0] == q[1]):
+            continue
+        member = (b or a).member  # type: ignore[union-attr]
+        branch = org.branches[member.branch].name if org and member.branch in org.branches \
+            else member.branch
+        report.movements.append(Movement(
+            ident, member.name, branch, score, q,
+            sorted(flags_b - flags_a), sorted(flags_a - flags_b)))
+    return report
+
+
+_CHANGE_NAMES = {"added": "新增", "changed": "修改", "voided": "作废", "removed": "删除"}
+_KIND_NAMES = {"event": "积分登记", "meeting": "组织生活", "member": "党员档案"}
+
+
+def _arrow(pair: tuple[int | None, int | None]) -> str:
+    def one(v: int | None) -> str:
+        return "—" if v is None else str(v)
+
+    return one(pair[0]) if pair[0] == pair[1] else f"{one(pair[0])} → {one(pair[1])}"
+
+
+def markdown(report: Report) -> str:
+    """The report as a pull-request comment. Names and texts from data are escaped."""
+    e = md_escape
+    lines = ["## 积分变动说明（jifen diff）", "",
+             f"比较：`{e(report.base)}` → `{e(report.head)}` · {report.year} 年度，"
+             f"截至 {report.as_of}" + (f" · 上一次季通报：{report.quarter}" if report.quarter
+                                     else ""), ""]
+    if report.labels:
+        lines += ["标签：" + "、".join(f"**{label}**" for label in report.labels), ""]
+    if not report.head_valid:
+        lines += ["### ❌ 修改后的数据有错误，不能合并", ""]
+        lines += [f"- `{e(d.path)}:{d.line}:{d.col}` {d.code} {e(d.message)}"
+                  for d in (report.introduced or [])]
+        if not report.introduced:
+            lines.append("（错误在修改前已经存在。）")
+        lines.append("")
+    if report.records:
+        counts = {c: sum(1 for r in report.records if r.change == c) for c in _CHANGE_NAMES}
+        lines += ["### 数据变动", "",
+                  "，".join(f"{_CHANGE_NAMES[c]} {n} 项" for c, n in counts.items() if n), "",
+                  "| 类别 | 编号 | 党员 | 变动 | 修改的字段 |", "|---|---|---|---|---|"]
+        lines += [f"| {_KIND_NAMES[r.kind]} | {e(r.id)} | {e(r.member)} | "
+                  f"{_CHANGE_NAMES[r.change]} | {e(r.summary)} |" for r in report.records]
+        lines.append("")
+    if report.movements:
+        quarter_head = f" {report.quarter}" if report.quarter else ""
+        lines += ["### 积分和标记的变化", "",
+                  f"| 党员 | 党支部 | {report.year} 年度积分 |{quarter_head}积分 | 新增标记 | 去掉的标记 |",
+                  "|---|---|---:|---:|---|---|"]
+        for m in report.movements:
+            quarter = _arrow(m.quarter) if m.quarter else "—"
+            lines.append(f"| {e(m.name)}（{e(m.member)}） | {e(m.branch)} | {_arrow(m.score)} | "
+                         f"{quarter} | {'、'.join(FLAG_NAMES[f] for f in m.gained)} | "
+                         f"{'、'.join(FLAG_NAMES[f] for f in m.lost)} |")
+        lines.append("")
+    elif report.head_valid and report.base_valid:
+        lines += ["没有人的积分或标记因此改变。", ""]
+    if report.rules or report.policy:
+        lines += ["### 规则与政策", ""]
+        if report.rules:
+            lines.append("修改的规则：" + "、".join(e(c) for c in report.rules) +
+                         "。受影响的人员已列在上表。")
+        if report.policy:
+            lines.append("修改的政策参数：" + "、".join(report.policy) + "。")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def as_json(report: Report) -> dict[str, object]:
+    return {
+        "base": report.base, "head": report.head, "year": report.year,
+        "as_of": report.as_of, "last_published_quarter": report.quarter or None,
+        "head_valid": report.head_valid, "base_valid": report.base_valid,
+        "labels": report.labels,
+        "records": [{"kind": r.kind, "id": r.id, "change": r.change, "member": r.member,
+                     "fields": r.summary.split("、") if r.summary else []}
+                    for r in report.records],
+        "members": [{"id": m.member, "score": list(m.score),
+                     "quarter_score": list(m.quarter) if m.quarter else None,
+                     "gained": m.gained, "lost": m.lost} for m in report.movements],
+        "rules": report.rules, "policy": report.policy,
+        "introduced_errors": [d.as_json() for d in report.introduced],
+    }

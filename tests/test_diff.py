@@ -1,0 +1,117 @@
+"""``jifen diff``: both revisions read straight from Git, in real repositories."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support import DataDir, event, events_file
+
+JIFEN = Path(sys.executable).parent / "jifen"
+
+
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
+                          check=True)
+    return done.stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> tuple[Path, DataDir]:
+    root = tmp_path / "repo"
+    data = DataDir(root / "data")
+    data.member("m01", name="张一")
+    data.member("m02", name="李二")
+    data.events(events_file(event("e1", "J3", "2025-03-01"),
+                            event("e2", "K7", "2025-03-02", member="m02", points=-3)))
+    git(root, "init", "-q", "-b", "main")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm",
+        "base")
+    git(root, "checkout", "-qb", "change")
+    return root, data
+
+
+def commit(root: Path, message: str) -> None:
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm",
+        message)
+
+
+def diff(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(JIFEN), "diff", *args, "--as-of", "2025-12-31", "--today",
+                           "2026-01-15"], cwd=root, capture_output=True, text=True,
+                          check=False)
+
+
+def test_a_change_to_one_members_events_names_that_member(repo: tuple[Path, DataDir]) -> None:
+    root, data = repo
+    data.events(events_file(event("e1", "J3", "2025-03-01"),
+                            event("e2", "K7", "2025-03-02", member="m02", points=-3),
+                            event("e3", "K4.4", "2025-06-01", member="m02")))
+    commit(root, "m02 disciplined")
+    result = diff(root, "main", "HEAD", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["records"] == [{"kind": "event", "id": "e3", "change": "added",
+                                  "member": "m02", "fields": []}]
+    assert report["members"] == [{"id": "m02", "score": [77, 0], "quarter_score": [77, 0],
+                                  "gained": ["laggard", "vetoed"], "lost": []}]
+    assert set(report["labels"]) == {"跨越分数线", "一票否决"}
+    text = diff(root, "main", "HEAD").stdout
+    assert "| 李二（m02） | 甲公司党支部 | 77 → 0 | 77 → 0 | 后进、一票否决 |  |" in text
+
+
+def test_the_working_tree_is_compared_and_left_alone(repo: tuple[Path, DataDir]) -> None:
+    root, data = repo
+    data.member("m01", name="张一", category="probationary")
+    status_before = git(root, "status", "--porcelain")
+    index_before = (root / ".git" / "index").read_bytes()
+    report = json.loads(diff(root, "main", "--format", "json").stdout)
+    assert report["head"] == "工作区"
+    assert report["records"] == [{"kind": "member", "id": "m01", "change": "changed",
+                                  "member": "m01", "fields": ["category"]}]
+    assert report["members"][0]["gained"] == ["probation_cancelled"]
+    assert git(root, "status", "--porcelain") == status_before
+    assert (root / ".git" / "index").read_bytes() == index_before
+
+
+def test_an_invalid_head_exits_1_and_names_the_new_error(repo: tuple[Path, DataDir]) -> None:
+    root, data = repo
+    data.events(events_file(event("e1", "J3", "2025-03-01"),
+                            event("e2", "K7", "2025-03-02", member="m02", points=3)))
+    commit(root, "bad sign")
+    result = diff(root, "main", "HEAD")
+    assert result.returncode == 1
+    assert "修改后的数据有错误，不能合并" in result.stdout
+    assert "data/events/b-a/2025-03.yaml:12:13` E401" in result.stdout
+
+
+def test_a_rule_change_is_labelled(repo: tuple[Path, DataDir]) -> None:
+    root, data = repo
+    catalogue = (data.root / "rules/enterprise.yaml").read_text("utf-8")
+    data.write("rules/enterprise.yaml", catalogue.replace(
+        "    range: [-5, -2]\n", "    range: [-6, -3]\n"))
+    commit(root, "K7 harsher")
+    report = json.loads(diff(root, "main", "HEAD", "--format", "json").stdout)
+    assert report["rules"] == ["K7"]
+    assert "规则变动" in report["labels"]
+
+
+def test_names_in_the_comment_are_escaped(repo: tuple[Path, DataDir]) -> None:
+    root, data = repo
+    data.member("m02", name="<img src=x onerror=alert(1)>|**李二**")
+    commit(root, "rename")
+    text = diff(root, "main", "HEAD").stdout
+    assert "<img" not in text and "**李二**" not in text
+
+
+def test_an_unknown_revision_is_a_usage_error(repo: tuple[Path, DataDir]) -> None:
+    root, _ = repo
+    result = diff(root, "no-such-branch")
+    assert result.returncode == 2
+    assert "找不到 Git 版本“no-such-branch”" in result.stderr
