@@ -143,7 +143,6 @@ def standings(ds: Dataset, year: int, as_of: str | None = None,
         if rule.code in veto_codes:
             vetoed.add(event.member)
 
-    org = ds.organization
     result: list[Standing] = []
     for ident in sorted(ds.members):
         member = ds.members[ident]
@@ -160,24 +159,30 @@ def standings(ds: Dataset, year: int, as_of: str | None = None,
             if ledgers:
                 entries.append(Entry(date, ref, rule.code, rule.name, rule.category, points,
                                      balance, source, detail))
-        flags: list[str] = []
-        score: int | None = balance
-        if member.exempt_on(as_of):
-            score = None
-            flags.append("exempt")
-        else:
-            if policy.is_laggard(balance):
-                flags.append("laggard")
-            if ident in vetoed:
-                flags.append("vetoed")
-            if as_of == year_end:
-                kind = org.branches[member.branch].kind if org else ""
-                flags.extend(_year_end_flags(ds, member, balance, ident in vetoed, kind))
-        flags.sort(key=FLAGS.index)
+        score, flags = _judge(ds, member, balance, ident in vetoed, as_of)
         pending[ident].sort(key=lambda e: (e.date, e.id))
-        result.append(Standing(member, year, as_of, score, tuple(flags), tuple(entries),
+        result.append(Standing(member, year, as_of, score, flags, tuple(entries),
                                tuple(pending[ident])))
     return result
+
+
+def _judge(ds: Dataset, member: Member, balance: int, vetoed: bool, as_of: str
+           ) -> tuple[int | None, tuple[str, ...]]:
+    """The score shown and the flags for a balance on ``as_of``."""
+    if member.exempt_on(as_of):
+        return None, ("exempt",)
+    policy = ds.policy
+    flags: list[str] = []
+    if policy.is_laggard(balance):
+        flags.append("laggard")
+    if vetoed:
+        flags.append("vetoed")
+    if as_of.endswith("-12-31"):
+        org = ds.organization
+        kind = org.branches[member.branch].kind if org else ""
+        flags.extend(_year_end_flags(ds, member, balance, vetoed, kind))
+    flags.sort(key=FLAGS.index)
+    return balance, tuple(flags)
 
 
 def _year_end_flags(ds: Dataset, member: Member, score: int, vetoed: bool,
@@ -203,24 +208,9 @@ def earlier(ds: Dataset, standing: Standing, date: str) -> Standing:
     if date >= standing.as_of:
         return standing
     entries = tuple(e for e in standing.entries if e.date <= date)
-    member = standing.member
     policy = ds.policy
     balance = entries[-1].balance if entries else policy.base
-    flags: list[str] = []
-    score: int | None = balance
     vetoed = any(e.rule in policy.veto_rules for e in entries)
-    if member.exempt_on(date):
-        score = None
-        flags.append("exempt")
-    else:
-        if policy.is_laggard(balance):
-            flags.append("laggard")
-        if vetoed:
-            flags.append("vetoed")
-        if date == f"{standing.year}-12-31":
-            org = ds.organization
-            kind = org.branches[member.branch].kind if org else ""
-            flags.extend(_year_end_flags(ds, member, balance, vetoed, kind))
-    flags.sort(key=FLAGS.index)
+    score, flags = _judge(ds, standing.member, balance, vetoed, date)
     pending = tuple(e for e in standing.pending if e.date <= date)
-    return Standing(member, standing.year, date, score, tuple(flags), entries, pending)
+    return Standing(standing.member, standing.year, date, score, flags, entries, pending)
