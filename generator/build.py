@@ -31,6 +31,7 @@ import yaml
 
 from generator.cache import code_fingerprint
 from generator.model import Dataset
+from generator.provenance import Provenance
 from generator.render import TEMPLATES, render, title_text
 from generator.site import Page, plan
 
@@ -70,6 +71,8 @@ def nav(pages: list[Page], internal: bool) -> list[object]:
         entries.append({f"{year}年度": section})
     entries.append({"各党支部": "branches/index.md"})
     entries.append({"积分标准与政策": "rules.md"})
+    if "changes.md" in titles:
+        entries.append({"变更记录": "changes.md"})
     if internal:
         entries.append({"内部": [{titles[p]: p} for p in sorted(titles)
                                  if p.startswith("internal/")]})
@@ -200,8 +203,8 @@ def publish(site: Path, out: Path) -> None:
             os.rmdir(root)
 
 
-def build(dataset: Dataset, *, as_of: str, out: Path, work: Path, internal: bool = False
-          ) -> Result:
+def build(dataset: Dataset, *, as_of: str, out: Path, work: Path, internal: bool = False,
+          provenance: Provenance | None = None) -> Result:
     """Build the site for a data set that validated (``pipeline.check`` without errors)."""
     assert dataset.organization is not None
     clock = time.perf_counter()
@@ -213,7 +216,7 @@ def build(dataset: Dataset, *, as_of: str, out: Path, work: Path, internal: bool
         seconds[stage] = round(now - clock, 3)
         clock = now
 
-    pages = plan(dataset, as_of, internal=internal)
+    pages = plan(dataset, as_of, internal=internal, provenance=provenance)
     lap("plan")
     built = work / "site" / BUILT_MARKER  # present only after a successful build
     config_before = _read(work / "mkdocs.yml")

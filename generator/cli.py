@@ -28,6 +28,7 @@ from generator.gitsource import GitError, files_at, files_in_worktree, toplevel
 from generator.load import Scan, scan
 from generator.model import Dataset
 from generator.pipeline import check, check_blobs
+from generator.provenance import for_data
 from generator.report import ledger, score_table
 from generator.score import standings
 from generator.serve import serve
@@ -245,7 +246,7 @@ def cmd_build(run: Run, out: Output) -> int:
     target = getattr(args, "out", None) or Path("site-internal" if args.internal else "site")
     try:
         result = build(dataset, as_of=as_of, out=target, work=_work(args),
-                       internal=args.internal)
+                       internal=args.internal, provenance=for_data(args.data))
     except BuildError as exc:
         out.err(str(exc))
         return 1

@@ -18,6 +18,7 @@ from generator.build import write_work
 from generator.cache import Cache
 from generator.load import discover
 from generator.pipeline import check
+from generator.provenance import for_data
 from generator.site import plan
 
 POLL_SECONDS = 1.0
@@ -47,7 +48,7 @@ def regenerate(data_dir: Path, work: Path, *, internal: bool, as_of: str | None,
         print(f"数据有 {len(errors)} 个错误，预览保持上一次的内容；改正后会自动刷新。", file=sys.stderr)
         return False
     assert dataset.organization is not None
-    pages = plan(dataset, as_of or today, internal=internal)
+    pages = plan(dataset, as_of or today, internal=internal, provenance=for_data(data_dir))
     written, _, _ = write_work(work, pages, internal, dataset.organization.committee)
     print(f"已更新 {written} 个文件。", file=sys.stderr)
     return True

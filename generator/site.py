@@ -29,8 +29,10 @@ from generator.model import (
     Member,
     Rule,
 )
-from generator.score import FLAG_NAMES, Standing, counts, earlier, standings
+from generator.provenance import UNCOMMITTED, Commit, Provenance
+from generator.score import FLAG_NAMES, Entry, Standing, counts, earlier, standings
 
+CHANGES_SHOWN = 50
 QUARTER_ENDS = ("03-31", "06-30", "09-30", "12-31")
 QUARTER_NAMES = ("第一季度", "第二季度", "第三季度", "第四季度")
 # Bins of the distribution chart: (label, lowest score in the bin)
@@ -98,9 +100,11 @@ def _flags(flags: tuple[str, ...]) -> list[str]:
 class Planner:
     """Collects the pages of one build."""
 
-    def __init__(self, ds: Dataset, as_of: str, internal: bool) -> None:
+    def __init__(self, ds: Dataset, as_of: str, internal: bool,
+                 provenance: Provenance | None = None) -> None:
         assert ds.organization is not None
         self.ds = ds
+        self.provenance = provenance
         self.org = ds.organization
         self.as_of = as_of
         self.internal = internal
@@ -110,6 +114,7 @@ class Planner:
         # Indexes built once: pages look events up by branch and month, or by id.
         self.by_month: dict[tuple[str, str], list[tuple[Event, Rule]]] = defaultdict(list)
         self.events_by_id = {e.id: e for e in ds.events}
+        self.meetings_by_id = {m.id: m for m in ds.meetings}
         self.meetings_by_month: dict[tuple[str, str], list[Meeting]] = defaultdict(list)
         for meeting in sorted(ds.meetings, key=lambda m: (m.date, m.id)):
             self.meetings_by_month[(meeting.branch, meeting.date[:7])].append(meeting)
@@ -177,6 +182,8 @@ class Planner:
                 self.results_page(year)
             for member in sorted(self.ds.members.values(), key=lambda m: m.id):
                 self.member_page(member, year)
+        if self.provenance is not None:
+            self.changes_page()
         if self.internal:
             self.alerts_page()
             for branch in self.branches():
@@ -353,8 +360,8 @@ class Planner:
         s = self.standing(year, date)[member.id]
         branch = self.org.branches[member.branch]
         entries = [{"date": e.date, "rule": e.rule, "name": e.name, "category": e.category,
-                    "points": e.points, "balance": e.balance, "detail": e.detail}
-                   for e in s.entries]
+                    "points": e.points, "balance": e.balance, "detail": e.detail,
+                    "commit": self._commit(e)} for e in s.entries]
         pending = []
         if self.internal:
             pending = [{"date": e.date, "id": e.id, "rule": e.rule,
@@ -372,6 +379,7 @@ class Planner:
                    "year": year, "score": s.score, "flags": _flags(s.flags),
                    "base": self.ds.policy.base, "entries": entries, "pending": pending,
                    "years": [{"year": y, "link": f"{y}.md"} for y in other_years],
+                   "provenance": self.provenance is not None,
                    "chart": f"{year}.svg", "json": f"{year}.json"}
         self.add(f"members/{member.id}/{year}.md", "member.md.j2",
                  f"{member.name} {year}年度积分", **context)
@@ -383,6 +391,34 @@ class Planner:
             "flags": list(s.flags),
             "ledger": [{"date": e.date, "rule": e.rule, "points": e.points,
                         "balance": e.balance} for e in s.entries]}))
+
+    def _commit(self, entry: Entry) -> dict[str, object] | None:
+        """Who last changed the record behind a ledger line (internal: and why)."""
+        if self.provenance is None:
+            return None
+        record = (self.events_by_id.get(entry.ref) if entry.source == "event"
+                  else self.meetings_by_id.get(entry.ref))
+        found = self.provenance.of(record.path, entry.ref) if record else None
+        if found == UNCOMMITTED:
+            return {"uncommitted": True}
+        if not isinstance(found, Commit):
+            return None
+        commit = {"short": found.short, "date": found.date, "pr": found.pull_request}
+        if self.internal:
+            commit |= {"author": found.author, "subject": found.subject}
+        return commit
+
+    def changes_page(self) -> None:
+        """变更记录: the latest changes to the data, newest first."""
+        assert self.provenance is not None
+        rows = []
+        for commit in self.provenance.history.commits[:CHANGES_SHOWN]:
+            row: dict[str, object] = {"short": commit.short, "date": commit.date,
+                                      "author": commit.author, "pr": commit.pull_request}
+            if self.internal:
+                row["subject"] = commit.subject
+            rows.append(row)
+        self.add("changes.md", "changes.md.j2", "变更记录", rows=rows, shown=CHANGES_SHOWN)
 
     def results_page(self, year: int) -> None:
         final = self.standing(year, f"{year}-12-31")
@@ -480,6 +516,9 @@ def _balance_chart(year: int, base: int, s: Standing, as_of: str) -> dict[str, o
             "final": s.score}
 
 
-def plan(ds: Dataset, as_of: str, internal: bool = False) -> list[Page]:
-    """Every page of the bulletin for ``ds`` as of ``as_of``."""
-    return Planner(ds, as_of, internal).plan()
+def plan(ds: Dataset, as_of: str, internal: bool = False,
+         provenance: Provenance | None = None) -> list[Page]:
+    """Every page of the bulletin for ``ds`` as of ``as_of``; with ``provenance``, ledger
+    lines name the commit that last changed their record, and a 变更记录 page lists the
+    latest changes."""
+    return Planner(ds, as_of, internal, provenance).plan()
