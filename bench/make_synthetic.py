@@ -390,7 +390,7 @@ def event_block(
         elif roll < 0.001 + pending:
             status = "verified"
         else:
-            status = "approved"
+            status = f"approved\n    approved_by: 党工委\n    approved_on: {date}"
         text += f"    status: {status}\n"
     elif roll < 0.001:
         text += "    status: void\n    void_reason: 登记有误，予以作废\n"

@@ -19,7 +19,7 @@ from generator.score import FLAG_NAMES, standings
 from generator.site import QUARTER_ENDS, QUARTER_NAMES
 
 RECORD_FIELDS = {"event": ("member", "rule", "date", "points", "status", "note", "evidence",
-                           "void_reason"),
+                           "void_reason", "approved_by", "approved_on"),
                  "meeting": ("branch", "date", "title", "absent", "leave", "late", "early")}
 
 

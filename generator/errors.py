@@ -63,6 +63,8 @@ MESSAGES: dict[str, str] = {
     "E408": "加分须填写状态 status：declared（个人申报）、verified（支部核实）"
     "或 approved（党工委审定）。",
     "E409": "作废的登记须填写作废原因 void_reason。",
+    "E411": "党工委审定的加分须写明审定人和审定日期：请填写 approved_by 和 approved_on。",
+    "E412": "审定日期 {approved_on} 早于登记日期 {date}。请核对。",
     "E410": "规则 {code}（{name}）由会议考勤自动计算，不能手工登记。"
     "请在 data/meetings/ 的会议中登记缺席、请假、迟到或早退。",
     # --- dates and scope ---

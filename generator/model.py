@@ -98,6 +98,8 @@ class Event(NamedTuple):  # a tuple: hundreds of thousands are built per run
     note: str | None = None
     evidence: str | None = None
     void_reason: str | None = None
+    approved_by: str | None = None
+    approved_on: str | None = None
 
     def at(self, *rest: str | int) -> Pointer:
         return ("events", self.index, *rest)
@@ -347,6 +349,6 @@ def build(loaded: Loaded) -> Dataset:
                     events.append(_new_tuple(Event, (
                         r["id"], r["member"], r["rule"], r["date"], r.get("points"),
                         r.get("status"), doc.path, i, r.get("note"), r.get("evidence"),
-                        r.get("void_reason"))))
+                        r.get("void_reason"), r.get("approved_by"), r.get("approved_on"))))
     return Dataset(organization, policy, catalogues, members, meetings, events,
                    file_branches, broken, duplicates)

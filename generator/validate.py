@@ -97,6 +97,17 @@ def check_dates(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
         elif record.date > ctx.today:
             yield diag("E501", record.path, record.at("date"), date=record.date,
                        today=ctx.today)
+    for event in ds.events:
+        if event.approved_on is None:
+            continue
+        if not real_date(event.approved_on):
+            yield diag("E206", event.path, event.at("approved_on"), value=event.approved_on)
+        elif event.approved_on > ctx.today:
+            yield diag("E501", event.path, event.at("approved_on"), date=event.approved_on,
+                       today=ctx.today)
+        elif real_date(event.date) and event.approved_on < event.date:
+            yield diag("E412", event.path, event.at("approved_on"),
+                       approved_on=event.approved_on, date=event.date)
 
 
 # --- organisation, catalogue, policy --------------------------------------------------------
@@ -287,6 +298,8 @@ def check_events(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
         if addition:
             if status is None:
                 yield diag("E408", event.path, event.at())
+            elif status == "approved" and not (event.approved_by and event.approved_on):
+                yield diag("E411", event.path, event.at("status"))
             if not event.evidence and status != "void":
                 yield diag("E405", event.path, event.at())
         if status == "void":

@@ -97,6 +97,9 @@ def event(id: str, rule: str, date: str, member: str = "m01", points: int | None
         status = status or "approved"
     if status:
         lines.append(f"    status: {status}")
+    if rule.startswith("J") and status == "approved":
+        extra.setdefault("approved_by", "党工委")
+        extra.setdefault("approved_on", date)
     lines += [f"    {k}: {v}" for k, v in extra.items()]
     return "\n".join(lines) + "\n"
 

@@ -50,7 +50,8 @@ def test_validate_reports_every_error_and_exits_1(small: DataDir) -> None:
         "data/events/b-a/2025-04.yaml:6:13: E401 规则 K7（违反公司（企业）管理规定）是扣分项，"
         "分值应为负数，这里是 3。",
         "data/events/b-a/2025-04.yaml:10:11: E206 日期 2025-04-31 不存在。请核对年、月、日。",
-        "检查了 8 个文件：2 个错误，0 个警告。",
+        "data/events/b-a/2025-04.yaml:14:18: E206 日期 2025-04-31 不存在。请核对年、月、日。",
+        "检查了 8 个文件：3 个错误，0 个警告。",
     ]
 
 

@@ -320,6 +320,22 @@ def test_e409_void_without_reason(data: DataDir) -> None:
         "events/b-a/2025-03.yaml:7:13: E409 作废的登记须填写作废原因 void_reason。"]
 
 
+def test_e411_approved_addition_names_approver_and_date(data: DataDir) -> None:
+    data.member()
+    data.events(events_file(event("e1", "J3", "2025-03-01", approved_by="党工委")).replace(
+        "    approved_on: 2025-03-01\n", ""))
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:6:13: E411 党工委审定的加分须写明审定人和审定日期：请填写 approved_by 和 "
+        "approved_on。"]
+
+
+def test_e412_approved_before_the_event(data: DataDir) -> None:
+    data.member()
+    data.events(events_file(event("e1", "J3", "2025-03-01", approved_on="2025-02-20")))
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:7:18: E412 审定日期 2025-02-20 早于登记日期 2025-03-01。请核对。"]
+
+
 def test_e410_attendance_rule_typed_by_hand(data: DataDir) -> None:
     data.member()
     data.events(events_file(event("e1", "K1.1", "2025-03-01")))
@@ -484,7 +500,7 @@ def test_w104_possible_duplicate(data: DataDir) -> None:
     data.member()
     data.events(events_file(event("e1", "J3", "2025-03-01"), event("e2", "J3", "2025-03-01")))
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:8:9: W104 登记“e2”与“e1”的党员、规则和日期都相同，可能重复登记。请核对。"]
+        "events/b-a/2025-03.yaml:10:9: W104 登记“e2”与“e1”的党员、规则和日期都相同，可能重复登记。请核对。"]
 
 
 def test_w105_void_reason_without_void(data: DataDir) -> None:
@@ -504,7 +520,7 @@ def test_all_errors_at_once(data: DataDir) -> None:
                             event("e2", "K99", "2025-03-01", member="m02", points=-1),
                             event("e3", "J3", "2025-13-01", member="m02")))
     codes = [line.split(": ", 1)[1].split()[0] for line in data.lines()]
-    assert codes == ["E401", "E304", "E206", "E204"]
+    assert codes == ["E401", "E304", "E206", "E206", "E204"]
 
 
 def test_every_code_has_a_test() -> None:

@@ -793,6 +793,12 @@ def write_events(events: list[Event], members: list[Member]) -> None:
                 lines.append(f"    evidence: {q(e.evidence)}")
             if e.status:
                 lines.append(f"    status: {e.status}")
+            if e.status == "approved" and e.rule.startswith("J"):
+                # The committee approves additions at its month-end meeting.
+                month_end = date(e.date.year, e.date.month,
+                                 calendar.monthrange(e.date.year, e.date.month)[1])
+                lines.append(f"    approved_by: {q(COMMITTEE + '（月度审定会议）')}")
+                lines.append(f"    approved_on: {min(month_end, TODAY).isoformat()}")
             if e.void_reason:
                 lines.append(f"    void_reason: {q(e.void_reason)}")
         write(DATA / "events" / branch / f"{month}.yaml", "\n".join(lines) + "\n")
