@@ -140,7 +140,7 @@ class Run:
     def check(self) -> tuple[Dataset, list[Diagnostic], int]:
         return check(self.found, today=_today(self.args), cache=self.cache)
 
-    def valid_dataset(self, out: Output) -> Dataset | None:
+    def valid_dataset(self, out: Output, purpose: str = "计算积分") -> Dataset | None:
         """The dataset when it has no errors; otherwise the errors go to stderr."""
         dataset, diagnostics, files = self.check()
         errors = [d for d in diagnostics if d.is_error]
@@ -148,7 +148,7 @@ class Run:
             return dataset
         for d in errors:
             out.err(d.format())
-        out.err(_summary(files, diagnostics) + "数据有错误，无法计算积分；请先改正。")
+        out.err(_summary(files, diagnostics) + f"数据有错误，无法{purpose}；请先改正。")
         return None
 
 
@@ -239,7 +239,7 @@ def _work(args: argparse.Namespace) -> Path:
 
 def cmd_build(run: Run, out: Output) -> int:
     args = run.args
-    dataset = run.valid_dataset(out)
+    dataset = run.valid_dataset(out, "生成网站（原网站保持不变）")
     if dataset is None:
         return 1
     as_of = args.as_of or _today(args)

@@ -15,8 +15,11 @@ class GitError(Exception):
 
 
 def _git(repo: Path, *args: str, data: bytes | None = None) -> bytes:
-    done = subprocess.run(["git", "-C", str(repo), *args], input=data, capture_output=True,
-                          check=False)
+    try:
+        done = subprocess.run(["git", "-C", str(repo), *args], input=data,
+                              capture_output=True, check=False)
+    except OSError as exc:
+        raise GitError(f"无法运行 git：{exc.strerror}。请先安装 Git。") from None
     if done.returncode != 0:
         raise GitError(done.stderr.decode("utf-8", "replace").strip())
     return done.stdout

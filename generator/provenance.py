@@ -147,8 +147,11 @@ class Provenance:
 
 def for_data(data_dir: Path) -> Provenance | None:
     """Provenance for ``data_dir`` if it lies in a Git work tree with history; else None."""
-    root = subprocess.run(["git", "-C", str(data_dir), "rev-parse", "--show-toplevel"],
-                          capture_output=True, text=True, check=False)
+    try:
+        root = subprocess.run(["git", "-C", str(data_dir), "rev-parse", "--show-toplevel"],
+                              capture_output=True, text=True, check=False)
+    except OSError:  # no git on this machine: a site without provenance
+        return None
     if root.returncode != 0:
         return None
     repo = Path(root.stdout.strip()).resolve()
