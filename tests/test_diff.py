@@ -115,3 +115,30 @@ def test_an_unknown_revision_is_a_usage_error(repo: tuple[Path, DataDir]) -> Non
     result = diff(root, "no-such-branch")
     assert result.returncode == 2
     assert "找不到 Git 版本“no-such-branch”" in result.stderr
+
+
+def test_thirty_pull_requests_from_one_base_merge_without_conflict(tmp_path: Path) -> None:
+    """Each registration batch is its own file (events/<branch>/<month>/<batch>.yaml), so
+    pull requests opened from the same base never touch the same file."""
+    root = tmp_path / "repo"
+    data = DataDir(root / "data")
+    for i in range(30):
+        data.member(f"m{i:02d}", branch=("b-a", "b-b")[i % 2])
+    git(root, "init", "-q", "-b", "main")
+    commit(root, "base")
+    for i in range(30):
+        branch = ("b-a", "b-b")[i % 2]
+        git(root, "checkout", "-q", "-b", f"pr{i}", "main")
+        data.events("branch: " + branch + "\n" + events_file(
+            event(f"ev-{branch}-2025-06-{i:02d}", "K7", "2025-06-10", member=f"m{i:02d}",
+                  points=-2)), name=f"{branch}/2025-06/batch-{i:02d}.yaml")
+        commit(root, f"registration batch {i}")
+    git(root, "checkout", "-q", "main")
+    for i in range(30):
+        git(root, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "merge",
+            "--no-ff", "-q", "-m", f"Merge pull request #{i + 1}", f"pr{i}")
+    result = subprocess.run([str(JIFEN), "score", "--data", "data", "--year", "2025",
+                             "--format", "json", "--today", "2026-01-15"], cwd=root,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert {m["score"] for m in json.loads(result.stdout)["members"]} == {78}
