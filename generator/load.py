@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,33 +68,34 @@ class Loaded:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def _walk(directory: Path) -> list[Path]:
-    """Every ``.yaml``/``.yml`` file below ``directory`` (os.walk: far faster than glob)."""
-    found: list[Path] = []
-    for root, dirs, names in os.walk(directory):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        found.extend(Path(root, n) for n in names if n.endswith((".yaml", ".yml")))
-    return sorted(found)
+def arrange(relatives: Iterable[str]) -> tuple[list[tuple[str, str]], list[str]]:
+    """The data files among paths relative to a data directory, with their kind, in
+    loading order (by ``LAYOUT``, then path); and the required kinds that are missing.
+    The one place that maps the layout: used for folders and for Git revisions alike."""
+    order = {kind: i for i, (kind, _) in enumerate(LAYOUT)}
+    found = sorted(((kind, r) for r in relatives if (kind := kind_of(r)) is not None),
+                   key=lambda pair: (order[pair[0]], pair[1]))
+    present = {kind for kind, _ in found}
+    return found, [kind for kind in REQUIRED if kind not in present]
+
+
+def missing_file(kind: str, data_dir: str) -> Diagnostic:
+    name = "organization.yaml" if kind == "organization" else "rules/"
+    return diag("E104", str(Path(data_dir, name)), line=1, col=1, name=name,
+                hint=REQUIRED[kind])
 
 
 def discover(data_dir: Path) -> tuple[list[tuple[str, Path]], list[Diagnostic]]:
-    """Every data file with its kind, sorted; and what is missing."""
-    found: list[tuple[str, Path]] = []
-    problems: list[Diagnostic] = []
-    for kind, pattern in LAYOUT:
-        if "/" in pattern:
-            top = data_dir / pattern.split("/")[0]
-            paths = _walk(top) if "**" in pattern else sorted(
-                p for p in top.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
-        else:
-            paths = [data_dir / pattern] if (data_dir / pattern).is_file() else []
-        paths = [p for p in paths if p.is_file()]
-        if not paths and kind in REQUIRED:
-            name = pattern.split("/")[0] + ("/" if "/" in pattern else "")
-            problems.append(diag("E104", str(data_dir / name), line=1, col=1, name=name,
-                                 hint=REQUIRED[kind]))
-        found.extend((kind, p) for p in paths)
-    return found, problems
+    """Every data file with its kind, in loading order; and what is missing."""
+    relatives: list[str] = []
+    for root, dirs, names in os.walk(data_dir):  # os.walk: far faster than glob
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        base = Path(root).relative_to(data_dir).as_posix()
+        prefix = "" if base == "." else base + "/"
+        relatives.extend(prefix + name for name in names)
+    found, missing = arrange(relatives)
+    return ([(kind, data_dir / relative) for kind, relative in found],
+            [missing_file(kind, str(data_dir)) for kind in missing])
 
 
 @dataclass
@@ -233,8 +235,8 @@ def load(data: Path | Scan, cache: Cache | None = None, workers: int | None = No
 
 
 def kind_of(relative: str) -> str | None:
-    """The kind of a data file from its path below the data directory, as ``discover``
-    would find it; None for anything else."""
+    """The kind of a data file from its path below the data directory (per ``LAYOUT``);
+    None for anything else."""
     if not relative.endswith((".yaml", ".yml")):
         return None
     stem = relative.rsplit(".", 1)[0]
@@ -253,24 +255,13 @@ def kind_of(relative: str) -> str | None:
 def load_blobs(files: dict[str, bytes], data_dir: str) -> Loaded:
     """Load files given as bytes (from a Git revision, say), keyed by their path; the
     layout is matched below ``data_dir``. No cache, no worker processes."""
-    loaded = Loaded()
     prefix = data_dir.rstrip("/") + "/"
-    kinds = {path: kind_of(path.removeprefix(prefix)) for path in files
-             if path.startswith(prefix)}
-    order = {kind: i for i, (kind, _) in enumerate(LAYOUT)}
-    present = {k for k in kinds.values() if k}
-    for kind in sorted(REQUIRED):
-        if kind not in present:
-            name = "organization.yaml" if kind == "organization" else "rules/"
-            loaded.diagnostics.append(diag("E104", prefix + name.rstrip("/"), line=1, col=1,
-                                           name=name, hint=REQUIRED[kind]))
-    for path in sorted((p for p, k in kinds.items() if k is not None),
-                       key=lambda p: (order[kinds[p] or ""], p)):
-        kind = kinds[path]
-        assert kind is not None
+    found, missing = arrange(p.removeprefix(prefix) for p in files if p.startswith(prefix))
+    loaded = Loaded(diagnostics=[missing_file(kind, data_dir) for kind in missing])
+    for kind, relative in found:
+        path = prefix + relative
         value, flat, broken = _check(kind, path, files[path])
         loaded.documents.append(Document(kind, path, value, broken))
         loaded.diagnostics.extend(Diagnostic(path, code, message, line, col, pointer)
                                   for code, message, line, col, pointer in flat)
     return loaded
-
