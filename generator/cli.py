@@ -134,11 +134,12 @@ class Run:
     """What one command run sees: its options, the scanned data and the cache."""
 
     args: argparse.Namespace
-    found: Scan
+    found: Scan | None  # scanned up front only when the run may be replayed
     cache: Cache | None
 
     def check(self) -> tuple[Dataset, list[Diagnostic], int]:
-        return check(self.found, today=_today(self.args), cache=self.cache)
+        found = self.found or scan(self.args.data, self.cache)
+        return check(found, today=_today(self.args), cache=self.cache)
 
     def valid_dataset(self, out: Output, purpose: str = "计算积分") -> Dataset | None:
         """The dataset when it has no errors; otherwise the errors go to stderr."""
@@ -300,18 +301,20 @@ def execute(args: argparse.Namespace) -> tuple[int, Output]:
     if not args.data.is_dir():
         raise UsageError(f"找不到数据目录 {args.data}。请用 --data 指定数据目录。")
     cache = None if args.no_cache else Cache()
+    if not (cache and getattr(args, "memo", True)):  # commands that write files always run
+        output = Output()
+        return args.run(Run(args, None, cache), output), output
     found = scan(args.data, cache)
     options = repr(sorted((k, str(v)) for k, v in vars(args).items()
                           if k not in ("run", "today")))
-    memo_ok = getattr(args, "memo", True)  # commands that write files always run
-    if cache and found.complete and memo_ok:
+    if found.complete:
         memo = cache.get(cache.memo_key(found.digest(), options, _today(args)))
         if isinstance(memo, tuple):
             code, output = memo
             return code, output
     output = Output()
     code = args.run(Run(args, found, cache), output)
-    if cache and found.complete and memo_ok:  # loading fills in keys the scan lacked
+    if found.complete:  # loading fills in the keys the scan lacked
         key = cache.memo_key(found.digest(), options, _today(args))
         cache.put(key, pickle.dumps((code, output), pickle.HIGHEST_PROTOCOL))
     return code, output
