@@ -51,6 +51,10 @@ MESSAGES: dict[str, str] = {
     "E309": "本文件只登记党支部“{file_branch}”的{what}，但{subject}属于党支部“{branch}”。"
     "请把它移到该支部的文件中。",
     "E310": "一票否决规则“{code}”不存在于任何积分标准中。请核对 data/policy.yaml 的 veto_rules。",
+    "E311": "文件在党支部“{folder}”的文件夹中，但 branch 写的是“{branch}”。"
+    "请把文件移到 {branch} 的文件夹，或改正 branch。",
+    "E312": "党员档案在党支部“{folder}”的文件夹中，但 branch 是“{branch}”。"
+    "请把文件移到 members/{branch}/（转出转入时须同时移动文件）。",
     # --- points and status ---
     "E401": "规则 {code}（{name}）是{kind_name}，分值应为{sign}数，这里是 {points}。",
     "E402": "规则 {code}（{name}）的分值应在 {lo} 到 {hi} 之间，这里是 {points}。",
@@ -65,6 +69,8 @@ MESSAGES: dict[str, str] = {
     "E409": "作废的登记须填写作废原因 void_reason。",
     "E411": "党工委审定的加分须写明审定人和审定日期：请填写 approved_by 和 approved_on。",
     "E412": "审定日期 {approved_on} 早于登记日期 {date}。请核对。",
+    "E413": "加分须登记在 data/additions/{branch}/ 中，由党工委审核（见 jifen codeowners）；"
+    "data/events/ 只登记扣分。请把这条登记移过去，或用 jifen add event 登记。",
     "E410": "规则 {code}（{name}）由会议考勤自动计算，不能手工登记。"
     "请在 data/meetings/ 的会议中登记缺席、请假、迟到或早退。",
     # --- dates and scope ---

@@ -27,7 +27,7 @@ from generator.yamlio import _SCALARS, _STR, _STRINGS, Loader
 # (NEL, LS, PS) and non-characters, on which libyaml has its own opinion.
 _UNSUPPORTED_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\t\r]")
 # Indicators of the features we leave out (even in a comment: then libyaml reads the file).
-_UNSUPPORTED = re.compile(r"[\\{}&*!|>%@`]")
+_UNSUPPORTED = re.compile(r"[\\{}&*!|>%`]")
 # Every line at once: indentation, then a comment, or an optional "- ", an optional
 # "key:" and the rest (trailing blanks dropped). Blank and comment lines come out
 # with nothing but their indentation.
@@ -215,7 +215,7 @@ def _flow_sequence(rest: str) -> list[object]:
             while end < n and rest[end] not in ",]":
                 end += 1
             item = rest[i:end].rstrip(" ")
-            if (not item or _FLOW_ITEM_BAD.search(item)
+            if (not item or _FLOW_ITEM_BAD.search(item) or item[0] in _PLAIN_START_BAD
                     or (item[0] in "-?" and (len(item) == 1 or item[1] == " "))):
                 raise _Unsupported
             items.append(_plain(item))

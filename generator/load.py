@@ -12,7 +12,14 @@ Layout of a data directory::
     rules/*.yaml              rule catalogues (附件1)
     members/**/<id>.yaml      one member per file
     meetings/**/*.yaml        organisational life and attendance
-    events/**/*.yaml          scoring events, one or many per file
+    events/**/*.yaml          deductions (扣分), registered by the branch
+    additions/**/*.yaml       additions (加分), approved by the 党工委
+    closes/**/<YYYY>-Q<n>.yaml  a branch committee's close of a quarter (支委会审定)
+    objections/**/*.yaml      objections raised in a publication window (异议)
+
+A file in a folder named after a branch (``events/b-a/2025-03.yaml``) holds that
+branch's records only, so a forge's CODEOWNERS can give each branch's folders to
+its own registrars (``jifen codeowners``).
 """
 
 from __future__ import annotations
@@ -39,6 +46,9 @@ LAYOUT = (
     ("member", "members/**/*.yaml"),
     ("meetings", "meetings/**/*.yaml"),
     ("events", "events/**/*.yaml"),
+    ("additions", "additions/**/*.yaml"),
+    ("close", "closes/**/*.yaml"),
+    ("objection", "objections/**/*.yaml"),
 )
 REQUIRED = {
     "organization": "每个数据目录都要有 organization.yaml，登记党工委和各党支部。",
@@ -57,6 +67,14 @@ class Document:
     path: str
     value: object
     broken: frozenset[int] = frozenset()
+    relative: str = ""  # the path below the data directory
+
+    @property
+    def folder(self) -> str | None:
+        """The first folder below the kind's own (``events/<folder>/x.yaml``): the
+        branch the file belongs to when it names one."""
+        parts = self.relative.split("/")
+        return parts[1] if len(parts) >= 3 else None
 
     def usable(self, index: int = -1) -> bool:
         return -1 not in self.broken and index not in self.broken
@@ -226,7 +244,8 @@ def load(data: Path | Scan, cache: Cache | None = None, workers: int | None = No
         kind, path = files[index]
         value, flat, broken = results[index]
         shown = str(path)
-        loaded.documents.append(Document(kind, shown, value, broken))
+        relative = path.relative_to(found.data_dir).as_posix()
+        loaded.documents.append(Document(kind, shown, value, broken, relative))
         loaded.diagnostics.extend(
             Diagnostic(shown, code, message, line, col, pointer)
             for code, message, line, col, pointer in flat
@@ -261,7 +280,7 @@ def load_blobs(files: dict[str, bytes], data_dir: str) -> Loaded:
     for kind, relative in found:
         path = prefix + relative
         value, flat, broken = _check(kind, path, files[path])
-        loaded.documents.append(Document(kind, path, value, broken))
+        loaded.documents.append(Document(kind, path, value, broken, relative))
         loaded.diagnostics.extend(Diagnostic(path, code, message, line, col, pointer)
                                   for code, message, line, col, pointer in flat)
     return loaded

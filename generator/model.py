@@ -31,6 +31,7 @@ class Branch:
     general_branch: str | None
     path: str
     pointer: Pointer
+    registrars: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,8 @@ class Organization:
     general_branches: dict[str, str]  # id -> name
     branches: dict[str, Branch]
     path: str
+    office_name: str = ""
+    office_accounts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +106,63 @@ class Event(NamedTuple):  # a tuple: hundreds of thousands are built per run
 
     def at(self, *rest: str | int) -> Pointer:
         return ("events", self.index, *rest)
+
+
+class Correction(NamedTuple):
+    """Cancels a counted event of a closed quarter from ``date`` on (更正)."""
+
+    id: str
+    corrects: str
+    date: str
+    reason: str
+    objection: str | None
+    path: str
+    index: int
+
+    def at(self, *rest: str | int) -> Pointer:
+        return ("corrections", self.index, *rest)
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    """A branch committee's close of a quarter (支委会审定): what it published."""
+
+    branch: str
+    quarter: str  # YYYY-Qn
+    meeting: str
+    window: tuple[str, str]
+    digest: str
+    counted: dict[str, tuple[int | None, str]]  # member -> (score, digest)
+    path: str
+
+    @property
+    def year(self) -> int:
+        return int(self.quarter[:4])
+
+    @property
+    def number(self) -> int:
+        return int(self.quarter[-1])
+
+
+@dataclass(frozen=True, slots=True)
+class Objection:
+    """An objection raised in a publication window (异议) and its outcome."""
+
+    id: str
+    branch: str
+    quarter: str
+    raised_on: str
+    details: str
+    outcome: str  # pending | upheld | rejected
+    path: str
+    member: str | None = None
+    event: str | None = None
+    decided_on: str | None = None
+    decision: str | None = None
+    correction: str | None = None
+
+
+OUTCOME_NAMES = {"pending": "处理中", "upheld": "异议成立，已更正", "rejected": "异议不成立，维持原公示"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +252,15 @@ class Dataset:
     file_branches: dict[str, str]  # path -> the branch a meetings/events file is for
     broken_ids: dict[str, set[str]] = field(default_factory=dict)
     duplicates: list[tuple[str, str, str, Pointer, str]] = field(default_factory=list)
+    corrections: list[Correction] = field(default_factory=list)
+    closes: list[Close] = field(default_factory=list)
+    objections: list[Objection] = field(default_factory=list)
+    addition_files: set[str] = field(default_factory=set)  # events files under additions/
+    # (path, folder branch, declared branch) where a file's folder names one branch
+    # and its `branch` key another
+    folder_conflicts: list[tuple[str, str, str]] = field(default_factory=list)
+    member_folders: dict[str, str] = field(default_factory=dict)  # member id -> folder
+    branch_folders: dict[str, str] = field(default_factory=dict)  # path -> its branch folder
     _rules: dict[tuple[str, str, str], Rule | None] = field(default_factory=dict, repr=False)
     _event_rules: list[Rule | None] | None = field(default=None, repr=False)
 
@@ -261,6 +330,18 @@ def build(loaded: Loaded) -> Dataset:
     events: list[Event] = []
     duplicates: list[tuple[str, str, str, Pointer, str]] = []
     file_branches: dict[str, str] = {}
+    corrections: list[Correction] = []
+    closes: list[Close] = []
+    objections: list[Objection] = []
+    addition_files: set[str] = set()
+    folder_conflicts: list[tuple[str, str, str]] = []
+    member_folders: dict[str, str] = {}
+    branch_folders: dict[str, str] = {}
+
+    def folder_branch(doc: Document) -> str | None:
+        folder = doc.folder
+        known = organization.branches if organization else {}
+        return folder if folder in known else None
 
     def note_broken(doc: Document, kind: str, records: list, index: int) -> bool:
         if not doc.broken or doc.usable(index):
@@ -288,7 +369,8 @@ def build(loaded: Loaded) -> Dataset:
                                        branches[b["id"]].path))
                     continue
                 branches[b["id"]] = Branch(b["id"], b["name"], b["kind"], b.get("general_branch"),
-                                           doc.path, ("branches", i))
+                                           doc.path, ("branches", i),
+                                           tuple(b.get("registrars", ())))
             gbs = value.get("general_branches")
             organization = Organization(
                 committee=value.get("committee") if isinstance(value.get("committee"), str)
@@ -296,7 +378,8 @@ def build(loaded: Loaded) -> Dataset:
                 general_branches={g["id"]: g.get("name") for g in gbs or []
                                   if isinstance(g, dict) and isinstance(g.get("id"), str)}
                 if isinstance(gbs, list) else {},
-                branches=branches, path=doc.path)
+                branches=branches, path=doc.path,
+                **_office(value.get("office") if "office" not in doc.broken else None))
         elif doc.kind == "policy" and doc.usable():
             args = dict(value)
             if "veto_rules" in args:
@@ -330,10 +413,37 @@ def build(loaded: Loaded) -> Dataset:
                 duplicates.append(("党员", member.id, doc.path, ("id",), members[member.id].path))
                 continue
             members[member.id] = member
-        elif doc.kind in ("meetings", "events"):
-            key = doc.kind
-            if doc.usable() and isinstance(value.get("branch"), str):
-                file_branches[doc.path] = value["branch"]
+            folder = folder_branch(doc)
+            if folder is not None:
+                member_folders[member.id] = folder
+        elif doc.kind == "close" and doc.usable():
+            closes.append(Close(value["branch"], value["quarter"], value["meeting"],
+                                (value["window"]["from"], value["window"]["until"]),
+                                value["digest"],
+                                {m: (c["score"], c["digest"])
+                                 for m, c in value["counted"].items()}, doc.path))
+        elif doc.kind == "objection" and doc.usable():
+            objections.append(Objection(**value, path=doc.path))
+        elif doc.kind in ("meetings", "events", "additions"):
+            key = "meetings" if doc.kind == "meetings" else "events"
+            if doc.kind == "additions":
+                addition_files.add(doc.path)
+            declared = value.get("branch") if doc.usable() else None
+            folder = folder_branch(doc)
+            if folder is not None:
+                branch_folders[doc.path] = folder
+            if isinstance(declared, str):
+                file_branches[doc.path] = declared
+                if folder is not None and folder != declared:
+                    folder_conflicts.append((doc.path, folder, declared))
+            elif folder is not None:
+                file_branches[doc.path] = folder
+            if key == "events" and isinstance(value.get("corrections"), list):
+                for i, c in enumerate(value["corrections"]):
+                    if doc.usable(-2 - i):
+                        corrections.append(Correction(c["id"], c["corrects"], c["date"],
+                                                      c["reason"], c.get("objection"),
+                                                      doc.path, i))
             raw = value.get(key) if isinstance(value.get(key), list) else []
             for i, r in enumerate(raw):
                 if note_broken(doc, key[:-1], raw, i):
@@ -351,4 +461,14 @@ def build(loaded: Loaded) -> Dataset:
                         r.get("status"), doc.path, i, r.get("note"), r.get("evidence"),
                         r.get("void_reason"), r.get("approved_by"), r.get("approved_on"))))
     return Dataset(organization, policy, catalogues, members, meetings, events,
-                   file_branches, broken, duplicates)
+                   file_branches, broken, duplicates, corrections=corrections, closes=closes,
+                   objections=objections, addition_files=addition_files,
+                   folder_conflicts=folder_conflicts, member_folders=member_folders,
+                   branch_folders=branch_folders)
+
+
+def _office(value: object) -> dict[str, object]:
+    if not isinstance(value, dict) or not isinstance(value.get("accounts"), list):
+        return {}
+    return {"office_name": value.get("name") or "党工委办公室",
+            "office_accounts": tuple(value["accounts"])}

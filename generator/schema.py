@@ -27,10 +27,15 @@ except ImportError:  # pragma: no cover - every supported platform has a wheel
     jsonschema_rs = None
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
-KINDS = ("organization", "member", "meetings", "events", "rules", "policy")
+# kind of file -> its schema (schema/<name>.schema.json); additions share the events schema.
+SCHEMA_OF = {"organization": "organization", "member": "member", "meetings": "meetings",
+             "events": "events", "additions": "events", "rules": "rules", "policy": "policy",
+             "close": "close", "objection": "objection"}
+KINDS = tuple(SCHEMA_OF)
 
 # Lists of records: an error inside one record excludes only that record.
 RECORD_LISTS = {"organization": "branches", "meetings": "meetings", "events": "events",
+                "additions": "events",
                 "rules": "rules"}
 
 _TYPE_NAMES = {
@@ -43,6 +48,11 @@ _PATTERN_HINTS = {
     "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "日期请写成 YYYY-MM-DD，例如 2025-03-05。",
     "^[0-9]{4}-(0[1-9]|1[0-2])$": "入党年月请写成 YYYY-MM，例如 2015-07。",
     "^[JK][0-9]+(\\.[0-9]+)?$": "规则编号形如 K1.1、K7、J3，见 data/rules/。",
+    "^[0-9]{4}-Q[1-4]$": "季度请写成 YYYY-Qn，例如 2026-Q3。",
+    "^@[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?$":
+    "账号以 @ 开头，例如 @zhangsan；团队写成 @组织/团队，例如 @jiedao/office。",
+    "^[0-9a-f]{16}$": "摘要由 jifen close 计算，请不要手改；重新运行 jifen close 生成。",
+    "^[0-9a-f]{8}$": "摘要由 jifen close 计算，请不要手改；重新运行 jifen close 生成。",
 }
 _YAML_TRAP = ("YAML 会把 no、yes、on、off 读成真假值，把 007 读成数字 7："
               "请给它加上英文引号，例如 \"007\"。")
@@ -67,7 +77,7 @@ class SchemaSet:
 
     def __init__(self, schema_dir: Path = SCHEMA_DIR) -> None:
         self.schemas: dict[str, dict] = {
-            kind: json.loads((schema_dir / f"{kind}.schema.json").read_text("utf-8"))
+            kind: json.loads((schema_dir / f"{SCHEMA_OF[kind]}.schema.json").read_text("utf-8"))
             for kind in KINDS
         }
         self._full = {kind: Draft202012Validator(schema) for kind, schema in self.schemas.items()}
@@ -95,6 +105,8 @@ class SchemaSet:
             where = tuple(error.absolute_path)
             if list_key and len(where) >= 2 and where[0] == list_key and isinstance(where[1], int):
                 broken.add(where[1])
+            elif len(where) >= 2 and where[0] == "corrections" and isinstance(where[1], int):
+                broken.add(-2 - where[1])  # a correction record (see model.build)
             else:
                 broken.add(-1)
             found.append(self._translate(error, path, node))

@@ -64,6 +64,16 @@ def check_file_names(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
             yield diag("E103", member.path, ("id",), stem=stem, id=member.id)
 
 
+def check_folders(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
+    """A branch's folder holds that branch's files only: CODEOWNERS relies on it."""
+    for path, folder, declared in ds.folder_conflicts:
+        yield diag("E311", path, ("branch",), folder=folder, branch=declared)
+    for ident, folder in ds.member_folders.items():
+        member = ds.members[ident]
+        if member.branch != folder:
+            yield diag("E312", member.path, ("branch",), folder=folder, branch=member.branch)
+
+
 def check_unique_ids(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
     for kind, ident, path, pointer, other in ds.duplicates:
         yield diag("E301", path, pointer, id=ident, other=other, kind=kind)
@@ -256,6 +266,7 @@ def check_events(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
     once: dict[tuple[str, str, str], Event] = {}
     same_day: dict[tuple[str, str, str], Event] = {}
     cutoff = ctx.pending_cutoff
+    branch_folders, addition_files = ds.branch_folders, ds.addition_files
     for event, rule in zip(ds.events, ds.event_rules(), strict=True):
         status = event.status
         if status == "void":
@@ -296,6 +307,9 @@ def check_events(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
             yield diag("E407", event.path, event.at("status"), kind_name=RULE_KIND_NAMES[
                 rule.kind], status=status, allowed=hint)
         if addition:
+            if event.path in branch_folders and event.path not in addition_files:
+                yield diag("E413", event.path, event.at("rule"),
+                           branch=branch_folders[event.path])
             if status is None:
                 yield diag("E408", event.path, event.at())
             elif status == "approved" and not (event.approved_by and event.approved_on):
@@ -364,6 +378,7 @@ def _check_points(event: Event, rule: Rule) -> Diagnostic | None:
 
 CHECKS: tuple[Callable[[Dataset, Context], Iterable[Diagnostic]], ...] = (
     check_file_names,
+    check_folders,
     check_unique_ids,
     check_dates,
     check_organization,

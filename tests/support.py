@@ -55,8 +55,11 @@ class DataDir:
         text = yaml.safe_dump(record, allow_unicode=True, sort_keys=False)
         return self.write(f"members/{record['branch']}/{id}.yaml", text)
 
-    def events(self, text: str, name: str = "b-a/2025-03.yaml") -> Path:
+    def events(self, text: str, name: str = "2025-03.yaml") -> Path:
         return self.write(f"events/{name}", text)
+
+    def additions(self, text: str, name: str = "b-a/2025-03.yaml") -> Path:
+        return self.write(f"additions/{name}", text)
 
     def meetings(self, text: str, name: str = "b-a/2025.yaml") -> Path:
         return self.write(f"meetings/{name}", text)

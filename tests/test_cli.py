@@ -113,8 +113,8 @@ def test_score_refuses_invalid_data(small: DataDir) -> None:
 
 
 def test_explain(small: DataDir) -> None:
-    small.events(events_file(event("e5", "J3", "2025-05-01", status="declared")),
-                 name="b-a/2025-05.yaml")
+    small.additions(events_file(event("e5", "J3", "2025-05-01", status="declared")),
+                    name="b-a/2025-05.yaml")
     result = jifen("explain", "m01", "--data", str(small.root), "--year", "2025")
     assert result.returncode == 0, result.stderr
     assert result.stdout == (

@@ -88,7 +88,7 @@ def test_an_invalid_head_exits_1_and_names_the_new_error(repo: tuple[Path, DataD
     result = diff(root, "main", "HEAD")
     assert result.returncode == 1
     assert "修改后的数据有错误，不能合并" in result.stdout
-    assert "data/events/b-a/2025-03.yaml:14:13` E401" in result.stdout
+    assert "data/events/2025-03.yaml:14:13` E401" in result.stdout
 
 
 def test_a_rule_change_is_labelled(repo: tuple[Path, DataDir]) -> None:

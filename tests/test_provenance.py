@@ -65,7 +65,7 @@ def test_ledger_lines_name_the_pull_request_that_changed_them(tmp_path: Path) ->
 
     provenance = for_data(repo / "data")
     assert provenance is not None
-    path = str(repo / "data/events/b-a/2025-03.yaml")
+    path = str(repo / "data/events/2025-03.yaml")
     assert provenance.of(path, "e1").sha == first  # type: ignore[union-attr]
     second = provenance.of(path, "e2")
     assert second.sha == merge and second.pull_request == 12  # type: ignore[union-attr]
@@ -94,7 +94,7 @@ def test_an_uncommitted_file_is_marked(tmp_path: Path) -> None:
     data.events(events_file(event("e1", "J3", "2025-03-02")))
     provenance = for_data(repo / "data")
     assert provenance is not None
-    assert provenance.of(str(repo / "data/events/b-a/2025-03.yaml"), "e1") == "uncommitted"
+    assert provenance.of(str(repo / "data/events/2025-03.yaml"), "e1") == "uncommitted"
 
 
 def test_no_provenance_outside_git(tmp_path: Path) -> None:

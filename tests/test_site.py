@@ -40,8 +40,8 @@ def fixture(data: DataDir, name: str = "张一") -> DataDir:
         event("e4", "K2.1", "2025-08-01", member="m01"),
         event("e5", "J3", "2025-12-01", member="m02", status="declared", note=SECRETS[3]),
     ))
-    data.events(events_file(event("e6", "J6", "2025-05-10", member="m03")),
-                name="b-flow/2025-05.yaml")
+    data.additions(events_file(event("e6", "J6", "2025-05-10", member="m03")),
+                   name="b-flow/2025-05.yaml")
     data.events(events_file(event("e7", "K4.1", "2026-01-20", member="m02")),
                 name="b-a/2026-01.yaml")
     data.meetings("meetings:\n"
@@ -248,7 +248,7 @@ def test_an_incremental_build_equals_a_full_one(data: DataDir, tmp_path: Path) -
     (tmp_path / "b").mkdir()
     jifen_build(tmp_path / "a", tmp_path / "a/site")
     data.events(events_file(event("e1", "J4", "2025-03-05", points=8, note=SECRETS[0],
-                                  evidence=SECRETS[1])), name="b-a/2025-03.yaml")
+                                  evidence=SECRETS[1])), name="2025-03.yaml")
     message = jifen_build(tmp_path / "a", tmp_path / "a/site")      # incremental
     assert "删除 0 个" in message
     written = int(re.search(r"本次更新 (\d+) 个", message).group(1))  # type: ignore[union-attr]

@@ -17,9 +17,9 @@ from tests.support import DataDir, event, events_file
 def test_e100_not_utf8(data: DataDir) -> None:
     data.member()
     (data.root / "events/b-a").mkdir(parents=True)
-    (data.root / "events/b-a/2025-03.yaml").write_bytes("events: # 张".encode("gbk"))
+    (data.root / "events/2025-03.yaml").write_bytes("events: # 张".encode("gbk"))
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:1:1: E100 无法读取文件：第 11 个字节不是 UTF-8 编码。"
+        "events/2025-03.yaml:1:1: E100 无法读取文件：第 11 个字节不是 UTF-8 编码。"
         "请确认文件存在并以 UTF-8 编码保存。"]
 
 
@@ -27,7 +27,7 @@ def test_e101_yaml_syntax(data: DataDir) -> None:
     data.member()
     data.events("events:\n  - id: e1\n    member m01\n    rule: J3\n")
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:4:5: E101 YAML 格式错误：缺少冒号“:”，或上一行的引号没有闭合。"
+        "events/2025-03.yaml:4:5: E101 YAML 格式错误：缺少冒号“:”，或上一行的引号没有闭合。"
         "请检查这一行的缩进、冒号和引号。"]
 
 
@@ -35,7 +35,7 @@ def test_e101_tab_indentation(data: DataDir) -> None:
     data.member()
     data.events("events:\n\t- id: e1\n")
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:2:1: E101 YAML 格式错误：出现了不能作为开头的字符（常见原因：用了 Tab "
+        "events/2025-03.yaml:2:1: E101 YAML 格式错误：出现了不能作为开头的字符（常见原因：用了 Tab "
         "缩进，请改用空格）。请检查这一行的缩进、冒号和引号。"]
 
 
@@ -79,7 +79,7 @@ def test_e201_required_deep_in_a_record(data: DataDir) -> None:
     data.member()
     data.events("events:\n  - id: e1\n    member: m01\n    date: 2025-03-01\n")
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:2:5: E201 缺少必填字段“rule”（规则编号，见 data/rules/，"
+        "events/2025-03.yaml:2:5: E201 缺少必填字段“rule”（规则编号，见 data/rules/，"
         "例如 J3（志愿服务加2分）或 K7（违反企业管理规定））。请补上。"]
 
 
@@ -94,7 +94,7 @@ def test_e203_yaml_trap_no(data: DataDir) -> None:
     data.member()
     data.events(events_file(event("e1", "K7", "2025-03-01", member="no", points=-2)))
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:3:13: E203 字段“member”应为文字，这里是真假值 “no”。"
+        "events/2025-03.yaml:3:13: E203 字段“member”应为文字，这里是真假值 “no”。"
         "YAML 会把 no、yes、on、off 读成真假值，把 007 读成数字 7：请给它加上英文引号，例如 \"007\"。"]
 
 
@@ -109,7 +109,7 @@ def test_e203_points_with_unit(data: DataDir) -> None:
     data.member()
     data.events(events_file(event("e1", "K7", "2025-03-01", points="-2分")))
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:6:13: E203 字段“points”应为整数，这里是文字 “-2分”。"
+        "events/2025-03.yaml:6:13: E203 字段“points”应为整数，这里是文字 “-2分”。"
         "分值请只写整数，例如 -5 或 2。"]
 
 
@@ -124,7 +124,7 @@ def test_e205_date_format(data: DataDir) -> None:
     data.member()
     data.events(events_file(event("e1", "K7", "2025/03/01", points=-2)))
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:5:11: E205 字段“date”的格式不对：“2025/03/01”。"
+        "events/2025-03.yaml:5:11: E205 字段“date”的格式不对：“2025/03/01”。"
         "日期请写成 YYYY-MM-DD，例如 2025-03-05。"]
 
 
@@ -132,7 +132,7 @@ def test_e205_id_format(data: DataDir) -> None:
     data.member()
     data.events(events_file(event("Ev 1", "K7", "2025-03-01", points=-2)))
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:2:9: E205 字段“id”的格式不对：“Ev 1”。编号只能用小写英文字母、数字、"
+        "events/2025-03.yaml:2:9: E205 字段“id”的格式不对：“Ev 1”。编号只能用小写英文字母、数字、"
         "点、下划线和连字符，以字母或数字开头，最多 64 个字符，例如 m01、b-a。"]
 
 
@@ -140,7 +140,7 @@ def test_e206_date_does_not_exist(data: DataDir) -> None:
     data.member()
     data.events(events_file(event("e1", "K7", "2025-02-30", points=-2)))
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:5:11: E206 日期 2025-02-30 不存在。请核对年、月、日。"]
+        "events/2025-03.yaml:5:11: E206 日期 2025-02-30 不存在。请核对年、月、日。"]
 
 
 def test_e207_empty_value(data: DataDir) -> None:
@@ -160,7 +160,7 @@ def test_e301_duplicate_event_id(data: DataDir) -> None:
     data.events(events_file(event("e1", "K7", "2025-03-01", points=-2)))
     data.events(events_file(event("e1", "K7", "2025-04-01", points=-2)), name="b-a/2025-04.yaml")
     assert data.lines() == [
-        f"events/b-a/2025-04.yaml:2:9: E301 编号“e1”重复：{data.root}/events/b-a/2025-03.yaml "
+        f"events/b-a/2025-04.yaml:2:9: E301 编号“e1”重复：{data.root}/events/2025-03.yaml "
         "已经使用了这个登记编号。请换一个不重复的编号。"]
 
 
@@ -181,7 +181,7 @@ def test_e302_unknown_branch(data: DataDir) -> None:
 def test_e303_unknown_member(data: DataDir) -> None:
     data.events(events_file(event("e1", "K7", "2025-03-01", member="m99", points=-2)))
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:3:13: E303 党员“m99”不存在。请核对编号，或先在 data/members/ 中建立该党员的档案。"]
+        "events/2025-03.yaml:3:13: E303 党员“m99”不存在。请核对编号，或先在 data/members/ 中建立该党员的档案。"]
 
 
 def test_no_cascade_for_a_member_whose_file_is_broken(data: DataDir) -> None:
@@ -194,7 +194,7 @@ def test_e304_unknown_rule(data: DataDir) -> None:
     data.member()
     data.events(events_file(event("e1", "K11", "2025-03-01", points=-2)))
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:4:11: E304 规则“K11”不存在于《党员积分量化管理标准（企业）》中。"
+        "events/2025-03.yaml:4:11: E304 规则“K11”不存在于《党员积分量化管理标准（企业）》中。"
         "请核对 data/rules/ 中的规则编号。"]
 
 
@@ -205,7 +205,7 @@ def test_e305_rule_not_in_force(data: DataDir) -> None:
     data.member()
     data.events(events_file(event("e1", "J3", "2025-03-01")))
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:5:11: E305 规则“J3”在 2025-03-01 不在有效期内（有效期：2025-06-01 至 今）。"
+        "events/2025-03.yaml:5:11: E305 规则“J3”在 2025-03-01 不在有效期内（有效期：2025-06-01 至 今）。"
         "请核对日期。"]
 
 
@@ -235,8 +235,36 @@ def test_e309_event_in_another_branchs_file(data: DataDir) -> None:
     data.member(branch="b-b")
     data.events("branch: b-a\n" + events_file(event("e1", "K7", "2025-03-01", points=-2)))
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:4:13: E309 本文件只登记党支部“b-a”的党员的积分，但m01（党员m01）"
+        "events/2025-03.yaml:4:13: E309 本文件只登记党支部“b-a”的党员的积分，但m01（党员m01）"
         "属于党支部“b-b”。请把它移到该支部的文件中。"]
+
+
+def test_e311_folder_and_branch_key_disagree(data: DataDir) -> None:
+    data.member()
+    data.events("branch: b-a\n" + events_file(event("e1", "K7", "2025-03-01", points=-2)),
+                name="b-b/2025-03.yaml")
+    lines = data.lines()
+    assert lines[0] == ("events/b-b/2025-03.yaml:1:9: E311 文件在党支部“b-b”的文件夹中，但 branch 写的是"
+                        "“b-a”。请把文件移到 b-a 的文件夹，或改正 branch。")
+
+
+def test_e312_member_file_in_another_branchs_folder(data: DataDir) -> None:
+    data.write("members/b-b/m01.yaml", "id: m01\nname: 张三\nbranch: b-a\ncategory: full\n")
+    assert data.lines() == [
+        "members/b-b/m01.yaml:3:9: E312 党员档案在党支部“b-b”的文件夹中，但 branch 是“b-a”。"
+        "请把文件移到 members/b-a/（转出转入时须同时移动文件）。"]
+
+
+def test_e413_addition_in_a_branchs_events_folder(data: DataDir) -> None:
+    data.member()
+    data.events(events_file(event("e1", "J3", "2025-03-01", evidence="签到表", status="approved",
+                                  approved_by="党工委", approved_on="2025-03-02")),
+                name="b-a/2025-03.yaml")
+    assert data.lines() == [
+        "events/b-a/2025-03.yaml:4:11: E413 加分须登记在 data/additions/b-a/ 中，由党工委审核"
+        "（见 jifen codeowners）；data/events/ 只登记扣分。请把这条登记移过去，或用 jifen add event 登记。"]
+    (data.root / "events/b-a/2025-03.yaml").rename(data.root / "events/2025-03.yaml")
+    assert data.lines() == []  # outside a branch folder: the office's own files
 
 
 def test_e310_unknown_veto_rule(data: DataDir) -> None:
@@ -251,7 +279,7 @@ def test_e401_wrong_sign(data: DataDir) -> None:
     data.member()
     data.events(events_file(event("e1", "K7", "2025-03-01", points=3)))
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:6:13: E401 规则 K7（违反公司（企业）管理规定）是扣分项，分值应为负数，"
+        "events/2025-03.yaml:6:13: E401 规则 K7（违反公司（企业）管理规定）是扣分项，分值应为负数，"
         "这里是 3。"]
 
 
@@ -259,7 +287,7 @@ def test_e402_out_of_range(data: DataDir) -> None:
     data.member()
     data.events(events_file(event("e1", "K7", "2025-03-01", points=-6)))
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:6:13: E402 规则 K7（违反公司（企业）管理规定）的分值应在 -5 到 -2 之间，"
+        "events/2025-03.yaml:6:13: E402 规则 K7（违反公司（企业）管理规定）的分值应在 -5 到 -2 之间，"
         "这里是 -6。"]
 
 
@@ -267,7 +295,7 @@ def test_e403_fixed_value_mismatch(data: DataDir) -> None:
     data.member()
     data.events(events_file(event("e1", "J3", "2025-03-01", points=3)))
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:6:13: E403 规则 J3（积极参与水环境整治和创卫整治等志愿服务）的分值固定为 2，"
+        "events/2025-03.yaml:6:13: E403 规则 J3（积极参与水环境整治和创卫整治等志愿服务）的分值固定为 2，"
         "这里是 3。可以不填 points。"]
 
 
@@ -275,7 +303,7 @@ def test_e404_points_required_for_a_range(data: DataDir) -> None:
     data.member()
     data.events(events_file(event("e1", "K5", "2025-03-01")))
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:2:5: E404 规则 K5（侵占企业集体资产或挪用集体资金）的分值是 -20 到 -10 "
+        "events/2025-03.yaml:2:5: E404 规则 K5（侵占企业集体资产或挪用集体资金）的分值是 -20 到 -10 "
         "的范围，请用 points 填写本次的分值。"]
 
 
@@ -284,7 +312,7 @@ def test_e405_evidence_required(data: DataDir) -> None:
     data.events(events_file(event("e1", "J3", "2025-03-01", evidence="")).replace(
         '    evidence: \n', ""))
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:2:5: E405 加分须有书面记录依据：请填写 evidence（例如：志愿服务签到表 "
+        "events/2025-03.yaml:2:5: E405 加分须有书面记录依据：请填写 evidence（例如：志愿服务签到表 "
         "2025-03-05）。"]
 
 
@@ -293,7 +321,7 @@ def test_e406_once_per_year(data: DataDir) -> None:
     data.events(events_file(event("e1", "K2.1", "2025-03-01"), event("e2", "K2.1", "2025-09-01"),
                             event("e3", "K2.1", "2026-01-05")))
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:8:11: E406 规则 K2.1（无故不执行党组织决定决议）每年只计一次，m01 在 2025 "
+        "events/2025-03.yaml:8:11: E406 规则 K2.1（无故不执行党组织决定决议）每年只计一次，m01 在 2025 "
         "年已有登记“e1”。如确属重复，请删除其中一条，或将其作废（status: void，并填写 void_reason）。"]
 
 
@@ -301,7 +329,7 @@ def test_e407_status_of_the_wrong_kind(data: DataDir) -> None:
     data.member()
     data.events(events_file(event("e1", "K7", "2025-03-01", points=-2, status="approved")))
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:7:13: E407 扣分项的状态不能是“approved”。扣分由支部登记，状态为 "
+        "events/2025-03.yaml:7:13: E407 扣分项的状态不能是“approved”。扣分由支部登记，状态为 "
         "registered（可不填），作废用 void。"]
 
 
@@ -309,7 +337,7 @@ def test_e408_addition_without_status(data: DataDir) -> None:
     data.member()
     data.events("events:\n  - {id: e1, member: m01, rule: J3, date: 2025-03-01, evidence: 签到表}\n")
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:2:5: E408 加分须填写状态 status：declared（个人申报）、verified（支部核实）"
+        "events/2025-03.yaml:2:5: E408 加分须填写状态 status：declared（个人申报）、verified（支部核实）"
         "或 approved（党工委审定）。"]
 
 
@@ -317,7 +345,7 @@ def test_e409_void_without_reason(data: DataDir) -> None:
     data.member()
     data.events(events_file(event("e1", "K7", "2025-03-01", points=-2, status="void")))
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:7:13: E409 作废的登记须填写作废原因 void_reason。"]
+        "events/2025-03.yaml:7:13: E409 作废的登记须填写作废原因 void_reason。"]
 
 
 def test_e411_approved_addition_names_approver_and_date(data: DataDir) -> None:
@@ -325,7 +353,7 @@ def test_e411_approved_addition_names_approver_and_date(data: DataDir) -> None:
     data.events(events_file(event("e1", "J3", "2025-03-01", approved_by="党工委")).replace(
         "    approved_on: 2025-03-01\n", ""))
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:6:13: E411 党工委审定的加分须写明审定人和审定日期：请填写 approved_by 和 "
+        "events/2025-03.yaml:6:13: E411 党工委审定的加分须写明审定人和审定日期：请填写 approved_by 和 "
         "approved_on。"]
 
 
@@ -333,14 +361,14 @@ def test_e412_approved_before_the_event(data: DataDir) -> None:
     data.member()
     data.events(events_file(event("e1", "J3", "2025-03-01", approved_on="2025-02-20")))
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:7:18: E412 审定日期 2025-02-20 早于登记日期 2025-03-01。请核对。"]
+        "events/2025-03.yaml:7:18: E412 审定日期 2025-02-20 早于登记日期 2025-03-01。请核对。"]
 
 
 def test_e410_attendance_rule_typed_by_hand(data: DataDir) -> None:
     data.member()
     data.events(events_file(event("e1", "K1.1", "2025-03-01")))
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:4:11: E410 规则 K1.1（无故不参加党组织学习活动）由会议考勤自动计算，"
+        "events/2025-03.yaml:4:11: E410 规则 K1.1（无故不参加党组织学习活动）由会议考勤自动计算，"
         "不能手工登记。请在 data/meetings/ 的会议中登记缺席、请假、迟到或早退。"]
 
 
@@ -350,7 +378,7 @@ def test_e501_future_date(data: DataDir) -> None:
     data.member()
     data.events(events_file(event("e1", "K7", "2025-03-01", points=-2)))
     assert data.lines(today="2025-02-28") == [
-        "events/b-a/2025-03.yaml:5:11: E501 日期 2025-03-01 晚于今天（2025-02-28），不能登记未来的事项。"
+        "events/2025-03.yaml:5:11: E501 日期 2025-03-01 晚于今天（2025-02-28），不能登记未来的事项。"
         "请核对日期。"]
 
 
@@ -361,7 +389,7 @@ def test_e502_event_for_an_exempt_member(data: DataDir) -> None:
     data.member(exempt=EXEMPT)
     data.events(events_file(event("e1", "K7", "2025-03-01", points=-2)))
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:5:11: E502 m01（党员m01）自 2025-01-01 起暂不列入积分制管理，"
+        "events/2025-03.yaml:5:11: E502 m01（党员m01）自 2025-01-01 起暂不列入积分制管理，"
         "2025-03-01 不能登记积分。"]
 
 
@@ -486,7 +514,7 @@ def test_w102_addition_pending_for_long(data: DataDir) -> None:
     data.events(events_file(event("e1", "J3", "2025-03-01", status="verified")))
     assert data.lines(today="2025-04-29") == []
     assert data.lines(today="2025-05-01") == [
-        "events/b-a/2025-03.yaml:6:13: W102 加分申报“e1”（2025-03-01）已超过 60 天仍未审定（当前：支部核实）。"
+        "events/2025-03.yaml:6:13: W102 加分申报“e1”（2025-03-01）已超过 60 天仍未审定（当前：支部核实）。"
         "未审定的加分不计分，请尽快核实并报党工委审定。"]
 
 
@@ -500,14 +528,14 @@ def test_w104_possible_duplicate(data: DataDir) -> None:
     data.member()
     data.events(events_file(event("e1", "J3", "2025-03-01"), event("e2", "J3", "2025-03-01")))
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:10:9: W104 登记“e2”与“e1”的党员、规则和日期都相同，可能重复登记。请核对。"]
+        "events/2025-03.yaml:10:9: W104 登记“e2”与“e1”的党员、规则和日期都相同，可能重复登记。请核对。"]
 
 
 def test_w105_void_reason_without_void(data: DataDir) -> None:
     data.member()
     data.events(events_file(event("e1", "K7", "2025-03-01", points=-2, void_reason="误录")))
     assert data.lines() == [
-        "events/b-a/2025-03.yaml:7:18: W105 填写了 void_reason，但状态不是 void，这条登记仍然有效。"
+        "events/2025-03.yaml:7:18: W105 填写了 void_reason，但状态不是 void，这条登记仍然有效。"
         "如要作废，请加上 status: void。"]
 
 

@@ -9,7 +9,8 @@ Running ``python tools/make_example_data.py`` deletes and rewrites, under ``data
 * ``meetings/<branch>/<YYYY>.yaml`` — one 主题党日 a month per branch and a
   quarterly 专题组织生活会 / 年度积分评定党员大会, with absences, leave,
   lateness and leaving early;
-* ``events/<branch>/<YYYY-MM>.yaml`` — additions (加分) and deductions (扣分).
+* ``events/<branch>/<YYYY-MM>.yaml`` — deductions (扣分);
+* ``additions/<branch>/<YYYY-MM>.yaml`` — additions (加分), owned by the 党工委 office.
 
 It covers 2025 (the whole year) and 2026 up to 2026-11-20; "today" is 2026-11-25.
 Nothing else under ``data/`` (the rule catalogue, the policy) is touched.
@@ -731,7 +732,8 @@ def write(path: Path, text: str) -> None:
 
 
 def write_organization() -> None:
-    lines = [f"committee: {q(COMMITTEE)}", "general_branches:"]
+    lines = [f"committee: {q(COMMITTEE)}", "office:", f"  name: {q('党工委办公室')}",
+             "  accounts: [\"@shifan-jiedao/dangwei-office\"]", "general_branches:"]
     for ident, name in GENERAL_BRANCHES:
         lines += [f"  - id: {ident}", f"    name: {q(name)}"]
     lines.append("branches:")
@@ -739,6 +741,7 @@ def write_organization() -> None:
         lines += [f"  - id: {b.id}", f"    name: {q(b.name)}", f"    kind: {b.kind}"]
         if b.general_branch:
             lines.append(f"    general_branch: {b.general_branch}")
+        lines.append(f"    registrars: [\"@{b.id.removeprefix('b-')}-registrar\"]")
     write(DATA / "organization.yaml", "\n".join(lines) + "\n")
 
 
@@ -778,10 +781,13 @@ def write_meetings(meetings: list[Meeting], members: list[Member]) -> None:
 
 def write_events(events: list[Event], members: list[Member]) -> None:
     branch_of = {m.id: m.branch for m in members}
-    files: dict[tuple[str, str], list[Event]] = defaultdict(list)
+    files: dict[tuple[str, str, str], list[Event]] = defaultdict(list)
     for e in events:
-        files[(branch_of[e.member], e.date.strftime("%Y-%m"))].append(e)
-    for (branch, month), group in files.items():
+        # Additions go where the 党工委 office reviews them (CODEOWNERS), deductions
+        # stay with the branch.
+        folder = "additions" if e.rule.startswith("J") else "events"
+        files[(folder, branch_of[e.member], e.date.strftime("%Y-%m"))].append(e)
+    for (folder, branch, month), group in files.items():
         lines = [f"branch: {branch}", "events:"]
         for e in sorted(group, key=lambda e: e.id):
             lines += [f"  - id: {e.id}", f"    member: {e.member}", f"    rule: {e.rule}",
@@ -801,7 +807,7 @@ def write_events(events: list[Event], members: list[Member]) -> None:
                 lines.append(f"    approved_on: {min(month_end, TODAY).isoformat()}")
             if e.void_reason:
                 lines.append(f"    void_reason: {q(e.void_reason)}")
-        write(DATA / "events" / branch / f"{month}.yaml", "\n".join(lines) + "\n")
+        write(DATA / folder / branch / f"{month}.yaml", "\n".join(lines) + "\n")
 
 
 # ---------------------------------------------------------------------------------------
@@ -942,7 +948,7 @@ def main() -> None:
     y2026 = score(2026, members, meetings, events)
     check_scenarios(members, events, y2025, y2026)
 
-    for sub in ("members", "meetings", "events"):
+    for sub in ("members", "meetings", "events", "additions"):
         shutil.rmtree(DATA / sub, ignore_errors=True)
     (DATA / "organization.yaml").unlink(missing_ok=True)
     write_organization()
