@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import __version__
+from generator import __version__, commands_edit
 from generator.build import BuildError, build
 from generator.cache import Cache
 from generator.diff import Revision, compare
@@ -122,6 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             p.add_argument("--port", type=int, default=8000, help="端口（默认：8000）")
         p.set_defaults(run=run, memo=False)
+
+    commands_edit.register(sub, _common)
     return parser
 
 
