@@ -20,6 +20,7 @@ from pathlib import Path
 from generator import __version__, commands_edit
 from generator.build import BuildError, build
 from generator.cache import Cache
+from generator.codeowners import DEFAULT_PATH, FORGES, NoOffice, codeowners
 from generator.diff import Revision, compare
 from generator.diff import as_json as diff_json
 from generator.diff import markdown as diff_markdown
@@ -39,6 +40,7 @@ EPILOG_EXPLAIN = "示例：jifen explain m01 --year 2025"
 EPILOG_BUILD = "示例：jifen build --out site"
 EPILOG_DIFF = "示例：jifen diff origin/main HEAD --format markdown"
 EPILOG_SERVE = "示例：jifen serve --port 8000"
+EPILOG_CODEOWNERS = "示例：jifen codeowners --forge github（写入 .github/CODEOWNERS）"
 
 
 class UsageError(Exception):
@@ -106,6 +108,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("markdown", "json"), default="markdown",
                    help="输出格式")
     p.set_defaults(run=cmd_diff, memo=False)
+
+    p = sub.add_parser("codeowners", help="根据 organization.yaml 生成 CODEOWNERS（谁审核哪些文件）",
+                       description="根据 organization.yaml 生成代码托管平台的 CODEOWNERS 文件："
+                       "各党支部的文件夹由本支部登记专人审核，加分、积分标准、政策和组织架构由"
+                       "党工委办公室审核。配合分支保护的“须经代码所有者审核”使用。",
+                       epilog=EPILOG_CODEOWNERS)
+    _common(p)
+    p.add_argument("--forge", choices=FORGES, default="github",
+                   help="代码托管平台：github、gitlab 或 gitea（含 Forgejo），默认 github")
+    p.add_argument("--out", default=None, metavar="FILE",
+                   help="输出文件（默认：仓库根目录下该平台的位置，如 .github/CODEOWNERS；- 表示输出到屏幕）")
+    p.set_defaults(run=cmd_codeowners, memo=False)
 
     for name, help_text, epilog, run in (
             ("build", "生成党务公开栏网站（MkDocs）", EPILOG_BUILD, cmd_build),
@@ -283,6 +297,40 @@ def cmd_diff(run: Run, out: Output) -> int:
     else:
         out.out(diff_markdown(report))
     return 0 if report.head_valid else 1
+
+
+def cmd_codeowners(run: Run, out: Output) -> int:
+    args = run.args
+    dataset, diagnostics, _ = run.check()
+    org = dataset.organization
+    errors = [d for d in diagnostics if d.is_error and org is not None and d.path == org.path]
+    if org is None or errors:
+        for d in errors:
+            out.err(d.format())
+        out.err("organization.yaml 有错误，无法生成 CODEOWNERS；请先改正。")
+        return 1
+    data = args.data.resolve()
+    try:
+        root = toplevel(data)
+    except GitError:
+        root = Path.cwd().resolve()
+    try:
+        text, notes = codeowners(org, os.path.relpath(data, root), args.forge)
+    except NoOffice:
+        out.err(f"{org.path}：没有填写 office.accounts（党工委办公室在代码托管平台的账号），"
+                "无法确定加分、规则和政策由谁审核。请补上，例如：\n"
+                "office:\n  name: 党工委办公室\n  accounts: [\"@jiedao/dangwei-office\"]")
+        return 1
+    for note in notes:
+        out.err(note)
+    if args.out == "-":
+        out.out(text.rstrip("\n"))
+        return 0
+    target = Path(args.out) if args.out else root / DEFAULT_PATH[args.forge]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    out.out(f"已写入 {target}。在平台的分支保护中开启“须经代码所有者（Code Owners）审核”后生效。")
+    return 0
 
 
 def cmd_serve(run: Run, out: Output) -> int:
