@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import os
 import pickle
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from pathlib import Path
 from generator import __version__, commands_edit
 from generator.build import BuildError, build
 from generator.cache import Cache
+from generator.closes import close_text, quarter_bounds
 from generator.codeowners import DEFAULT_PATH, FORGES, NoOffice, codeowners
 from generator.diff import Revision, compare
 from generator.diff import as_json as diff_json
@@ -40,7 +42,11 @@ EPILOG_EXPLAIN = "示例：jifen explain m01 --year 2025"
 EPILOG_BUILD = "示例：jifen build --out site"
 EPILOG_DIFF = "示例：jifen diff origin/main HEAD --format markdown"
 EPILOG_SERVE = "示例：jifen serve --port 8000"
+EPILOG_CLOSE = "示例：jifen close b-a 2026-Q3 --meeting 2026-10-10"
 EPILOG_CODEOWNERS = "示例：jifen codeowners --forge github（写入 .github/CODEOWNERS）"
+
+
+WINDOW_DAYS = 7  # default length of a publication window (公示期), in days
 
 
 class UsageError(Exception):
@@ -108,6 +114,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("markdown", "json"), default="markdown",
                    help="输出格式")
     p.set_defaults(run=cmd_diff, memo=False)
+
+    p = sub.add_parser("close", help="支委会审定一个季度：写入审定文件，此后该季度的登记不能再改动",
+                       description="支委会审定一个季度的积分（季通报）：把每名党员的积分和所计登记的"
+                       "摘要写入 closes/支部/季度.yaml。审定后该季度的登记不能再改动，错误用更正"
+                       "（corrections）处理；公开栏把该季度显示为已公布。",
+                       epilog=EPILOG_CLOSE)
+    _common(p)
+    p.add_argument("branch", metavar="BRANCH", help="党支部编号")
+    p.add_argument("quarter", metavar="YYYY-Qn", help="季度，例如 2026-Q3")
+    p.add_argument("--meeting", type=_date, required=True, metavar="YYYY-MM-DD",
+                   help="支委会审定日期（须在季度结束之后）")
+    p.add_argument("--window-from", type=_date, default=None, metavar="YYYY-MM-DD",
+                   help="公示开始日期（默认：审定日期）")
+    p.add_argument("--window-until", type=_date, default=None, metavar="YYYY-MM-DD",
+                   help=f"公示结束日期（默认：开始后第 {WINDOW_DAYS} 天）")
+    p.set_defaults(run=cmd_close, memo=False)
 
     p = sub.add_parser("codeowners", help="根据 organization.yaml 生成 CODEOWNERS（谁审核哪些文件）",
                        description="根据 organization.yaml 生成代码托管平台的 CODEOWNERS 文件："
@@ -297,6 +319,57 @@ def cmd_diff(run: Run, out: Output) -> int:
     else:
         out.out(diff_markdown(report))
     return 0 if report.head_valid else 1
+
+
+def cmd_close(run: Run, out: Output) -> int:
+    args = run.args
+    if not re.fullmatch(r"[0-9]{4}-Q[1-4]", args.quarter):
+        raise UsageError(f"季度请写成 YYYY-Qn，例如 2026-Q3：{args.quarter}")
+    dataset = run.valid_dataset(out, "审定季度")
+    if dataset is None:
+        return 1
+    assert dataset.organization is not None
+    if args.branch not in dataset.organization.branches:
+        raise UsageError(f"党支部“{args.branch}”不存在。请使用 data/organization.yaml 中的编号。")
+    end = quarter_bounds(args.quarter)[1]
+    start = args.window_from or args.meeting
+    until = args.window_until or (dt.date.fromisoformat(start)
+                                  + dt.timedelta(days=WINDOW_DAYS - 1)).isoformat()
+    problems = []
+    if args.meeting <= end:
+        problems.append(f"审定日期 {args.meeting} 应在季度结束（{end}）之后。")
+    if args.meeting > _today(args):
+        problems.append(f"审定日期 {args.meeting} 晚于今天。")
+    if start < args.meeting or until < start:
+        problems.append(f"公示期 {start} 至 {until} 应从审定日期起，且结束不早于开始。")
+    target = args.data / "closes" / args.branch / f"{args.quarter}.yaml"
+    if any(c.branch == args.branch and c.quarter == args.quarter for c in dataset.closes):
+        problems.append(f"{args.branch} 的 {args.quarter} 已经审定（{target}），不能重复审定；"
+                        "如有错误，请登记更正（corrections）。")
+    if problems:
+        for problem in problems:
+            out.err(problem)
+        out.err("没有写入任何文件。")
+        return 1
+    text = close_text(dataset, args.branch, args.quarter, args.meeting, (start, until))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    members = text.count("  - member:")
+    out.out(f"已写入 {target}：{args.quarter} 审定 {members} 名党员的积分，公示期 {start} 至 {until}。")
+    out.out(git_commands(target, f"{args.branch}: 支委会审定 {args.quarter} 积分",
+                         f"jifen/close-{args.branch}-{args.quarter.lower()}"))
+    return 0
+
+
+def git_commands(path: Path, message: str, branch: str) -> str:
+    """How to propose a change as a pull request, for people new to Git."""
+    return "\n".join([
+        "提交并发起合并请求：",
+        f"  git switch -c {branch}",
+        f"  git add {path}",
+        f"  git commit -m {json.dumps(message, ensure_ascii=False)}",
+        "  git push -u origin HEAD",
+        "然后在代码托管平台上发起合并请求（Pull Request / Merge Request），由支部委员或党工委审核。"])
 
 
 def cmd_codeowners(run: Run, out: Output) -> int:

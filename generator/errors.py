@@ -55,6 +55,16 @@ MESSAGES: dict[str, str] = {
     "请把文件移到 {branch} 的文件夹，或改正 branch。",
     "E312": "党员档案在党支部“{folder}”的文件夹中，但 branch 是“{branch}”。"
     "请把文件移到 members/{branch}/（转出转入时须同时移动文件）。",
+    "E313": "被更正的登记“{id}”不存在。请核对 corrects 中的登记编号。",
+    "E314": "登记“{id}”已由更正“{other}”撤销，不能再次更正。",
+    "E315": "党支部“{branch}”的 {quarter} 尚未审定公示（data/closes/{branch}/{quarter}.yaml 不存在），"
+    "不能对它提出异议。请核对党支部和季度。",
+    "E316": "{problem}",
+    "E317": "{quarter} 已于 {meeting} 经支委会审定公布，之后 {member}（{name}）在该季度的登记被改动"
+    "（公布积分 {published}，现在计算为 {now}）。已公布的积分不能改动：请恢复原登记；"
+    "如确有错误，请在未审定的季度登记更正（corrections，写明 corrects: 登记编号）。",
+    "E318": "{quarter} 已于 {meeting} 经支委会审定公布，之后该季度的会议考勤登记被改动。"
+    "请恢复原登记；如确有错误，请在未审定的季度登记更正。",
     # --- points and status ---
     "E401": "规则 {code}（{name}）是{kind_name}，分值应为{sign}数，这里是 {points}。",
     "E402": "规则 {code}（{name}）的分值应在 {lo} 到 {hi} 之间，这里是 {points}。",
@@ -71,6 +81,13 @@ MESSAGES: dict[str, str] = {
     "E412": "审定日期 {approved_on} 早于登记日期 {date}。请核对。",
     "E413": "加分须登记在 data/additions/{branch}/ 中，由党工委审核（见 jifen codeowners）；"
     "data/events/ 只登记扣分。请把这条登记移过去，或用 jifen add event 登记。",
+    "E414": "登记“{id}”{why}，不计分，不需要更正。{hint}",
+    "E415": "{problem}",
+    "E416": "更正加分须登记在 data/additions/ 中，由党工委审核（加分的改动都须党工委审定）。"
+    "请把这条更正移过去。",
+    "E417": "{problem}",
+    "E418": "加分“{id}”在 {quarter} 审定公布（{meeting}）后才审定，审定日期 {approved_on} "
+    "已在下一年度，不能再计入 {year} 年度。请作废这条登记（status: void，填写 void_reason）。",
     "E410": "规则 {code}（{name}）由会议考勤自动计算，不能手工登记。"
     "请在 data/meetings/ 的会议中登记缺席、请假、迟到或早退。",
     # --- dates and scope ---
@@ -97,6 +114,9 @@ MESSAGES: dict[str, str] = {
     "未审定的加分不计分，请尽快核实并报党工委审定。",
     "W103": "暂不列入积分制管理的审批日期 {approved_on} 晚于生效日期 {start}。请核对。",
     "W104": "登记“{id}”与“{other}”的党员、规则和日期都相同，可能重复登记。请核对。",
+    "W106": "异议提出日期 {raised_on} 不在公示期（{start} 至 {until}）内。请核对日期。",
+    "W107": "登记“{id}”所在的 {quarter} 尚未审定公示，可以直接修改或作废这条登记，不必更正。",
+    "W108": "异议“{id}”在公示期结束（{until}）后仍未处理。请尽快处理并登记结果（outcome）。",
     "W105": "填写了 void_reason，但状态不是 void，这条登记仍然有效。如要作废，请加上 status: void。",
 }
 

@@ -261,6 +261,7 @@ class Dataset:
     folder_conflicts: list[tuple[str, str, str]] = field(default_factory=list)
     member_folders: dict[str, str] = field(default_factory=dict)  # member id -> folder
     branch_folders: dict[str, str] = field(default_factory=dict)  # path -> its branch folder
+    memo: dict[str, object] = field(default_factory=dict, repr=False)  # derived indexes
     _rules: dict[tuple[str, str, str], Rule | None] = field(default_factory=dict, repr=False)
     _event_rules: list[Rule | None] | None = field(default=None, repr=False)
 
@@ -416,14 +417,20 @@ def build(loaded: Loaded) -> Dataset:
             folder = folder_branch(doc)
             if folder is not None:
                 member_folders[member.id] = folder
-        elif doc.kind == "close" and doc.usable():
+        elif doc.kind in ("close", "objection"):
+            if not doc.usable():
+                continue
+            folder = folder_branch(doc)
+            if folder is not None and folder != value["branch"]:
+                folder_conflicts.append((doc.path, folder, value["branch"]))
+            if doc.kind == "objection":
+                objections.append(Objection(**value, path=doc.path))
+                continue
             closes.append(Close(value["branch"], value["quarter"], value["meeting"],
                                 (value["window"]["from"], value["window"]["until"]),
                                 value["digest"],
-                                {m: (c["score"], c["digest"])
-                                 for m, c in value["counted"].items()}, doc.path))
-        elif doc.kind == "objection" and doc.usable():
-            objections.append(Objection(**value, path=doc.path))
+                                {c["member"]: (c["score"], c["digest"])
+                                 for c in value["counted"]}, doc.path))
         elif doc.kind in ("meetings", "events", "additions"):
             key = "meetings" if doc.kind == "meetings" else "events"
             if doc.kind == "additions":

@@ -35,8 +35,9 @@ def _validated(loaded: Loaded, today: str, read: Callable[[str], bytes] | None =
     files = len(loaded.documents)
     dataset = build(loaded)
     diagnostics = loaded.diagnostics
+    clean = not any(d.is_error for d in diagnostics)
     del loaded  # the parsed documents are no longer needed: free them before validating
-    diagnostics += validate(dataset, Context(today=today))
+    diagnostics += validate(dataset, Context(today=today), clean)
     diagnostics = resolve(diagnostics, read) if read else resolve(diagnostics)
     diagnostics.sort(key=Diagnostic.sort_key)
     return dataset, diagnostics, files

@@ -9,7 +9,11 @@ Semantics (the regulation, section 四 and 附件1, with our readings):
 * counted: deductions unless void; additions only when ``approved``
   (党工委审定); attendance deductions derived from meetings (absent, leave —
   more from the second consecutive leave —, late, early);
-* a member exempt (暂不列入) on the as-of date has no score.
+* a member exempt (暂不列入) on the as-of date has no score;
+* frozen quarters (``closes.py``): an addition approved after its quarter was
+  closed counts from its approval date; a correction cancels the event it
+  names from the correction's date on (a line of the opposite sign; a
+  cancelled veto item no longer vetoes).
 
 Runs only on data that validated: it assumes every reference resolves.
 """
@@ -21,6 +25,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import NamedTuple
 
+from generator.closes import closed_quarters, corrections_of, effective_date
 from generator.model import Dataset, Event, Member, Rule
 
 # Stable flag strings, in the order they are listed.
@@ -48,8 +53,9 @@ class Entry(NamedTuple):
     category: str
     points: int  # the registered signed change
     balance: int  # the balance after this line, floor applied
-    source: str  # "event" or "meeting"
+    source: str  # "event", "meeting" or "correction"
     detail: str = ""
+    corrects: str = ""  # for a correction: the event it cancels
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +74,8 @@ class Standing:
                 "score": self.score, "flags": list(self.flags)}
 
 
-# (date, ref, detail, points, source, rule) before the balance is known
-_Raw = tuple[str, str, str, int, str, Rule]
+# (date, ref, detail, points, source, rule, corrects) before the balance is known
+_Raw = tuple[str, str, str, int, str, Rule, str]
 
 
 def _meeting_entries(ds: Dataset, year: str, as_of: str) -> dict[str, list[_Raw]]:
@@ -98,7 +104,7 @@ def _meeting_entries(ds: Dataset, year: str, as_of: str) -> dict[str, list[_Raw]
                         points = rule.consecutive_points
                         label = f"{meeting.title}（连续请假）"
                     found[ident].append((meeting.date, meeting.id, label, points,
-                                         "meeting", rule))
+                                         "meeting", rule, ""))
             previous_leave = frozenset(meeting.leave)
     return found
 
@@ -117,10 +123,11 @@ def counts(event: Event, kind: str) -> bool:
 
 
 def standings(ds: Dataset, year: int, as_of: str | None = None,
-              branch: str | None = None, ledgers: bool = True) -> list[Standing]:
+              branch: str | None = None, ledgers: bool = True,
+              only: list[str] | None = None) -> list[Standing]:
     """Every member's standing for ``year`` as of ``as_of`` (default: the year's last
-    day), sorted by member id. ``ledgers=False`` leaves ``entries`` empty, for
-    callers that need only scores and flags."""
+    day), sorted by member id (``only``: just these members). ``ledgers=False``
+    leaves ``entries`` empty, for callers that need only scores and flags."""
     y = str(year)
     year_end = f"{y}-12-31"
     as_of = as_of or year_end
@@ -130,8 +137,13 @@ def standings(ds: Dataset, year: int, as_of: str | None = None,
     veto_codes = set(policy.veto_rules)
     vetoed: set[str] = set()
     first_day = f"{y}-01-01"
+    closed = closed_quarters(ds) if ds.closes else {}
+    corrected = corrections_of(ds) if ds.corrections else {}
     for event, rule in zip(ds.events, ds.event_rules(), strict=True):
-        if rule is None or not first_day <= event.date <= as_of:
+        if rule is None:
+            continue
+        date = effective_date(event, rule, closed) if closed else event.date
+        if not first_day <= date <= as_of:
             continue
         if not counts(event, rule.kind):
             if event.status in ("declared", "verified"):
@@ -139,26 +151,30 @@ def standings(ds: Dataset, year: int, as_of: str | None = None,
             continue
         points = event.points if event.points is not None else rule.points
         assert points is not None
-        raw[event.member].append((event.date, event.id, "", points, "event", rule))
-        if rule.code in veto_codes:
+        raw[event.member].append((date, event.id, "", points, "event", rule, ""))
+        correction = corrected.get(event.id)
+        if correction is not None and correction.date <= as_of:
+            raw[event.member].append((correction.date, correction.id, "", -points,
+                                      "correction", rule, event.id))
+        elif rule.code in veto_codes:
             vetoed.add(event.member)
 
     result: list[Standing] = []
-    for ident in sorted(ds.members):
+    for ident in sorted(ds.members) if only is None else only:
         member = ds.members[ident]
         if branch is not None and member.branch != branch:
             continue
         entries: list[Entry] = []
         balance = policy.base
         floor, cap = policy.floor, policy.cap
-        for date, ref, detail, points, source, rule in sorted(raw.get(ident, ()),
-                                                              key=_ORDER):
+        for date, ref, detail, points, source, rule, target in sorted(raw.get(ident, ()),
+                                                                      key=_ORDER):
             balance = max(floor, balance + points)
             if cap is not None:
                 balance = min(cap, balance)
             if ledgers:
                 entries.append(Entry(date, ref, rule.code, rule.name, rule.category, points,
-                                     balance, source, detail))
+                                     balance, source, detail, target))
         score, flags = _judge(ds, member, balance, ident in vetoed, as_of)
         pending[ident].sort(key=lambda e: (e.date, e.id))
         result.append(Standing(member, year, as_of, score, flags, tuple(entries),
@@ -210,7 +226,9 @@ def earlier(ds: Dataset, standing: Standing, date: str) -> Standing:
     entries = tuple(e for e in standing.entries if e.date <= date)
     policy = ds.policy
     balance = entries[-1].balance if entries else policy.base
-    vetoed = any(e.rule in policy.veto_rules for e in entries)
+    cancelled = {e.corrects for e in entries if e.corrects}
+    vetoed = any(e.rule in policy.veto_rules and e.source == "event" and e.ref not in cancelled
+                 for e in entries)
     score, flags = _judge(ds, standing.member, balance, vetoed, date)
     pending = tuple(e for e in standing.pending if e.date <= date)
     return Standing(standing.member, standing.year, date, score, flags, entries, pending)

@@ -6,9 +6,11 @@ plain values (strings, numbers, lists, dicts) and never HTML; the public build
 never puts a note, an evidence string or a void reason into any context, so no
 template can leak one. ``internal=True`` adds what only officers may see.
 
-Periods: the calendar year is the cycle; quarters whose last day is on or
-before the as-of date are published (公布), the quarter containing it is
-provisional (暂定); year results appear once the year is over.
+Periods: the calendar year is the cycle; a branch's quarter is published (公布)
+once its committee closed it (``closes/``), provisional (暂定) until then; year
+results appear once the year is over. Corrections made after a close, and
+objections raised in its window, are listed with the quarter (the public sees
+that they were handled and how; reasons and details are internal).
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from generator.closes import corrections_of, quarter_of
 from generator.model import (
     BRANCH_KIND_NAMES,
     CATEGORY_NAMES,
     INDICATORS,
+    OUTCOME_NAMES,
     STATUS_NAMES,
     Branch,
+    Close,
     Dataset,
     Event,
     Meeting,
@@ -72,6 +77,10 @@ class Quarter:
     def slug(self) -> str:
         return f"{self.year}/q{self.number}"
 
+    @property
+    def code(self) -> str:
+        return f"{self.year}-Q{self.number}"
+
 
 def years_of(ds: Dataset, as_of: str) -> list[int]:
     """Every year with data, and the as-of year; none after it."""
@@ -118,6 +127,15 @@ class Planner:
         self.meetings_by_month: dict[tuple[str, str], list[Meeting]] = defaultdict(list)
         for meeting in sorted(ds.meetings, key=lambda m: (m.date, m.id)):
             self.meetings_by_month[(meeting.branch, meeting.date[:7])].append(meeting)
+        self.closes: dict[tuple[str, str], Close] = {(c.branch, c.quarter): c for c in ds.closes}
+        self.corrected = corrections_of(ds)
+        self.corrections_by_id = {c.id: c for c in ds.corrections}
+        self.objections: dict[tuple[str, str], list] = defaultdict(list)
+        for o in sorted(ds.objections, key=lambda o: (o.raised_on, o.id)):
+            self.objections[(o.branch, o.quarter)].append(o)
+        self.events_of_member: dict[str, list[Event]] = defaultdict(list)
+        for e in sorted(ds.events, key=lambda e: (e.date, e.id)):
+            self.events_of_member[e.member].append(e)
         self._by_branch: dict[str, list[Member]] = defaultdict(list)
         for member in sorted(ds.members.values(), key=lambda m: m.id):
             self._by_branch[member.branch].append(member)
@@ -146,6 +164,13 @@ class Planner:
 
     def months(self, year: int) -> list[int]:
         return [m for m in range(1, 13) if f"{year}-{m:02d}-01" <= self.as_of]
+
+    def closed(self, q: Quarter, branch: str) -> Close | None:
+        close = self.closes.get((branch, q.code))
+        return close if close is not None and close.meeting <= self.as_of else None
+
+    def all_closed(self, q: Quarter) -> bool:
+        return all(self.closed(q, b.id) for b in self.branches())
 
     def cutoff(self, date: str) -> str:
         return min(date, self.as_of)
@@ -262,7 +287,8 @@ class Planner:
         self.add(f"{year}/index.md", "year.md.j2", f"{year}年度",
                  year=year, closed=self.as_of >= f"{year}-12-31",
                  quarters=[{"name": q.name, "link": f"q{q.number}/index.md",
-                            "provisional": q.end > self.as_of} for q in self.quarters(year)],
+                            "provisional": not self.all_closed(q)}
+                           for q in self.quarters(year)],
                  months=[{"name": f"{month}月", "links": [
                      {"name": b.name, "link": f"m{month:02d}/{b.id}.md"}
                      for b in self.branches()]} for month in self.months(year)],
@@ -275,13 +301,17 @@ class Planner:
         for b in self.branches():
             scores = [now[m.id].score for m in self.members_of(b.id)]
             scored = [s for s in scores if s is not None]
-            summary.append({"name": b.name, "link": f"{b.id}.md", "members": len(scores),
+            close = self.closed(q, b.id)
+            summary.append({"name": b.name, "link": f"{q.slug}/{b.id}.md", "members": len(scores),
+                            "closed": close.meeting if close else "",
                             "average": round(sum(scored) / len(scored), 1) if scored else None,
                             "laggards": sum(1 for m in self.members_of(b.id)
                                             if "laggard" in now[m.id].flags)})
+        provisional = not self.all_closed(q)
         self.add(f"{q.slug}/index.md", "quarter_overview.md.j2",
-                 f"{q.name}积分通报" + ("（暂定）" if q.end > self.as_of else ""),
-                 quarter={"name": q.name, "end": date, "provisional": q.end > self.as_of},
+                 f"{q.name}积分通报" + ("（暂定）" if provisional else ""),
+                 quarter={"name": q.name, "end": date, "provisional": provisional,
+                          "ended": q.end <= self.as_of},
                  branches=summary)
 
     def quarter_page(self, q: Quarter, branch: Branch) -> None:
@@ -304,10 +334,16 @@ class Planner:
                 "categories": [{"name": c, "plus": by_category[c][0],
                                 "minus": by_category[c][1]} for c in INDICATORS]})
         rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["id"]))
-        title = f"{branch.name} {q.name}积分通报" + ("（暂定）" if q.end > self.as_of else "")
+        close = self.closed(q, branch.id)
+        title = f"{branch.name} {q.name}积分通报" + ("" if close else "（暂定）")
         chart = _distribution([r["score"] for r in rows])
         context = {"branch": {"id": branch.id, "name": branch.name}, "rows": rows,
-                   "quarter": {"name": q.name, "end": date, "provisional": q.end > self.as_of},
+                   "quarter": {"name": q.name, "end": date, "provisional": close is None,
+                               "ended": q.end <= self.as_of,
+                               "meeting": close.meeting if close else "",
+                               "window": list(close.window) if close else []},
+                   "corrections": self._corrections_of(q, close),
+                   "objections": self._objections_of(q, branch),
                    "indicators": INDICATORS, "chart": f"{branch.id}.svg",
                    "json": f"{branch.id}.json"}
         self.add(f"{q.slug}/{branch.id}.md", "quarter.md.j2", title, **context)
@@ -315,12 +351,53 @@ class Planner:
                                {"bins": chart, "title": f"{branch.name} {q.name}积分分布"}))
         self.pages.append(Page(f"{q.slug}/{branch.id}.json", data={
             "branch": branch.id, "year": q.year, "quarter": q.number, "as_of": date,
-            "provisional": q.end > self.as_of,
+            "provisional": close is None, "closed_on": close.meeting if close else None,
             "members": [{"id": r["id"], "name": r["name"], "score": r["score"],
                          "rank": r["rank"], "change": r["change"],
                          "flags": list(now[r["id"]].flags),
                          "categories": {c["name"]: {"plus": c["plus"], "minus": c["minus"]}
                                         for c in r["categories"]}} for r in rows]}))
+
+    def _corrections_of(self, q: Quarter, close: Close | None) -> list[dict[str, object]]:
+        """Corrections, made after the close, of events counted in this quarter."""
+        if close is None:
+            return []
+        rows = []
+        for ident in close.counted:
+            member = self.ds.members.get(ident)
+            if member is None:
+                continue
+            for event in self.events_of_member.get(ident, ()):
+                correction = self.corrected.get(event.id)
+                if correction is None or quarter_of(event.date) != q.code or (
+                        correction.date > self.as_of):
+                    continue
+                row = {"date": correction.date, "name": member.name,
+                       "link": _member_link(member, q.year), "event_date": event.date,
+                       "rule": event.rule}
+                if self.internal:
+                    row |= {"id": correction.id, "event": event.id, "reason": correction.reason}
+                rows.append(row)
+        rows.sort(key=lambda r: (r["date"], r["name"], r["event_date"]))
+        return rows
+
+    def _objections_of(self, q: Quarter, branch: Branch) -> list[dict[str, object]]:
+        rows = []
+        for o in self.objections.get((branch.id, q.code), ()):
+            if o.raised_on > self.as_of:
+                continue
+            decided = o.decided_on is not None and o.decided_on <= self.as_of
+            row: dict[str, object] = {
+                "raised_on": o.raised_on,
+                "outcome": OUTCOME_NAMES[o.outcome if decided else "pending"],
+                "decided_on": o.decided_on if decided else ""}
+            if self.internal:
+                member = self.ds.members.get(o.member or "")
+                row |= {"id": o.id, "member": member.name if member else "",
+                        "event": o.event or "", "details": o.details,
+                        "decision": o.decision or "", "correction": o.correction or ""}
+            rows.append(row)
+        return rows
 
     def month_page(self, year: int, month: int, branch: Branch) -> None:
         start = f"{year}-{month:02d}-01"
@@ -359,8 +436,10 @@ class Planner:
         date = self.cutoff(f"{year}-12-31")
         s = self.standing(year, date)[member.id]
         branch = self.org.branches[member.branch]
+        cancelled = {e.corrects: e.date for e in s.entries if e.corrects}
         entries = [{"date": e.date, "rule": e.rule, "name": e.name, "category": e.category,
                     "points": e.points, "balance": e.balance, "detail": e.detail,
+                    "corrects": self._corrected_line(e), "cancelled": cancelled.get(e.ref, ""),
                     "commit": self._commit(e)} for e in s.entries]
         pending = []
         if self.internal:
@@ -371,6 +450,8 @@ class Planner:
                 event = self.events_by_id.get(raw.ref) if raw.source == "event" else None
                 entry["note"] = event.note or "" if event else ""
                 entry["evidence"] = event.evidence or "" if event else ""
+                if raw.source == "correction":
+                    entry["note"] = self.corrections_by_id[raw.ref].reason
         other_years = [y for y in self.years if y != year]
         context = {"member": {"id": member.id, "name": member.name,
                               "category": CATEGORY_NAMES[member.category],
@@ -390,13 +471,22 @@ class Planner:
             "category": member.category, "year": year, "as_of": date, "score": s.score,
             "flags": list(s.flags),
             "ledger": [{"date": e.date, "rule": e.rule, "points": e.points,
-                        "balance": e.balance} for e in s.entries]}))
+                        "balance": e.balance,
+                        **({"corrects": self.events_by_id[e.corrects].date}
+                           if e.corrects else {})} for e in s.entries]}))
+
+    def _corrected_line(self, entry: Entry) -> str:
+        """For a correction: the date of the line it cancels."""
+        if not entry.corrects:
+            return ""
+        return self.events_by_id[entry.corrects].date
 
     def _commit(self, entry: Entry) -> dict[str, object] | None:
         """Who last changed the record behind a ledger line (internal: and why)."""
         if self.provenance is None:
             return None
         record = (self.events_by_id.get(entry.ref) if entry.source == "event"
+                  else self.corrections_by_id.get(entry.ref) if entry.source == "correction"
                   else self.meetings_by_id.get(entry.ref))
         found = self.provenance.of(record.path, entry.ref) if record else None
         if found == UNCOMMITTED:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from generator.closes import closed_quarters, compute, quarter_bounds, quarter_of
 from generator.errors import Diagnostic, diag
 from generator.model import (
     ATTENDANCE_NAMES,
@@ -376,6 +377,180 @@ def _check_points(event: Event, rule: Rule) -> Diagnostic | None:
     return None
 
 
+# --- frozen quarters: closes, corrections, objections ------------------------------------------
+
+def check_closes(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
+    """Each close on its own: where it is, its dates. (Its digests: ``check_frozen``.)"""
+    org = ds.organization
+    seen: dict[tuple[str, str], str] = {}
+    for close in ds.closes:
+        stem = Path(close.path).stem
+        if stem != close.quarter:
+            yield diag("E103", close.path, ("quarter",), stem=stem, id=close.quarter)
+        if org is not None and close.branch not in org.branches:
+            yield diag("E302", close.path, ("branch",), id=close.branch)
+        key = (close.branch, close.quarter)
+        if key in seen:
+            yield diag("E301", close.path, ("quarter",), id=f"{close.branch} {close.quarter}",
+                       other=seen[key], kind="季度审定")
+        seen.setdefault(key, close.path)
+        dates = {"meeting": close.meeting, "from": close.window[0], "until": close.window[1]}
+        bad = [k for k, v in dates.items() if not real_date(v)]
+        for k in bad:
+            yield diag("E206", close.path, ("meeting",) if k == "meeting" else ("window", k),
+                       value=dates[k])
+        if bad:
+            continue
+        end = quarter_bounds(close.quarter)[1]
+        if close.meeting <= end:
+            yield diag("E316", close.path, ("meeting",), problem=(
+                f"支委会审定日期 {close.meeting} 应在季度结束（{end}）之后。请核对。"))
+        elif close.meeting > ctx.today:
+            yield diag("E501", close.path, ("meeting",), date=close.meeting, today=ctx.today)
+        if close.window[1] < close.window[0]:
+            yield diag("E316", close.path, ("window", "until"), problem=(
+                f"公示期结束日期 {close.window[1]} 早于开始日期 {close.window[0]}。"))
+        elif close.window[0] < close.meeting:
+            yield diag("E316", close.path, ("window", "from"), problem=(
+                f"公示期开始日期 {close.window[0]} 早于支委会审定日期 {close.meeting}："
+                "审定后才能公示。请核对。"))
+
+
+def check_corrections(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
+    events = {e.id: (e, r) for e, r in zip(ds.events, ds.event_rules(), strict=True)}
+    closed = closed_quarters(ds)
+    first: dict[str, str] = {}
+    ids: dict[str, str] = {}
+    for c in sorted(ds.corrections, key=lambda c: (c.date, c.id)):
+        if c.id in ids:
+            yield diag("E301", c.path, c.at("id"), id=c.id, other=ids[c.id], kind="更正")
+        ids.setdefault(c.id, c.path)
+        if not real_date(c.date):
+            yield diag("E206", c.path, c.at("date"), value=c.date)
+            continue
+        if c.date > ctx.today:
+            yield diag("E501", c.path, c.at("date"), date=c.date, today=ctx.today)
+        found = events.get(c.corrects)
+        if found is None:
+            if c.corrects not in ds.broken_ids["event"]:
+                yield diag("E313", c.path, c.at("corrects"), id=c.corrects)
+            continue
+        event, rule = found
+        if c.corrects in first:
+            yield diag("E314", c.path, c.at("corrects"), id=c.corrects, other=first[c.corrects])
+            continue
+        first[c.corrects] = c.id
+        if rule is None or not real_date(event.date):
+            continue
+        if event.status == "void" or (rule.kind == "addition" and event.status != "approved"):
+            why = "已作废" if event.status == "void" else "尚未经党工委审定"
+            yield diag("E414", c.path, c.at("corrects"), id=event.id, why=why,
+                       hint="请删除这条更正。" if event.status == "void"
+                       else "请直接修改或作废这条登记。")
+            continue
+        if rule.kind == "addition" and c.path not in ds.addition_files:
+            yield diag("E416", c.path, c.at("corrects"))
+        quarter = quarter_of(event.date)
+        close = closed.get((event.member, quarter))
+        if close is None:
+            yield diag("W107", c.path, c.at("corrects"), id=event.id, quarter=quarter)
+        elif c.date <= close.meeting:
+            yield diag("E415", c.path, c.at("date"), problem=(
+                f"更正日期 {c.date} 应在 {quarter} 审定（{close.meeting}）之后，"
+                "登记在未审定的季度。"))
+        if c.date[:4] != event.date[:4]:
+            yield diag("E415", c.path, c.at("date"), problem=(
+                f"更正须在被更正登记的同一积分年度（{event.date[:4]} 年）内；"
+                f"{event.date[:4]} 年度积分已结算，请报党工委处理。"))
+        elif c.date < event.date:
+            yield diag("E415", c.path, c.at("date"), problem=(
+                f"更正日期 {c.date} 早于被更正登记的日期 {event.date}。"))
+
+
+def check_objections(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
+    closes = {(c.branch, c.quarter): c for c in ds.closes}
+    events = {e.id for e in ds.events}
+    corrections = {c.id: c for c in ds.corrections}
+    seen: dict[str, str] = {}
+    for o in ds.objections:
+        if o.id in seen:
+            yield diag("E301", o.path, ("id",), id=o.id, other=seen[o.id], kind="异议")
+        seen.setdefault(o.id, o.path)
+        for key in ("raised_on", "decided_on"):
+            value = getattr(o, key)
+            if value is not None and not real_date(value):
+                yield diag("E206", o.path, (key,), value=value)
+            elif value is not None and value > ctx.today:
+                yield diag("E501", o.path, (key,), date=value, today=ctx.today)
+        if o.member is not None and o.member not in ds.members and (
+                o.member not in ds.broken_ids["member"]):
+            yield diag("E303", o.path, ("member",), id=o.member)
+        if o.event is not None and o.event not in events and (
+                o.event not in ds.broken_ids["event"]):
+            yield diag("E313", o.path, ("event",), id=o.event)
+        close = closes.get((o.branch, o.quarter))
+        if close is None:
+            yield diag("E315", o.path, ("quarter",), branch=o.branch, quarter=o.quarter)
+        elif real_date(o.raised_on) and not close.window[0] <= o.raised_on <= close.window[1]:
+            yield diag("W106", o.path, ("raised_on",), raised_on=o.raised_on,
+                       start=close.window[0], until=close.window[1])
+        if o.outcome == "pending":
+            if close is not None and close.window[1] < ctx.today:
+                yield diag("W108", o.path, ("outcome",), id=o.id, until=close.window[1])
+            continue
+        if o.decided_on is None:
+            yield diag("E417", o.path, ("outcome",), problem=(
+                "处理完毕的异议须填写处理日期 decided_on。"))
+        elif real_date(o.decided_on) and real_date(o.raised_on) and o.decided_on < o.raised_on:
+            yield diag("E417", o.path, ("decided_on",), problem=(
+                f"处理日期 {o.decided_on} 早于提出日期 {o.raised_on}。"))
+        if o.outcome == "upheld":
+            if o.correction is None:
+                yield diag("E417", o.path, ("outcome",), problem=(
+                    "异议成立须登记更正，并在 correction 中写明更正编号。"))
+            elif o.correction not in corrections:
+                yield diag("E417", o.path, ("correction",), problem=(
+                    f"更正“{o.correction}”不存在。请核对编号（events 文件中 corrections 的 id）。"))
+
+
+def check_frozen(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
+    """Closed quarters are as they were published: recompute every close's figures.
+    Runs only on data without other errors (scoring assumes valid data)."""
+    closed = closed_quarters(ds)
+    for event, rule in zip(ds.events, ds.event_rules(), strict=True):
+        if rule is None or rule.kind != "addition" or event.status != "approved" or (
+                not event.approved_on):
+            continue
+        close = closed.get((event.member, quarter_of(event.date)))
+        if close is not None and event.approved_on > close.meeting and (
+                event.approved_on[:4] != event.date[:4]):
+            yield diag("E418", event.path, event.at("approved_on"), id=event.id,
+                       quarter=close.quarter, meeting=close.meeting,
+                       approved_on=event.approved_on, year=event.date[:4])
+    for close in ds.closes:
+        present = [m for m in close.counted if m in ds.members]
+        where = {m: ("counted", i, "member") for i, m in enumerate(close.counted)}
+        for m in close.counted:
+            if m not in ds.members:
+                yield diag("E303", close.path, where[m], id=m)
+        digest, counted = compute(ds, close.branch, close.quarter, present)
+        changed = False
+        for m in present:
+            if counted[m] != close.counted[m]:
+                changed = True
+                member = ds.members[m]
+                yield diag("E317", close.path, where[m], quarter=close.quarter,
+                           meeting=close.meeting, member=m, name=member.name,
+                           published=_shown(close.counted[m][0]), now=_shown(counted[m][0]))
+        if not changed and len(present) == len(close.counted) and digest != close.digest:
+            yield diag("E318", close.path, ("digest",), quarter=close.quarter,
+                       meeting=close.meeting)
+
+
+def _shown(score: int | None) -> str:
+    return "暂不列入" if score is None else str(score)
+
+
 CHECKS: tuple[Callable[[Dataset, Context], Iterable[Diagnostic]], ...] = (
     check_file_names,
     check_folders,
@@ -387,12 +562,20 @@ CHECKS: tuple[Callable[[Dataset, Context], Iterable[Diagnostic]], ...] = (
     check_members,
     check_meetings,
     check_events,
+    check_closes,
+    check_corrections,
+    check_objections,
 )
 
 
-def validate(ds: Dataset, ctx: Context) -> list[Diagnostic]:
+def validate(ds: Dataset, ctx: Context, loaded_cleanly: bool = True) -> list[Diagnostic]:
+    """Every problem the checks find. Closed quarters are recomputed only when nothing
+    else is wrong (``loaded_cleanly``: no file failed to parse or the schema), since a
+    record left out would look like a change to a published quarter."""
     found: list[Diagnostic] = []
     for check in CHECKS:
         found.extend(check(ds, ctx))
+    if ds.closes and loaded_cleanly and not any(d.is_error for d in found):
+        found.extend(check_frozen(ds, ctx))
     return found
 

@@ -64,6 +64,15 @@ class DataDir:
     def meetings(self, text: str, name: str = "b-a/2025.yaml") -> Path:
         return self.write(f"meetings/{name}", text)
 
+    def close(self, branch: str = "b-a", quarter: str = "2025-Q3", meeting: str = "2025-10-10",
+              today: str = TODAY) -> Path:
+        """Close a quarter the way a branch does (``jifen close``); the data must be valid."""
+        from generator.cli import main  # the CLI imports the whole package
+
+        assert main(["close", branch, quarter, "--meeting", meeting, "--data", str(self.root),
+                     "--today", today, "--no-cache"]) == 0
+        return self.root / "closes" / branch / f"{quarter}.yaml"
+
     def check(self, today: str = TODAY) -> tuple[Dataset, list[Diagnostic]]:
         dataset, diagnostics, _ = check(self.root, today=today)
         return dataset, diagnostics

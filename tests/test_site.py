@@ -22,7 +22,8 @@ from tests.support import REPO, DataDir, event, events_file
 GOLDEN = Path(__file__).parent / "golden"
 JIFEN = Path(sys.executable).parent / "jifen"
 AS_OF = "2026-02-15"
-SECRETS = ("NOTE-SECRET-7f3a", "EVIDENCE-SECRET-91bc", "VOID-SECRET-55de", "DECLARED-SECRET-0a1b")
+SECRETS = ("NOTE-SECRET-7f3a", "EVIDENCE-SECRET-91bc", "VOID-SECRET-55de", "DECLARED-SECRET-0a1b",
+           "REASON-SECRET-c3d2", "OBJECTION-SECRET-e4f5", "DECISION-SECRET-a6b7")
 HOSTILE = '<script>alert(1)</script>*粗*|[链](javascript:alert(1))'
 
 
@@ -48,6 +49,23 @@ def fixture(data: DataDir, name: str = "张一") -> DataDir:
                   "  - {id: mt1, branch: b-a, date: 2025-01-10, title: 1月主题党日, leave: [m01]}\n"
                   "  - {id: mt2, branch: b-a, date: 2025-02-10, title: 2月主题党日, leave: [m01],"
                   " late: [m02]}\n")
+    # 2025-Q1 of b-a is closed; an objection to it is upheld and corrected in Q2
+    data.events(f"corrections:\n  - {{id: cr1, corrects: e2, date: 2025-05-06, reason: {SECRETS[4]},"
+                " objection: obj1}\nevents: []\n", name="b-a/2025-05.yaml")
+    data.close("b-a", "2025-Q1", "2025-04-08", today=AS_OF)
+    data.write("objections/b-a/obj1.yaml", f"""\
+        id: obj1
+        branch: b-a
+        quarter: 2025-Q1
+        raised_on: 2025-04-10
+        member: m02
+        event: e2
+        details: {SECRETS[5]}
+        outcome: upheld
+        decided_on: 2025-04-20
+        decision: {SECRETS[6]}
+        correction: cr1
+        """)
     return data
 
 
@@ -86,7 +104,8 @@ def test_the_page_set(data: DataDir) -> None:
 
 
 def test_quarter_report_figures(data: DataDir) -> None:
-    report = json.loads(pages_of(fixture(data))["2025/q1/b-a.json"])
+    pages = pages_of(fixture(data))
+    report = json.loads(pages["2025/q1/b-a.json"])
     rows = {r["id"]: r for r in report["members"]}
     assert rows["m01"]["score"] == 80 - 2 - 4 + 10
     assert rows["m01"]["change"] == 4
@@ -96,7 +115,8 @@ def test_quarter_report_figures(data: DataDir) -> None:
     assert [r["rank"] for r in report["members"]] == [1, 2, None]
     assert rows["m04"]["flags"] == ["exempt"]
     assert report["provisional"] is False
-    assert json.loads(pages_of(fixture(data))["2026/q1/b-a.json"])["provisional"] is True
+    assert report["closed_on"] == "2025-04-08"
+    assert json.loads(pages["2026/q1/b-a.json"])["provisional"] is True
 
 
 def test_public_pages_keep_private_fields_out(data: DataDir) -> None:
@@ -247,8 +267,9 @@ def test_an_incremental_build_equals_a_full_one(data: DataDir, tmp_path: Path) -
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     jifen_build(tmp_path / "a", tmp_path / "a/site")
-    data.events(events_file(event("e1", "J4", "2025-03-05", points=8, note=SECRETS[0],
-                                  evidence=SECRETS[1])), name="2025-03.yaml")
+    # an edit in the open period (2025-Q1 is closed)
+    data.events(events_file(event("e7", "K7", "2026-01-20", member="m02", points=-3)),
+                name="b-a/2026-01.yaml")
     message = jifen_build(tmp_path / "a", tmp_path / "a/site")      # incremental
     assert "删除 0 个" in message
     written = int(re.search(r"本次更新 (\d+) 个", message).group(1))  # type: ignore[union-attr]
@@ -270,6 +291,26 @@ def test_the_built_public_site_holds_no_private_field(data: DataDir, tmp_path: P
     assert "张一" in text
     for secret in SECRETS:
         assert secret not in text
+
+
+def test_every_link_of_the_built_site_resolves(data: DataDir, tmp_path: Path) -> None:
+    fixture(data)
+    done = subprocess.run([str(JIFEN), "build", "--data", str(data.root), "--as-of", AS_OF,
+                           "--today", AS_OF], cwd=tmp_path, capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    site = tmp_path / "site"
+    broken = []
+    for page in site.rglob("*.html"):
+        if page.name == "404.html":  # served from any depth: its links are absolute
+            continue
+        for href in re.findall(r'href="([^"#?:]+)(?:#[^"]*)?"', page.read_text("utf-8")):
+            target = (page.parent / href).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                broken.append(f"{page.relative_to(site)} -> {href}")
+    assert broken == [], broken[:10]
 
 
 def test_serve_previews_and_follows_data_changes(data: DataDir, tmp_path: Path) -> None:

@@ -551,6 +551,155 @@ def test_all_errors_at_once(data: DataDir) -> None:
     assert codes == ["E401", "E304", "E206", "E206", "E204"]
 
 
+# --- frozen quarters: closes, corrections, objections -----------------------------------------
+
+def closed_q3(data: DataDir) -> DataDir:
+    """m01 and m02 of b-a, a deduction in 2025-Q3, and 2025-Q3 closed on 2025-10-10."""
+    data.member("m01", name="张一")
+    data.member("m02", name="李二")
+    data.events(events_file(event("e1", "K7", "2025-08-01", points=-5)), name="b-a/2025-08.yaml")
+    data.close()
+    return data
+
+
+def correction(cid: str, corrects: str, date: str) -> str:
+    return f"corrections:\n  - {{id: {cid}, corrects: {corrects}, date: {date}, reason: 登记有误}}\n"
+
+
+def objection(data: DataDir, **fields: str) -> None:
+    record = {"id": "obj1", "branch": "b-a", "quarter": "2025-Q3", "raised_on": "2025-10-12",
+              "details": "对扣分有异议", "outcome": "rejected", "decided_on": "2025-10-15"}
+    record.update(fields)
+    data.write("objections/b-a/obj1.yaml", "".join(f"{k}: {v}\n" for k, v in record.items()))
+
+
+def test_e313_correction_of_an_unknown_event(data: DataDir) -> None:
+    closed_q3(data)
+    data.events(correction("cr1", "e99", "2025-11-05") + "events: []\n", name="b-a/2025-11.yaml")
+    assert data.lines() == [
+        'events/b-a/2025-11.yaml:2:25: E313 被更正的登记“e99”不存在。请核对 corrects 中的登记编号。',
+    ]
+
+
+def test_e314_event_corrected_twice(data: DataDir) -> None:
+    closed_q3(data)
+    data.events(correction("cr1", "e1", "2025-11-05")
+                + "  - {id: cr2, corrects: e1, date: 2025-11-06, reason: 再次更正}\nevents: []\n",
+                name="b-a/2025-11.yaml")
+    assert data.lines() == [
+        'events/b-a/2025-11.yaml:3:25: E314 登记“e1”已由更正“cr1”撤销，不能再次更正。',
+    ]
+
+
+def test_e315_objection_to_a_quarter_not_closed(data: DataDir) -> None:
+    closed_q3(data)
+    objection(data, quarter="2025-Q2")
+    assert data.lines() == [
+        'objections/b-a/obj1.yaml:3:10: E315 党支部“b-a”的 2025-Q2 尚未审定公示（data/closes/b-a/2025-Q2.yaml 不存在），不能对它提出异议。请核对党支部和季度。',
+    ]
+
+
+def test_e316_close_meeting_before_the_quarter_ends(data: DataDir) -> None:
+    path = closed_q3(data)
+    path = data.root / "closes/b-a/2025-Q3.yaml"
+    path.write_text(path.read_text("utf-8").replace("meeting: 2025-10-10", "meeting: 2025-09-20"),
+                    "utf-8")
+    assert data.lines() == [
+        'closes/b-a/2025-Q3.yaml:4:10: E316 支委会审定日期 2025-09-20 应在季度结束（2025-09-30）之后。请核对。',
+    ]
+
+
+def test_e317_closed_quarter_changed(data: DataDir) -> None:
+    closed_q3(data)
+    data.events(events_file(event("e2", "K7", "2025-09-01", member="m02", points=-2)),
+                name="b-a/2025-09.yaml")
+    assert data.lines() == [
+        'closes/b-a/2025-Q3.yaml:13:13: E317 2025-Q3 已于 2025-10-10 经支委会审定公布，之后 m02（李二）在该季度的登记被改动（公布积分 80，现在计算为 78）。已公布的积分不能改动：请恢复原登记；如确有错误，请在未审定的季度登记更正（corrections，写明 corrects: 登记编号）。',
+    ]
+
+
+def test_e318_closed_quarter_meeting_changed(data: DataDir) -> None:
+    closed_q3(data)
+    data.meetings("meetings:\n  - {id: mt1, branch: b-a, date: 2025-07-05, title: 7月}\n")
+    assert data.lines() == [
+        'closes/b-a/2025-Q3.yaml:8:9: E318 2025-Q3 已于 2025-10-10 经支委会审定公布，之后该季度的会议考勤登记被改动。请恢复原登记；如确有错误，请在未审定的季度登记更正。',
+    ]
+
+
+def test_e414_correction_of_a_void_event(data: DataDir) -> None:
+    closed_q3(data)
+    data.events(events_file(event("e2", "K7", "2025-11-01", points=-2, status="void",
+                                  void_reason="重复")) + correction("cr1", "e2", "2025-11-05"),
+                name="b-a/2025-11.yaml")
+    assert data.lines() == [
+        'events/b-a/2025-11.yaml:10:25: E414 登记“e2”已作废，不计分，不需要更正。请删除这条更正。',
+    ]
+
+
+def test_e415_correction_dated_before_the_close(data: DataDir) -> None:
+    closed_q3(data)
+    data.events(correction("cr1", "e1", "2025-10-05") + "events: []\n", name="b-a/2025-10.yaml")
+    assert data.lines() == [
+        'events/b-a/2025-10.yaml:2:35: E415 更正日期 2025-10-05 应在 2025-Q3 审定（2025-10-10）之后，登记在未审定的季度。',
+    ]
+
+
+def test_e416_correction_of_an_addition_outside_additions(data: DataDir) -> None:
+    data.member("m01", name="张一")
+    data.additions(events_file(event("e1", "J3", "2025-08-01")), name="b-a/2025-08.yaml")
+    data.close()
+    data.events(correction("cr1", "e1", "2025-11-05") + "events: []\n", name="b-a/2025-11.yaml")
+    assert data.lines() == [
+        'events/b-a/2025-11.yaml:2:25: E416 更正加分须登记在 data/additions/ 中，由党工委审核（加分的改动都须党工委审定）。请把这条更正移过去。',
+    ]
+
+
+def test_e417_objection_upheld_without_a_correction(data: DataDir) -> None:
+    closed_q3(data)
+    objection(data, outcome="upheld")
+    assert data.lines() == [
+        'objections/b-a/obj1.yaml:6:10: E417 异议成立须登记更正，并在 correction 中写明更正编号。',
+    ]
+
+
+def test_e418_addition_approved_in_the_next_year_after_the_close(data: DataDir) -> None:
+    data.member("m01", name="张一")
+    path = data.additions(events_file(event("e1", "J3", "2025-12-10", status="verified")),
+                          name="b-a/2025-12.yaml")
+    data.close(quarter="2025-Q4", meeting="2026-01-10")
+    path.write_text(path.read_text("utf-8").replace(
+        "status: verified", "status: approved\n    approved_by: 党工委\n    approved_on: 2026-01-20"),
+        "utf-8")
+    assert data.lines() == [
+        'additions/b-a/2025-12.yaml:8:18: E418 加分“e1”在 2025-Q4 审定公布（2026-01-10）后才审定，审定日期 2026-01-20 已在下一年度，不能再计入 2025 年度。请作废这条登记（status: void，填写 void_reason）。',
+    ]
+
+
+def test_w106_objection_outside_the_window(data: DataDir) -> None:
+    closed_q3(data)
+    objection(data, raised_on="2025-11-01", decided_on="2025-11-02")
+    assert data.lines() == [
+        'objections/b-a/obj1.yaml:4:12: W106 异议提出日期 2025-11-01 不在公示期（2025-10-10 至 2025-10-16）内。请核对日期。',
+    ]
+
+
+def test_w107_correction_of_an_open_quarter(data: DataDir) -> None:
+    closed_q3(data)
+    data.events(events_file(event("e2", "K7", "2025-11-01", points=-2))
+                + correction("cr1", "e2", "2025-11-05"), name="b-a/2025-11.yaml")
+    assert data.lines() == [
+        'events/b-a/2025-11.yaml:8:25: W107 登记“e2”所在的 2025-Q4 尚未审定公示，可以直接修改或作废这条登记，不必更正。',
+    ]
+
+
+def test_w108_objection_still_pending_after_the_window(data: DataDir) -> None:
+    closed_q3(data)
+    objection(data, outcome="pending", decided_on="2025-10-15")
+    assert data.lines() == [
+        'objections/b-a/obj1.yaml:6:10: W108 异议“obj1”在公示期结束（2025-10-16）后仍未处理。请尽快处理并登记结果（outcome）。',
+    ]
+
+
 def test_every_code_has_a_test() -> None:
     source = Path(__file__).read_text("utf-8")
     tested = set(re.findall(r"def test_([ew]\d{3})_", source))

@@ -1,0 +1,154 @@
+"""Frozen quarters: what a branch committee's close (支委会审定) published, and the check
+that nothing dated in a closed quarter changed afterwards.
+
+A close file (``closes/<branch>/<YYYY>-Q<n>.yaml``, written by ``jifen close``)
+records, for every member of the branch, the score published for the quarter
+and a digest of the records counted in it (events, attendance, corrections).
+Validation recomputes both; any difference is an error that names the member.
+A mistake found later is fixed by a correction (``corrections:`` in an events
+file) dated in an open period, so the published figure stays as published and
+the correction is visible on the bulletin.
+
+Additions still pending at the close were not counted; approved later, they
+count from their approval date (in the quarter of the approval), for the same
+reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+
+from generator.model import Close, Correction, Dataset, Event, Meeting, Rule
+
+QUARTER_ENDS = ("03-31", "06-30", "09-30", "12-31")
+
+
+def quarter_of(date: str) -> str:
+    """``2026-08-03`` → ``2026-Q3``."""
+    return f"{date[:4]}-Q{(int(date[5:7]) + 2) // 3}"
+
+
+def quarter_bounds(quarter: str) -> tuple[str, str]:
+    year, n = quarter[:4], int(quarter[-1])
+    return f"{year}-{3 * n - 2:02d}-01", f"{year}-{QUARTER_ENDS[n - 1]}"
+
+
+def closed_quarters(ds: Dataset) -> dict[tuple[str, str], Close]:
+    """(member, quarter) → the close that published it (memoised on the data set)."""
+    found = ds.memo.get("closed")
+    if found is None:
+        found = {}
+        for close in sorted(ds.closes, key=lambda c: (c.quarter, c.branch, c.path)):
+            for member in close.counted:
+                found.setdefault((member, close.quarter), close)
+        ds.memo["closed"] = found
+    return found
+
+
+def effective_date(event: Event, rule: Rule, closed: dict[tuple[str, str], Close]) -> str:
+    """The date an event counts from: its own, except an addition approved after its
+    quarter was closed, which counts from its approval."""
+    if rule.kind == "addition" and event.approved_on and event.status == "approved":
+        close = closed.get((event.member, quarter_of(event.date)))
+        if close is not None and event.approved_on > close.meeting:
+            return event.approved_on
+    return event.date
+
+
+def corrections_of(ds: Dataset) -> dict[str, Correction]:
+    """Corrected event id → its (first) correction."""
+    found = ds.memo.get("corrections")
+    if found is None:
+        found = {}
+        for c in sorted(ds.corrections, key=lambda c: (c.date, c.id)):
+            found.setdefault(c.corrects, c)
+        ds.memo["corrections"] = found
+    return found
+
+
+def _hash(rows: Iterable[object], size: int) -> str:
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(json.dumps(row, ensure_ascii=False, sort_keys=True).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()[:size]
+
+
+def _event_row(event: Event, date: str) -> list[object]:
+    # Every field that carries meaning; not where the record sits (path, index).
+    return ["event", event.id, event.member, event.rule, event.date, date, event.points,
+            event.status, event.note, event.evidence, event.void_reason, event.approved_by,
+            event.approved_on]
+
+
+def counted_records(ds: Dataset, quarter: str) -> dict[str, list[list[object]]]:
+    """Member → the records counted for them in ``quarter``, as plain rows."""
+    start, end = quarter_bounds(quarter)
+    closed = closed_quarters(ds)
+    found: dict[str, list[list[object]]] = defaultdict(list)
+    for event, rule in zip(ds.events, ds.event_rules(), strict=True):
+        if rule is None or event.status == "void" or (
+                rule.kind == "addition" and event.status != "approved"):
+            continue
+        date = effective_date(event, rule, closed)
+        if start <= date <= end:
+            found[event.member].append(_event_row(event, date))
+    for meeting in ds.meetings:
+        if start <= meeting.date <= end:
+            for key in ("absent", "leave", "late", "early"):
+                for ident in getattr(meeting, key):
+                    found[ident].append(["meeting", meeting.id, meeting.date, meeting.title,
+                                         key])
+    events = {e.id: e for e in ds.events}
+    for c in ds.corrections:
+        target = events.get(c.corrects)
+        if target is not None and start <= c.date <= end:
+            found[target.member].append(["correction", c.id, c.corrects, c.date, c.reason,
+                                         c.objection])
+    for rows in found.values():
+        rows.sort(key=lambda r: json.dumps(r, ensure_ascii=False))
+    return found
+
+
+def _meetings_rows(meetings: Iterable[Meeting]) -> list[list[object]]:
+    return sorted([["meeting", m.id, m.branch, m.date, m.title, list(m.absent), list(m.leave),
+                    list(m.late), list(m.early)] for m in meetings], key=lambda r: str(r[1]))
+
+
+def compute(ds: Dataset, branch: str, quarter: str, members: Iterable[str]
+            ) -> tuple[str, dict[str, tuple[int | None, str]]]:
+    """(overall digest, member → (score at the quarter's end, digest)) for ``members``
+    of ``branch`` in ``quarter``: what a close records, and what validation compares."""
+    from generator.score import standings  # score imports this module
+
+    start, end = quarter_bounds(quarter)
+    wanted = sorted(set(members))
+    scores = {s.member.id: s.score for s in standings(ds, int(quarter[:4]), end, ledgers=False,
+                                                       only=wanted)}
+    records = counted_records(ds, quarter)
+    counted = {m: (scores.get(m), _hash(records.get(m, ()), 8)) for m in wanted}
+    meetings = [m for m in ds.meetings if m.branch == branch and start <= m.date <= end]
+    overall = _hash([*([m, *counted[m]] for m in wanted), *_meetings_rows(meetings)], 16)
+    return overall, counted
+
+
+def close_text(ds: Dataset, branch: str, quarter: str, meeting: str,
+               window: tuple[str, str]) -> str:
+    """The close file for ``branch`` and ``quarter``: every member now in the branch,
+    with the figures published."""
+    assert ds.organization is not None
+    members = sorted(m.id for m in ds.members.values() if m.branch == branch)
+    digest, counted = compute(ds, branch, quarter, members)
+    name = ds.organization.branches[branch].name
+    lines = [f"# {name} {quarter} 积分审定：由 jifen close 生成，counted 与 digest 请勿手改。",
+             f"branch: {branch}", f"quarter: {quarter}", f"meeting: {meeting}", "window:",
+             f"  from: {window[0]}", f"  until: {window[1]}", f'digest: "{digest}"']
+    lines.append("counted:" if members else "counted: []")
+    for m in members:
+        score, member_digest = counted[m]
+        lines += [f'  - member: "{m}"', f"    score: {'null' if score is None else score}",
+                  f'    digest: "{member_digest}"']
+    return "\n".join(lines) + "\n"
