@@ -57,8 +57,13 @@ def ledger(ds: Dataset, standing: Standing) -> str:
              f"{standing.year} 年度积分明细（截至 {standing.as_of}）", ""]
     rows = [["", "", "", "基础分", "", str(ds.policy.base)]]
     previous = ds.policy.base
+    cancelled = {e.corrects: e.date for e in standing.entries if e.corrects}
     for e in standing.entries:
         item = e.name + (f" · {e.detail}" if e.detail else "")
+        if e.corrects:
+            item = f"更正：撤销 {e.corrects}（{e.name}）"
+        elif e.ref in cancelled:
+            item += f"（已于 {cancelled[e.ref]} 更正）"
         if e.balance != previous + e.points:
             item += "（保底）" if e.balance == ds.policy.floor else "（封顶）"
         rows.append([e.date, e.ref, e.rule, item, signed(e.points), str(e.balance)])

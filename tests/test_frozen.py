@@ -111,6 +111,11 @@ def test_a_correction_in_an_open_period_is_valid_and_visible(closed: DataDir) ->
         ("2025-08-01", -5, "event", ""), ("2025-11-05", 5, "correction", "e1"),
         ("2025-11-05", -3, "event", "")]
 
+    explained = jifen("explain", "m01", "--year", "2025", "--data", str(closed.root),
+                      "--today", TODAY).stdout
+    assert "违反公司（企业）管理规定（已于 2025-11-05 更正）" in explained
+    assert "更正：撤销 e1（违反公司（企业）管理规定）" in explained
+
     dataset, _, _ = check(closed.root, today=TODAY)
     public = render(plan(dataset, "2025-12-31")).docs
     quarter = public["2025/q3/b-a.md"].decode()

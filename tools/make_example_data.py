@@ -38,6 +38,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from generator.closes import close_text
+from generator.model import Dataset
+from generator.pipeline import check
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 
@@ -810,6 +814,69 @@ def write_events(events: list[Event], members: list[Member]) -> None:
         write(DATA / folder / branch / f"{month}.yaml", "\n".join(lines) + "\n")
 
 
+# Every branch closes each quarter at a 支委会 on the 8th of the month after it ends.
+CLOSED_QUARTERS = ("2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3")
+
+
+def close_meeting(quarter: str) -> str:
+    year, n = int(quarter[:4]), int(quarter[-1])
+    return date(year + (n == 4), 1 if n == 4 else 3 * n + 1, 8).isoformat()
+
+
+def _checked() -> Dataset:
+    dataset, diagnostics, _ = check(DATA, today=TODAY.isoformat())
+    errors = [d.format() for d in diagnostics if d.is_error]
+    assert not errors, errors
+    return dataset
+
+
+def write_closes() -> None:
+    """The closes, computed by jifen itself (``jifen close``) from the data just written."""
+    dataset = _checked()
+    for branch in BRANCHES:
+        for quarter in CLOSED_QUARTERS:
+            meeting = close_meeting(quarter)
+            until = (date.fromisoformat(meeting) + timedelta(days=6)).isoformat()
+            path = DATA / "closes" / branch.id / f"{quarter}.yaml"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(close_text(dataset, branch.id, quarter, meeting, (meeting, until)),
+                            encoding="utf-8", newline="\n")
+
+
+def write_objections() -> None:
+    """One objection upheld and corrected (2026-Q3, 鑫源), one rejected (2026-Q2, 绿洲)."""
+    dataset = _checked()
+    rules = dict(zip((e.id for e in dataset.events), dataset.event_rules(), strict=True))
+    target = next(e for e in sorted(dataset.events, key=lambda e: (e.date, e.id))
+                  if e.path.endswith("events/b-xinyuan/2026-07.yaml") and e.status != "void"
+                  and rules[e.id] is not None and rules[e.id].attendance is None
+                  and e.rule not in VETO_RULES)
+    disputed = next(e for e in sorted(dataset.events, key=lambda e: (e.date, e.id))
+                    if e.path.endswith("events/b-lvzhou/2026-06.yaml") and e.rule == "K7" and e.status != "void")
+    write(DATA / "events" / "b-xinyuan" / "2026-10-corrections.yaml", "\n".join([
+        "branch: b-xinyuan",
+        "corrections:",
+        "  - id: cr-b-xinyuan-2026-10-01",
+        f"    corrects: {target.id}",
+        "    date: 2026-10-20",
+        f"    reason: {q('经支委会调查核实，该项登记的事实有误，予以撤销（异议 obj-b-xinyuan-2026-q3-01）')}",
+        "    objection: obj-b-xinyuan-2026-q3-01",
+        "events: []"]) + "\n")
+    write(DATA / "objections" / "b-xinyuan" / "obj-b-xinyuan-2026-q3-01.yaml", "\n".join([
+        "id: obj-b-xinyuan-2026-q3-01", "branch: b-xinyuan", "quarter: 2026-Q3",
+        "raised_on: 2026-10-12", f"member: {target.member}", f"event: {target.id}",
+        f"details: {q('本人对该项扣分有异议，认为登记的事实与实际不符。')}",
+        "outcome: upheld", "decided_on: 2026-10-20",
+        f"decision: {q('经支委会调查核实，登记的事实有误，异议成立，撤销该项扣分。')}",
+        "correction: cr-b-xinyuan-2026-10-01"]) + "\n")
+    write(DATA / "objections" / "b-lvzhou" / "obj-b-lvzhou-2026-q2-01.yaml", "\n".join([
+        "id: obj-b-lvzhou-2026-q2-01", "branch: b-lvzhou", "quarter: 2026-Q2",
+        "raised_on: 2026-07-09", f"member: {disputed.member}", f"event: {disputed.id}",
+        f"details: {q('对该项扣分的分值有异议。')}",
+        "outcome: rejected", "decided_on: 2026-07-13",
+        f"decision: {q('经核实登记与事实相符，分值在标准范围内，维持原公示。')}"]) + "\n")
+
+
 # ---------------------------------------------------------------------------------------
 # Checks and summary
 # ---------------------------------------------------------------------------------------
@@ -948,7 +1015,7 @@ def main() -> None:
     y2026 = score(2026, members, meetings, events)
     check_scenarios(members, events, y2025, y2026)
 
-    for sub in ("members", "meetings", "events", "additions"):
+    for sub in ("members", "meetings", "events", "additions", "closes", "objections"):
         shutil.rmtree(DATA / sub, ignore_errors=True)
     (DATA / "organization.yaml").unlink(missing_ok=True)
     write_organization()
@@ -956,6 +1023,8 @@ def main() -> None:
         write_member(m)
     write_meetings(meetings, members)
     write_events(events, members)
+    write_closes()
+    write_objections()
     print_summary(members, y2025, y2026)
 
 
