@@ -356,20 +356,13 @@ def cmd_close(run: Run, out: Output) -> int:
     target.write_text(text, encoding="utf-8")
     members = text.count("  - member:")
     out.out(f"已写入 {target}：{args.quarter} 审定 {members} 名党员的积分，公示期 {start} 至 {until}。")
-    out.out(git_commands(target, f"{args.branch}: 支委会审定 {args.quarter} 积分",
-                         f"jifen/close-{args.branch}-{args.quarter.lower()}"))
+    out.out("提交并发起合并请求：")
+    for command in commands_edit.git_commands(
+            [str(target)], f"{args.branch}: 支委会审定 {args.quarter} 积分",
+            f"jifen/close-{args.branch}-{args.quarter.lower()}"):
+        out.out(f"  {command}")
+    out.out("然后在代码托管平台上发起合并请求（Pull Request / Merge Request），由支部委员审核。")
     return 0
-
-
-def git_commands(path: Path, message: str, branch: str) -> str:
-    """How to propose a change as a pull request, for people new to Git."""
-    return "\n".join([
-        "提交并发起合并请求：",
-        f"  git switch -c {branch}",
-        f"  git add {path}",
-        f"  git commit -m {json.dumps(message, ensure_ascii=False)}",
-        "  git push -u origin HEAD",
-        "然后在代码托管平台上发起合并请求（Pull Request / Merge Request），由支部委员或党工委审核。"])
 
 
 def cmd_codeowners(run: Run, out: Output) -> int:

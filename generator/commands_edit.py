@@ -19,12 +19,13 @@ import shlex
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator import edit
+from generator.closes import closed_quarters, quarter_of
 from generator.edit import EditError, Field, flow_list, plain, quoted
 from generator.errors import Diagnostic
 from generator.model import RULE_KIND_NAMES, STATUS_NAMES, Dataset, Event, Member
@@ -269,7 +270,7 @@ def _check_change(run: Run, change: Change, before: list[Diagnostic]
     def read(path: str) -> bytes:
         return blobs[path] if path in blobs else Path(path).read_bytes()
 
-    _, after, _ = pipeline._validated(Loaded(documents, diagnostics), _today(run.args), read)
+    _, after, _ = pipeline.validated(Loaded(documents, diagnostics), _today(run.args), read)
     known = Counter(_key(d) for d in before)
     new: list[Diagnostic] = []
     for d in after:
@@ -325,11 +326,16 @@ def _finish(run: Run, out: Output, change: Change, before: list[Diagnostic]) -> 
 
 
 def _git_commands(change: Change) -> list[str]:
-    branch = re.sub(r"\.{2,}|@\{|[^A-Za-z0-9._/-]", "-", change.branch).strip("-./")
+    return git_commands(change.texts, change.message, change.branch)
+
+
+def git_commands(paths: Iterable[str], message: str, branch: str) -> list[str]:
+    """The commands that propose a change as a pull request, for people new to Git."""
+    branch = re.sub(r"\.{2,}|@\{|[^A-Za-z0-9._/-]", "-", branch).strip("-./")
     branch = branch.removesuffix(".lock") or "jifen-edit"
     return [f"git switch -c {shlex.quote(branch)}",
-            "git add " + " ".join(shlex.quote(p) for p in change.texts),
-            f"git commit -m {shlex.quote(change.message)}",
+            "git add " + " ".join(shlex.quote(str(p)) for p in paths),
+            f"git commit -m {shlex.quote(message)}",
             "git push -u origin HEAD"]
 
 
@@ -396,6 +402,12 @@ def _edit_error(out: Output, exc: EditError) -> int:
 
 # --- jifen add event ------------------------------------------------------------------------
 
+def _closed_message(quarter: str, meeting: str) -> str:
+    return (f"{quarter} 已于 {meeting} 经支委会审定公布，不能再登记日期在该季度的事项。"
+            "审定后发现的漏登，请以未审定季度内的日期（例如今天）登记，并在 note 中写明原发生日期；"
+            "登记有误的，请登记更正（corrections）。")
+
+
 def cmd_add_event(run: Run, out: Output) -> int:
     args = run.args
     ask = Asker(args)
@@ -441,6 +453,9 @@ def cmd_add_event(run: Run, out: Output) -> int:
         note = ask.ask("说明（不公开，可留空，直接回车跳过）：", optional=True) or None
     _usable_text(member_id, rule_code, note, evidence)
     status = args.status or ("declared" if addition else None)
+    closed = closed_quarters(dataset).get((member.id, quarter_of(date)))
+    if closed is not None and not addition:
+        return _fail(out, [_closed_message(closed.quarter, closed.meeting)])
 
     branch = member.branch
     folder = "additions" if addition else "events"
@@ -504,6 +519,10 @@ def cmd_add_meeting(run: Run, out: Output) -> int:
                                             optional=True)])
     _usable_text(branch, title, *(i for ids in lists.values() for i in ids))
 
+    closed_branch = [c for c in dataset.closes if c.branch == branch
+                     and c.quarter == quarter_of(date)]
+    if closed_branch:
+        return _fail(out, [_closed_message(closed_branch[0].quarter, closed_branch[0].meeting)])
     ident = args.id or next_meeting_id(dataset, branch, date)
     fields: list[Field] = [("id", plain(ident)), ("branch", plain(branch)),
                            ("date", plain(date)), ("title", quoted(title))]

@@ -21,17 +21,19 @@ def check(data: Path | Scan, *, today: str, cache: Cache | None = None,
           workers: int | None = None) -> tuple[Dataset, list[Diagnostic], int]:
     """Load and validate a data directory (or a scan of one):
     (dataset, sorted diagnostics, files read)."""
-    return _validated(load(data, cache=cache, workers=workers), today)
+    return validated(load(data, cache=cache, workers=workers), today)
 
 
 def check_blobs(files: dict[str, bytes], data_dir: str, *, today: str
                 ) -> tuple[Dataset, list[Diagnostic], int]:
     """The same for files given as bytes (a Git revision): nothing is read from disk."""
-    return _validated(load_blobs(files, data_dir), today, read=files.__getitem__)
+    return validated(load_blobs(files, data_dir), today, read=files.__getitem__)
 
 
-def _validated(loaded: Loaded, today: str, read: Callable[[str], bytes] | None = None
-               ) -> tuple[Dataset, list[Diagnostic], int]:
+def validated(loaded: Loaded, today: str, read: Callable[[str], bytes] | None = None
+              ) -> tuple[Dataset, list[Diagnostic], int]:
+    """Build and validate documents already loaded (``read`` gives a file's bytes for
+    positioning diagnostics, when the files are not on disk as they are)."""
     files = len(loaded.documents)
     dataset = build(loaded)
     diagnostics = loaded.diagnostics

@@ -178,3 +178,21 @@ def test_jifen_close_prints_the_git_commands_that_propose_it(closed: DataDir) ->
         subprocess.run(command, shell=True, check=True, cwd=closed.root.parent,
                        capture_output=True)
     assert "b-a: 支委会审定 2025-Q4 积分" in git(closed.root.parent, "log", "-1", "--format=%s")
+
+
+def test_jifen_add_refuses_a_deduction_dated_in_a_closed_quarter(closed: DataDir) -> None:
+    before = sorted(p.read_bytes() for p in closed.root.rglob("*.yaml"))
+    result = jifen("add", "event", "--member", "m01", "--rule", "K7", "--date", "2025-09-15",
+                   "--points", "-2", "--data", str(closed.root), "--today", TODAY)
+    assert result.returncode == 1
+    assert "2025-Q3 已于 2025-10-10 经支委会审定公布，不能再登记日期在该季度的事项" in result.stderr
+    assert "没有写入任何文件" in result.stderr
+    meeting = jifen("add", "meeting", "--branch", "b-a", "--date", "2025-08-20", "--title",
+                    "补登会议", "--data", str(closed.root), "--today", TODAY)
+    assert meeting.returncode == 1 and "经支委会审定公布" in meeting.stderr
+    assert sorted(p.read_bytes() for p in closed.root.rglob("*.yaml")) == before
+    # the same deduction dated in the open period is accepted
+    later = jifen("add", "event", "--member", "m01", "--rule", "K7", "--date", "2025-11-15",
+                  "--points", "-2", "--note", "9月15日违纪，审定后发现",
+                  "--data", str(closed.root), "--today", TODAY)
+    assert later.returncode == 0, later.stderr
