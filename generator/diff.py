@@ -20,7 +20,11 @@ from generator.site import QUARTER_ENDS, QUARTER_NAMES
 
 RECORD_FIELDS = {"event": ("member", "rule", "date", "points", "status", "note", "evidence",
                            "void_reason", "approved_by", "approved_on"),
-                 "meeting": ("branch", "date", "title", "absent", "leave", "late", "early")}
+                 "meeting": ("branch", "date", "title", "absent", "leave", "late", "early"),
+                 "correction": ("corrects", "date", "reason", "objection"),
+                 "close": ("meeting", "window", "digest", "counted"),
+                 "objection": ("branch", "quarter", "raised_on", "member", "event", "details",
+                               "outcome", "decided_on", "decision", "correction")}
 
 
 @dataclass
@@ -36,7 +40,7 @@ class Revision:
 
 @dataclass
 class Change:
-    kind: str  # "event" | "meeting" | "member"
+    kind: str  # "event" | "meeting" | "member" | "correction" | "close" | "objection"
     id: str
     change: str  # "added" | "changed" | "voided" | "removed"
     member: str = ""
@@ -83,6 +87,10 @@ class Report:
             found.append("规则变动")
         if self.policy:
             found.append("政策变动")
+        if any(r.kind == "close" for r in self.records):
+            found.append("季度审定")
+        if any(r.kind in ("correction", "objection") for r in self.records):
+            found.append("更正或异议")
         return found
 
 
@@ -94,14 +102,24 @@ def _last_published_quarter(year: int, as_of: str) -> tuple[str, str] | None:
 
 def _record_changes(base: Dataset, head: Dataset) -> list[Change]:
     changes: list[Change] = []
+    events = {e.id: e for e in (*base.events, *head.events)}
     for kind, old, new in (("event", {e.id: e for e in base.events},
                             {e.id: e for e in head.events}),
                            ("meeting", {m.id: m for m in base.meetings},
-                            {m.id: m for m in head.meetings})):
+                            {m.id: m for m in head.meetings}),
+                           ("correction", {c.id: c for c in base.corrections},
+                            {c.id: c for c in head.corrections}),
+                           ("close", {f"{c.branch} {c.quarter}": c for c in base.closes},
+                            {f"{c.branch} {c.quarter}": c for c in head.closes}),
+                           ("objection", {o.id: o for o in base.objections},
+                            {o.id: o for o in head.objections})):
         fields = RECORD_FIELDS[kind]
         for ident in sorted(old.keys() | new.keys()):
             a, b = old.get(ident), new.get(ident)
-            member = getattr(b or a, "member", "")
+            member = getattr(b or a, "member", "") or ""
+            if kind == "correction":
+                target = events.get((b or a).corrects)  # type: ignore[union-attr]
+                member = target.member if target else ""
             if a is None:
                 changes.append(Change(kind, ident, "added", member))
             elif b is None:
@@ -194,7 +212,8 @@ def compare(base: Revision, head: Revision, *, year: int, as_of: str) -> Report:
 
 
 _CHANGE_NAMES = {"added": "新增", "changed": "修改", "voided": "作废", "removed": "删除"}
-_KIND_NAMES = {"event": "积分登记", "meeting": "组织生活", "member": "党员档案"}
+_KIND_NAMES = {"event": "积分登记", "meeting": "组织生活", "member": "党员档案",
+               "correction": "更正", "close": "季度审定", "objection": "异议"}
 
 
 def _arrow(pair: tuple[int | None, int | None]) -> str:

@@ -3,6 +3,7 @@ afterwards; corrections and objections are how mistakes are fixed, visibly."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -196,3 +197,18 @@ def test_jifen_add_refuses_a_deduction_dated_in_a_closed_quarter(closed: DataDir
                   "--points", "-2", "--note", "9月15日违纪，审定后发现",
                   "--data", str(closed.root), "--today", TODAY)
     assert later.returncode == 0, later.stderr
+
+
+def test_the_pull_request_comment_shows_a_correction_and_its_effect(closed: DataDir) -> None:
+    closed.events("corrections:\n"
+                  "  - {id: cr1, corrects: e1, date: 2025-11-05, reason: 登记有误}\nevents: []\n",
+                  name="b-a/2025-11.yaml")
+    result = jifen("diff", "HEAD", "--data", str(closed.root), "--today", TODAY,
+                   "--as-of", "2025-12-31", "--format", "json", cwd=closed.root.parent)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert "更正或异议" in report["labels"]
+    assert [(r["kind"], r["id"], r["change"], r["member"]) for r in report["records"]] == [
+        ("correction", "cr1", "added", "m01")]
+    moved = {m["id"]: m for m in report["members"]}
+    assert moved["m01"]["score"] == [75, 80]
