@@ -280,13 +280,18 @@ def test_an_incremental_build_equals_a_full_one(data: DataDir, tmp_path: Path) -
     assert [p for p in full if incremental[p] != full[p]] == []
 
 
-def test_the_built_public_site_holds_no_private_field(data: DataDir, tmp_path: Path) -> None:
+def build_public(data: DataDir, tmp_path: Path) -> Path:
+    """The fixture's public site, built by the real CLI; its folder."""
     fixture(data)
     done = subprocess.run([str(JIFEN), "build", "--data", str(data.root), "--as-of", AS_OF,
                            "--today", AS_OF], cwd=tmp_path, capture_output=True, text=True,
                           check=False)
     assert done.returncode == 0, done.stderr
-    text = "".join(p.read_text("utf-8") for p in (tmp_path / "site").rglob("*")
+    return tmp_path / "site"
+
+
+def test_the_built_public_site_holds_no_private_field(data: DataDir, tmp_path: Path) -> None:
+    text = "".join(p.read_text("utf-8") for p in build_public(data, tmp_path).rglob("*")
                    if p.suffix in (".html", ".json", ".svg", ".xml"))
     assert "张一" in text
     for secret in SECRETS:
@@ -294,12 +299,7 @@ def test_the_built_public_site_holds_no_private_field(data: DataDir, tmp_path: P
 
 
 def test_every_link_of_the_built_site_resolves(data: DataDir, tmp_path: Path) -> None:
-    fixture(data)
-    done = subprocess.run([str(JIFEN), "build", "--data", str(data.root), "--as-of", AS_OF,
-                           "--today", AS_OF], cwd=tmp_path, capture_output=True, text=True,
-                          check=False)
-    assert done.returncode == 0, done.stderr
-    site = tmp_path / "site"
+    site = build_public(data, tmp_path)
     broken = []
     for page in site.rglob("*.html"):
         if page.name == "404.html":  # served from any depth: its links are absolute
