@@ -107,6 +107,20 @@ MESSAGES: dict[str, str] = {
     "E606": "党支部类型 {kind} {problem}。请检查 data/rules/ 中各标准的 applies_to。",
     "E607": "规则 {code} 的有效期截止日期 {until} 早于开始日期 {start}。",
     "E608": "{field} 只能用于由考勤计算的请假规则（attendance: leave），且考勤规则须有固定分值。",
+    # --- laggard cases (后进党员教育处置) ---
+    "E701": "案件“{id}”：{missing}尚未登记，不能先登记{step}。请按程序顺序逐步登记。",
+    "E702": "案件“{id}”：{step}的日期 {date} 早于{earlier}的日期 {earlier_date}。请核对日期。",
+    "E703": "{problem}",
+    "E704": "支委会应到 {expected} 人、实到 {present} 人：实到人数须超过应到人数的一半，且不多于应到人数，"
+    "集体决议才有效。请核对人数。",
+    "E705": "{problem}",
+    "E706": "关系转出须转入党性教育党支部（kind: education），“{id}”不是。",
+    "E707": "{member}（{name}）的组织关系{where}，党员档案的 branch 应为“{branch}”，现在是“{current}”。"
+    "请把档案移到 members/{branch}/ 并改正 branch。",
+    "E708": "{member}（{name}）在 {quarter} 季末的积分是 {score}，不低于 {threshold} 分，不能按后进党员处置。"
+    "请核对季度和党员。",
+    "E709": "{problem}",
+    "E710": "{problem}",
     # --- warnings ---
     "W101": "流动党支部党员未填写 transfer_to（拟转入的村(居)党支部）。"
     "年度积分是转入的依据，建议补上。",
@@ -117,6 +131,9 @@ MESSAGES: dict[str, str] = {
     "W106": "异议提出日期 {raised_on} 不在公示期（{start} 至 {until}）内。请核对日期。",
     "W107": "登记“{id}”所在的 {quarter} 尚未审定公示，可以直接修改或作废这条登记，不必更正。",
     "W108": "异议“{id}”在公示期结束（{until}）后仍未处理。请尽快处理并登记结果（outcome）。",
+    "W301": "案件“{id}”：{month} 的帮教转化情况汇报尚未登记（rectification.reports）。",
+    "W302": "案件“{id}”：整改期已于 {deadline} 期满，尚未登记党支部决议（resolutions）。",
+    "W303": "案件“{id}”：党支部决议（{date}）后已超过 {days} 天，尚未登记党工委审批（approval）。",
     "W105": "填写了 void_reason，但状态不是 void，这条登记仍然有效。如要作废，请加上 status: void。",
 }
 

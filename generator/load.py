@@ -16,6 +16,7 @@ Layout of a data directory::
     additions/**/*.yaml       additions (加分), approved by the 党工委
     closes/**/<YYYY>-Q<n>.yaml  a branch committee's close of a quarter (支委会审定)
     objections/**/*.yaml      objections raised in a publication window (异议)
+    cases/**/*.yaml           laggard cases, one per file (后进党员教育处置, 附件2)
 
 A file in a folder named after a branch (``events/b-a/2025-03.yaml``) holds that
 branch's records only, so a forge's CODEOWNERS can give each branch's folders to
@@ -49,6 +50,7 @@ LAYOUT = (
     ("additions", "additions/**/*.yaml"),
     ("close", "closes/**/*.yaml"),
     ("objection", "objections/**/*.yaml"),
+    ("case", "cases/**/*.yaml"),
 )
 REQUIRED = {
     "organization": "每个数据目录都要有 organization.yaml，登记党工委和各党支部。",

@@ -165,6 +165,108 @@ class Objection:
 OUTCOME_NAMES = {"pending": "处理中", "upheld": "异议成立，已更正", "rejected": "异议不成立，维持原公示"}
 
 
+# --- laggard cases (后进党员教育处置, 附件2) ---------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Announcement:  # 1. 亮分通报
+    date: str | None = None
+    skipped: bool = False
+    approved_on: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BranchDecision:  # 2. 党支部初定
+    date: str
+    expected: int
+    present: int
+    opinion: str
+    secretary: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Review:  # 3. 党总支预审 (confirmed unused) and 党工委审评
+    date: str
+    opinion: str
+    confirmed: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:  # 4. 关系转出
+    date: str
+    to: str
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlyReport:
+    month: str  # YYYY-MM
+    date: str
+    summary: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rectification:  # 5. 限期整改
+    start: str
+    months: int
+    mentors: tuple[str, ...]
+    help: tuple[int, ...]
+    plan: str | None = None
+    reports: tuple[MonthlyReport, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:  # 6. 党支部决议
+    date: str
+    outcome: str  # improved | not_improved
+    disposal: str | None = None  # persuade_withdraw | expel
+    opinion: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:  # 7. 党工委审批
+    date: str
+    reply: str
+    returned_on: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    id: str
+    member: str
+    branch: str  # the branch that reported the member
+    quarter: str
+    path: str
+    direct: bool = False
+    announcement: Announcement | None = None
+    branch_decision: BranchDecision | None = None
+    general_review: Review | None = None
+    committee_review: Review | None = None
+    transfer: Transfer | None = None
+    rectification: Rectification | None = None
+    resolutions: tuple[Resolution, ...] = ()
+    approval: Approval | None = None
+
+
+def _case(value: dict, path: str) -> Case:
+    def step(key: str, cls: type) -> object:
+        return cls(**value[key]) if key in value else None
+
+    rect = value.get("rectification")
+    return Case(
+        value["id"], value["member"], value["branch"], value["quarter"], path,
+        direct=value.get("direct", False),
+        announcement=step("announcement", Announcement),  # type: ignore[arg-type]
+        branch_decision=step("branch_decision", BranchDecision),  # type: ignore[arg-type]
+        general_review=step("general_review", Review),  # type: ignore[arg-type]
+        committee_review=step("committee_review", Review),  # type: ignore[arg-type]
+        transfer=step("transfer", Transfer),  # type: ignore[arg-type]
+        rectification=None if rect is None else Rectification(
+            rect["start"], rect["months"], tuple(rect["mentors"]), tuple(rect["help"]),
+            rect.get("plan"), tuple(MonthlyReport(**r) for r in rect.get("reports", ()))),
+        resolutions=tuple(Resolution(**r) for r in value.get("resolutions", ())),
+        approval=step("approval", Approval))  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     code: str
@@ -255,6 +357,7 @@ class Dataset:
     corrections: list[Correction] = field(default_factory=list)
     closes: list[Close] = field(default_factory=list)
     objections: list[Objection] = field(default_factory=list)
+    cases: list[Case] = field(default_factory=list)
     addition_files: set[str] = field(default_factory=set)  # events files under additions/
     # (path, folder branch, declared branch) where a file's folder names one branch
     # and its `branch` key another
@@ -334,6 +437,7 @@ def build(loaded: Loaded) -> Dataset:
     corrections: list[Correction] = []
     closes: list[Close] = []
     objections: list[Objection] = []
+    cases: list[Case] = []
     addition_files: set[str] = set()
     folder_conflicts: list[tuple[str, str, str]] = []
     member_folders: dict[str, str] = {}
@@ -417,6 +521,12 @@ def build(loaded: Loaded) -> Dataset:
             folder = folder_branch(doc)
             if folder is not None:
                 member_folders[member.id] = folder
+        elif doc.kind == "case":
+            if doc.usable():
+                cases.append(_case(value, doc.path))
+                folder = folder_branch(doc)
+                if folder is not None and folder != value["branch"]:
+                    folder_conflicts.append((doc.path, folder, value["branch"]))
         elif doc.kind in ("close", "objection"):
             if not doc.usable():
                 continue
@@ -469,7 +579,7 @@ def build(loaded: Loaded) -> Dataset:
                         r.get("void_reason"), r.get("approved_by"), r.get("approved_on"))))
     return Dataset(organization, policy, catalogues, members, meetings, events,
                    file_branches, broken, duplicates, corrections=corrections, closes=closes,
-                   objections=objections, addition_files=addition_files,
+                   objections=objections, cases=cases, addition_files=addition_files,
                    folder_conflicts=folder_conflicts, member_folders=member_folders,
                    branch_folders=branch_folders)
 

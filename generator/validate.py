@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from generator.cases import branch_on, check_case_scores, check_cases
 from generator.closes import closed_quarters, compute, quarter_bounds, quarter_of
 from generator.errors import Diagnostic, diag
 from generator.model import (
@@ -248,7 +249,8 @@ def check_meetings(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
                     if ident not in ds.broken_ids["member"]:
                         yield diag("E303", meeting.path, pointer, id=ident)
                     continue
-                if member.branch != meeting.branch:
+                if member.branch != meeting.branch and (
+                        not dated or branch_on(ds, member, meeting.date) != meeting.branch):
                     yield diag("E503", meeting.path, pointer, **_member_label(member),
                                branch=member.branch, meeting_branch=meeting.branch)
                 elif dated and member.exempt_on(meeting.date):
@@ -281,7 +283,8 @@ def check_events(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
                 yield diag("E303", event.path, event.at("member"), id=event.member)
             continue
         declared = file_branch.get(event.path)
-        if declared is not None and declared != member.branch:
+        if declared is not None and declared != member.branch and (
+                not real_date(event.date) or branch_on(ds, member, event.date) != declared):
             yield diag("E309", event.path, event.at("member"), file_branch=declared,
                        what="党员的积分", subject=f"{member.id}（{member.name}）",
                        branch=member.branch)
@@ -547,6 +550,10 @@ def check_frozen(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
                        meeting=close.meeting)
 
 
+def check_laggard_cases(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
+    return check_cases(ds, ctx.today)
+
+
 def _shown(score: int | None) -> str:
     return "暂不列入" if score is None else str(score)
 
@@ -565,6 +572,7 @@ CHECKS: tuple[Callable[[Dataset, Context], Iterable[Diagnostic]], ...] = (
     check_closes,
     check_corrections,
     check_objections,
+    check_laggard_cases,
 )
 
 
@@ -575,7 +583,10 @@ def validate(ds: Dataset, ctx: Context, loaded_cleanly: bool = True) -> list[Dia
     found: list[Diagnostic] = []
     for check in CHECKS:
         found.extend(check(ds, ctx))
-    if ds.closes and loaded_cleanly and not any(d.is_error for d in found):
-        found.extend(check_frozen(ds, ctx))
+    if loaded_cleanly and not any(d.is_error for d in found):
+        if ds.closes:
+            found.extend(check_frozen(ds, ctx))
+        if ds.cases:
+            found.extend(check_case_scores(ds, ctx.today))
     return found
 

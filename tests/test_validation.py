@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from generator.errors import MESSAGES
+from tests.cases_fixture import laggard_data, write_case
 from tests.support import DataDir, event, events_file
 
 # --- files and YAML -------------------------------------------------------------------------
@@ -697,6 +698,116 @@ def test_w108_objection_still_pending_after_the_window(data: DataDir) -> None:
     objection(data, outcome="pending", decided_on="2025-10-15")
     assert data.lines() == [
         'objections/b-a/obj1.yaml:6:10: W108 异议“obj1”在公示期结束（2025-10-16）后仍未处理。请尽快处理并登记结果（outcome）。',
+    ]
+
+
+# --- laggard cases ---------------------------------------------------------------------------
+
+def case_at(data: DataDir, upto: str, old: str = "", new: str = "") -> None:
+    """The fixture case up to a step, with one text replaced."""
+    laggard_data(data)
+    write_case(data, upto)
+    path = data.root / "cases/b-a/case-1.yaml"
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), "utf-8")
+
+
+def test_e701_a_step_before_the_one_before_it(data: DataDir) -> None:
+    case_at(data, "transfer", "general_review:\n  date: 2025-04-10\n  opinion: 同意党支部初步意见。\n")
+    assert data.lines() == [
+        'cases/b-a/case-1.yaml:14:3: E701 案件“case-1”：第3步 党总支预审尚未登记，不能先登记第3步 党工委审评。请按程序顺序逐步登记。',
+    ]
+
+
+def test_e702_dates_out_of_order(data: DataDir) -> None:
+    case_at(data, "transfer", "date: 2025-04-20", "date: 2025-04-12")
+    assert data.lines() == [
+        'cases/b-a/case-1.yaml:21:9: E702 案件“case-1”：第4步 关系转出的日期 2025-04-12 早于第3步 党工委审评的日期 2025-04-15。请核对日期。',
+    ]
+
+
+def test_e703_skipped_announcement_without_approval(data: DataDir) -> None:
+    case_at(data, "branch_decision", "announcement:\n  date: 2025-04-05\n",
+            "announcement:\n  skipped: true\n")
+    assert data.lines() == [
+        'cases/b-a/case-1.yaml:6:3: E703 不进行亮分通报须经党工委批准：请填写 approved_on（批准日期）和 reason（原因）。',
+    ]
+
+
+def test_e704_no_quorum(data: DataDir) -> None:
+    case_at(data, "branch_decision", "present: 4", "present: 2")
+    assert data.lines() == [
+        'cases/b-a/case-1.yaml:10:12: E704 支委会应到 5 人、实到 2 人：实到人数须超过应到人数的一半，且不多于应到人数，集体决议才有效。请核对人数。',
+    ]
+
+
+def test_e705_mentor_not_a_full_member(data: DataDir) -> None:
+    case_at(data, "rectification")
+    data.member("m02", name="李二", category="probationary")
+    assert [line for line in data.lines() if " W30" not in line] == [
+        'cases/b-a/case-1.yaml:26:13: E705 帮教联系人 m02（李二）是预备党员。帮教联系人须是表现良好的正式党员，请另选一人。',
+    ]
+
+
+def test_e706_transfer_to_a_branch_that_is_not_for_education(data: DataDir) -> None:
+    case_at(data, "transfer", "to: b-edu", "to: b-b")
+    assert data.lines() == [
+        'cases/b-a/case-1.yaml:22:7: E706 关系转出须转入党性教育党支部（kind: education），“b-b”不是。',
+    ]
+
+
+def test_e707_member_record_not_moved(data: DataDir) -> None:
+    laggard_data(data)
+    write_case(data, "transfer", moved=False)
+    assert data.lines() == [
+        'cases/b-a/case-1.yaml:21:3: E707 m01（张一）的组织关系在党性教育党支部，党员档案的 branch 应为“b-edu”，现在是“b-a”。请把档案移到 members/b-edu/ 并改正 branch。',
+    ]
+
+
+def test_e708_member_not_below_the_line(data: DataDir) -> None:
+    case_at(data, "announcement", "quarter: 2025-Q1", "quarter: 2024-Q4")
+    assert data.lines() == [
+        'cases/b-a/case-1.yaml:4:10: E708 m01（张一）在 2024-Q4 季末的积分是 80，不低于 60 分，不能按后进党员处置。请核对季度和党员。',
+    ]
+
+
+def test_e709_resolution_before_the_period_ends(data: DataDir) -> None:
+    case_at(data, "first_resolution", "date: 2025-07-21", "date: 2025-07-15")
+    assert [line for line in data.lines() if " W30" not in line] == [
+        'cases/b-a/case-1.yaml:37:11: E709 党支部决议须在整改期期满（2025-07-20）之后由党员大会评定，这里是 2025-07-15。',
+    ]
+
+
+def test_e710_returned_though_not_improved(data: DataDir) -> None:
+    case_at(data, "first_resolution")
+    path = data.root / "cases/b-a/case-1.yaml"
+    path.write_text(path.read_text("utf-8") + "  - date: 2025-10-21\n    outcome: not_improved\n"
+                    "    disposal: expel\napproval:\n  date: 2025-10-30\n  reply: 同意除名。\n"
+                    "  returned_on: 2025-11-02\n", "utf-8")
+    assert [line for line in data.lines() if " E707 " not in line] == [
+        'cases/b-a/case-1.yaml:46:16: E710 只有整改合格（决议 outcome: improved）的党员才转回原党支部；请删除 returned_on。',
+    ]
+
+
+def test_w301_monthly_report_missing(data: DataDir) -> None:
+    case_at(data, "first_resolution", "    - {month: 2025-06, date: 2025-06-28}\n")
+    assert [line for line in data.lines() if " W301 " in line] == [
+        'cases/b-a/case-1.yaml:30:5: W301 案件“case-1”：2025-06 的帮教转化情况汇报尚未登记（rectification.reports）。',
+    ]
+
+
+def test_w302_deadline_passed_without_a_resolution(data: DataDir) -> None:
+    case_at(data, "rectification")
+    assert data.lines() == [
+        'cases/b-a/case-1.yaml:24:3: W302 案件“case-1”：整改期已于 2025-07-20 期满，尚未登记党支部决议（resolutions）。',
+    ]
+
+
+def test_w303_resolution_awaiting_approval(data: DataDir) -> None:
+    case_at(data, "second_resolution")
+    assert [line for line in data.lines() if " E707 " not in line] == [
+        'cases/b-a/case-1.yaml:40:5: W303 案件“case-1”：党支部决议（2025-10-21）后已超过 30 天，尚未登记党工委审批（approval）。',
     ]
 
 
