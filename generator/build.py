@@ -75,7 +75,9 @@ def nav(pages: list[Page], internal: bool) -> list[object]:
         entries.append({"变更记录": "changes.md"})
     if internal:
         entries.append({"内部": [{titles[p]: p} for p in sorted(titles)
-                                 if p.startswith("internal/")]})
+                                 if p.startswith("internal/") and (
+                                     not p.startswith("internal/cases/")
+                                     or p == "internal/cases/index.md")]})
     return entries
 
 

@@ -137,10 +137,13 @@ def compute(ds: Dataset, branch: str, quarter: str, members: Iterable[str]
 
 def close_text(ds: Dataset, branch: str, quarter: str, meeting: str,
                window: tuple[str, str]) -> str:
-    """The close file for ``branch`` and ``quarter``: every member now in the branch,
-    with the figures published."""
+    """The close file for ``branch`` and ``quarter``: every member of the branch at the
+    quarter's end, with the figures published."""
+    from generator.cases import branch_on  # cases imports this module
+
     assert ds.organization is not None
-    members = sorted(m.id for m in ds.members.values() if m.branch == branch)
+    end = quarter_bounds(quarter)[1]
+    members = sorted(m.id for m in ds.members.values() if branch_on(ds, m, end) == branch)
     digest, counted = compute(ds, branch, quarter, members)
     name = ds.organization.branches[branch].name
     lines = [f"# {name} {quarter} 积分审定：由 jifen close 生成，counted 与 digest 请勿手改。",

@@ -493,6 +493,8 @@ def build(loaded: Loaded) -> Dataset:
         elif doc.kind == "rules" and doc.usable():
             versions: dict[str, list[Rule]] = {}
             for i, r in enumerate(value["rules"]):
+                if not doc.usable(i):  # this rule failed the schema; the others stand
+                    continue
                 args = _opt(r, Rule)
                 if "range" in r:
                     args["range"] = tuple(r["range"])

@@ -19,6 +19,15 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from generator.cases import (
+    DISPOSAL_NAMES,
+    HELP_NAMES,
+    STEP_NAMES,
+    branch_on,
+    deadline,
+    overdue,
+    stage,
+)
 from generator.closes import corrections_of, quarter_of
 from generator.model import (
     BRANCH_KIND_NAMES,
@@ -27,6 +36,7 @@ from generator.model import (
     OUTCOME_NAMES,
     STATUS_NAMES,
     Branch,
+    Case,
     Close,
     Dataset,
     Event,
@@ -142,7 +152,8 @@ class Planner:
         for event, rule in zip(ds.events, ds.event_rules(), strict=True):
             member = ds.members.get(event.member)
             if member is not None and rule is not None:
-                self.by_month[(member.branch, event.date[:7])].append((event, rule))
+                self.by_month[(branch_on(ds, member, event.date), event.date[:7])].append(
+                    (event, rule))
 
     # --- shared facts ------------------------------------------------------------------------
 
@@ -177,6 +188,13 @@ class Planner:
 
     def branches(self) -> list[Branch]:
         return sorted(self.org.branches.values(), key=lambda b: b.id)
+
+    def members_at(self, branch: str, date: str) -> list[Member]:
+        """The branch's members on ``date`` (a laggard case moves a member for a while)."""
+        if not self.ds.cases:
+            return self.members_of(branch)
+        return [m for m in sorted(self.ds.members.values(), key=lambda m: m.id)
+                if branch_on(self.ds, m, date) == branch]
 
     def members_of(self, branch: str) -> list[Member]:
         return self._by_branch.get(branch, [])
@@ -213,6 +231,7 @@ class Planner:
             self.alerts_page()
             for branch in self.branches():
                 self.registrar_page(branch)
+            self.cases_pages()
         self.pages.sort(key=lambda p: p.path)
         return self.pages
 
@@ -299,13 +318,14 @@ class Planner:
         now = self.standing(q.year, date)
         summary = []
         for b in self.branches():
-            scores = [now[m.id].score for m in self.members_of(b.id)]
+            members = self.members_at(b.id, date)
+            scores = [now[m.id].score for m in members]
             scored = [s for s in scores if s is not None]
             close = self.closed(q, b.id)
             summary.append({"name": b.name, "link": f"{q.slug}/{b.id}.md", "members": len(scores),
                             "closed": close.meeting if close else "",
                             "average": round(sum(scored) / len(scored), 1) if scored else None,
-                            "laggards": sum(1 for m in self.members_of(b.id)
+                            "laggards": sum(1 for m in members
                                             if "laggard" in now[m.id].flags)})
         provisional = not self.all_closed(q)
         self.add(f"{q.slug}/index.md", "quarter_overview.md.j2",
@@ -318,7 +338,7 @@ class Planner:
         date = self.cutoff(q.end)
         now = self.standing(q.year, date)
         before = self.standing(q.year, _day_before(q.start)) if q.number > 1 else None
-        members = self.members_of(branch.id)
+        members = self.members_at(branch.id, date)
         rows = []
         ranks = _rank([now[m.id] for m in members])
         for m in members:
@@ -401,7 +421,7 @@ class Planner:
 
     def month_page(self, year: int, month: int, branch: Branch) -> None:
         start = f"{year}-{month:02d}-01"
-        members = {m.id: m for m in self.members_of(branch.id)}
+        members = self.ds.members
         rows = []
         for event, rule in self.by_month[(branch.id, start[:7])]:
             if not self.internal and event.status == "declared":
@@ -526,16 +546,104 @@ class Planner:
                  flowing=listed("transfer_postponed"), policy=self.ds.policy)
 
     def alerts_page(self) -> None:
+        """后进预警 (internal): who is below the line now; who was at a quarter's end with
+        no case opened; office holders whose posts lapse; cases running late."""
         year = int(self.as_of[:4])
         now = self.standing(year, self.as_of)
         rows = [{**self._row(s, year), "branch": self.org.branches[s.member.branch].name,
                  "posts": list(s.member.posts)}
                 for s in now.values() if "laggard" in s.flags]
         rows.sort(key=lambda r: (r["branch"], r["score"] or 0, r["id"]))
-        self.add("internal/alerts.md", "alerts.md.j2", "后进党员预警（内部）", rows=rows)
+        opened = {(c.member, c.quarter) for c in self.ds.cases}
+        uncased, posts = [], []
+        for y in self.years:
+            for q in self.quarters(y):
+                if q.end > self.as_of:
+                    continue
+                for s in self.standing(y, q.end).values():
+                    if "laggard" not in s.flags:
+                        continue
+                    row = {**self._row(s, y), "quarter": q.name,
+                           "branch": self.org.branches[s.member.branch].name,
+                           "posts": list(s.member.posts)}
+                    if (s.member.id, q.code) not in opened:
+                        uncased.append(row)
+                    if s.member.posts:
+                        posts.append(row)
+        late = []
+        for case in sorted(self.ds.cases, key=lambda c: c.id):
+            for problem in overdue(case, self.as_of):
+                member = self.ds.members[case.member]
+                late.append({"case": case.id, "link": f"internal/cases/{case.id}.md",
+                             "name": member.name, "problem": problem})
+        self.add("internal/alerts.md", "alerts.md.j2", "后进党员预警（内部）", rows=rows,
+                 uncased=uncased, posts=posts, late=late)
+
+    def cases_pages(self) -> None:
+        """后进党员处置 (internal): every case, and each case as a printable 呈报表."""
+        rows = []
+        for case in sorted(self.ds.cases, key=lambda c: (c.quarter, c.id), reverse=True):
+            member = self.ds.members[case.member]
+            now = stage(case)
+            rows.append({"id": case.id, "link": f"internal/cases/{case.id}.md",
+                         "name": member.name, "branch": self.org.branches[case.branch].name,
+                         "quarter": case.quarter,
+                         "stage": STEP_NAMES.get(now.step, "尚未开始"),
+                         "outcome": now.outcome or "进行中", "deadline": deadline(case) or ""})
+            self.case_page(case)
+        self.add("internal/cases/index.md", "cases.md.j2", "后进党员处置（内部）", rows=rows)
+
+    def case_page(self, case: object) -> None:
+        from generator.form import form_fields  # the same fields as the .docx form
+
+        assert isinstance(case, Case)
+        member = self.ds.members[case.member]
+        fields = form_fields(self.ds, case, None)
+        steps = []
+        a = case.announcement
+        if a is not None:
+            steps.append({"name": STEP_NAMES["announcement"], "date": a.approved_on or "",
+                          "text": f"经党工委批准不进行（{a.reason}）"} if a.skipped else
+                         {"name": STEP_NAMES["announcement"], "date": a.date or "",
+                          "text": "专题组织生活会通报积分"})
+        d = case.branch_decision
+        if d is not None:
+            steps.append({"name": STEP_NAMES["branch_decision"], "date": d.date,
+                          "text": f"应到支委 {d.expected} 人，实到 {d.present} 人。{d.opinion}"})
+        for key in ("general_review", "committee_review"):
+            r = getattr(case, key)
+            if r is not None:
+                steps.append({"name": STEP_NAMES[key], "date": r.date, "text": r.opinion})
+        t = case.transfer
+        if t is not None:
+            steps.append({"name": STEP_NAMES["transfer"], "date": t.date,
+                          "text": f"组织关系转入{self.org.branches[t.to].name}"})
+        rect = case.rectification
+        if rect is not None:
+            mentors = "、".join(self.ds.members[m].name for m in rect.mentors
+                               if m in self.ds.members)
+            steps.append({"name": STEP_NAMES["rectification"], "date": rect.start,
+                          "text": f"期限 {rect.months} 个月（至 {deadline(case)}）；帮教联系人："
+                                  f"{mentors}；分类帮教："
+                                  + "、".join(HELP_NAMES[h] for h in rect.help)
+                                  + f"；已汇报 {len(rect.reports)} 次"})
+        for i, r in enumerate(case.resolutions):
+            text = "整改合格" if r.outcome == "improved" else (
+                f"仍无明显改进，确定为不合格党员，{DISPOSAL_NAMES[r.disposal]}" if r.disposal
+                else "无明显改进，延长三个月整改期")
+            steps.append({"name": f"{STEP_NAMES['resolutions']}（第{i + 1}次）", "date": r.date,
+                          "text": text + (f"。{r.opinion}" if r.opinion else "")})
+        ap = case.approval
+        if ap is not None:
+            steps.append({"name": STEP_NAMES["approval"], "date": ap.date, "text": ap.reply
+                          + (f"（{ap.returned_on} 转回原党支部）" if ap.returned_on else "")})
+        self.add(f"internal/cases/{case.id}.md", "case.md.j2",
+                 f"{member.name} 后进党员评定呈报表（内部）", form=fields, steps=steps,
+                 case={"id": case.id, "quarter": case.quarter,
+                       "outcome": stage(case).outcome or "进行中"})
 
     def registrar_page(self, branch: Branch) -> None:
-        members = {m.id: m for m in self.members_of(branch.id)}
+        members = self.ds.members
         waiting = []
         mine = (e for (b, _), found in self.by_month.items() if b == branch.id
                 for e, _ in found)

@@ -61,3 +61,54 @@ def test_missing_reports_and_passed_deadlines_are_warned(data: DataDir) -> None:
         "（resolutions）。",
         "cases/b-a/case-1.yaml:30:5: W301 案件“case-1”：2025-05 的帮教转化情况汇报尚未登记"
         "（rectification.reports）。"]
+
+
+def test_the_internal_site_lists_cases_and_prints_the_form(data: DataDir) -> None:
+    from generator.render import render
+    from generator.site import plan
+
+    laggard_data(data)
+    write_case(data, "rectification")
+    dataset, _ = data.check()
+    internal = render(plan(dataset, "2025-08-15", internal=True)).docs
+    listing = internal["internal/cases/index.md"].decode()
+    assert "| [case-1](case-1.md) | 张一 | 甲公司党支部 | 2025-Q1 | 第5步 限期整改 | 2025-07-20 |" \
+        in listing
+    form = internal["internal/cases/case-1.md"].decode()
+    for text in ("<td>张一</td>", "<td>男</td>", "<td>高中</td>", "<td colspan=\"3\">甲公司党支部</td>",
+                 "<td>2012年7月</td>",
+                 "截至 2025年3月31日，2025 年度积分 40 分，低于 60 分。"
+                 "主要扣分：侵占企业集体资产或挪用集体资金（K5）2 次，共 -40 分。",
+                 "经支委会定性分析、集体决议，初定为后进党员。<br>党总支初审意见（2025年4月10日）",
+                 "党(总)支部书记签名：王书记", "2025年4月8日", "认定为后进党员。", "2025年4月15日",
+                 "应到支部委员 5 人，实到支部委员 4 人", "本表一式两份",
+                 "| 第5步 限期整改 | 2025-04-20 | 期限 3 个月（至 2025-07-20）；帮教联系人：李二、王三"):
+        assert text in form, text
+    alerts = internal["internal/alerts.md"].decode()
+    assert "## 逾期的处置案件" in alerts and "整改期已于 2025-07-20 期满" in alerts
+    public = render(plan(dataset, "2025-08-15")).docs
+    assert not any(path.startswith("internal/") for path in public)
+    everything = b"".join(public.values()).decode()
+    assert "初定为后进党员" not in everything and "case-1" not in everything
+
+
+def test_alerts_name_laggards_without_a_case_and_posts_that_lapse(data: DataDir) -> None:
+    from generator.render import render
+    from generator.site import plan
+
+    laggard_data(data)
+    data.member("m01", name="张一", posts=["组织委员"])
+    dataset, _ = data.check()
+    alerts = render(plan(dataset, "2025-08-15", internal=True)).docs["internal/alerts.md"]
+    text = alerts.decode()
+    uncased = text.split("## 季末低于后进线、尚未建立处置案件")[1].split("## ")[0]
+    assert "| 2025年第一季度 | 甲公司党支部 | [张一]" in uncased
+    assert "| 2025年第二季度 | 甲公司党支部 | [张一]" in uncased
+    lapsed = text.split("原任职务自然撤销）")[1].split("## ")[0]
+    assert "| 2025年第一季度 | 甲公司党支部 | [张一](../members/m01/2025.md) | 40 | 组织委员 |" \
+        in lapsed
+    write_case(data, "announcement")
+    dataset, _ = data.check()
+    text = render(plan(dataset, "2025-08-15", internal=True)).docs["internal/alerts.md"].decode()
+    uncased = text.split("## 季末低于后进线、尚未建立处置案件")[1].split("## ")[0]
+    assert "2025年第一季度" not in uncased and "2025年第二季度" in uncased
