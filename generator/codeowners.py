@@ -22,7 +22,7 @@ FORGES = ("github", "gitlab", "gitea")
 DEFAULT_PATH = {"github": ".github/CODEOWNERS", "gitlab": ".gitlab/CODEOWNERS",
                 "gitea": ".gitea/CODEOWNERS"}
 # Folders holding one subfolder per branch, reviewed by that branch's registrars.
-BRANCH_FOLDERS = ("events", "meetings", "members", "closes", "objections")
+BRANCH_FOLDERS = ("events", "meetings", "members", "closes", "objections", "cases")
 
 
 def _rx(text: str) -> str:

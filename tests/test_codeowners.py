@@ -76,6 +76,7 @@ def test_github_file_for_a_fixture(repo: Path, capsys: pytest.CaptureFixture[str
 /records/members/b-a/ @zhang @li @jiedao/office
 /records/closes/b-a/ @zhang @li @jiedao/office
 /records/objections/b-a/ @zhang @li @jiedao/office
+/records/cases/b-a/ @zhang @li @jiedao/office
 
 # 一村党支部
 /records/events/b.v1/ @jiedao/office
@@ -83,6 +84,7 @@ def test_github_file_for_a_fixture(repo: Path, capsys: pytest.CaptureFixture[str
 /records/members/b.v1/ @jiedao/office
 /records/closes/b.v1/ @jiedao/office
 /records/objections/b.v1/ @jiedao/office
+/records/cases/b.v1/ @jiedao/office
 
 # 加分须党工委审定：放在最后，优先于以上各行
 /records/additions/ @jiedao/office
