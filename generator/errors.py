@@ -107,6 +107,23 @@ MESSAGES: dict[str, str] = {
     "E606": "党支部类型 {kind} {problem}。请检查 data/rules/ 中各标准的 applies_to。",
     "E607": "规则 {code} 的有效期截止日期 {until} 早于开始日期 {start}。",
     "E608": "{field} 只能用于由考勤计算的请假规则（attendance: leave），且考勤规则须有固定分值。",
+    # --- year-end selection: 优秀党员 and the 党工委's decisions (generator/nominations.py) ---
+    "E801": "{year} 年度尚未结束（今天是 {today}），不能登记该年度的优秀党员评选和积分运用决定。"
+    "请在年度结束后登记，或核对 year。",
+    "E802": "这个文件应放在 {expected}（{what}，文件名即年度）。请移动文件，或改正 year、branch。",
+    "E803": "{problem}",
+    "E804": "{member}（{name}）不符合 {year} 年度优秀党员条件：{reason}。"
+    "优秀党员从年度积分 {threshold} 分以上、未被一票否决的党员（含预备党员）中评选。请从名单中删除。",
+    "E805": "{member}（{name}）属于党支部“{branch}”，不能由党支部“{file_branch}”推荐。"
+    "请删除，由其所在党支部在 nominations/{branch}/{year}.yaml 中推荐。",
+    "E806": "{problem}",
+    "E807": "{problem}",
+    "E808": "党工委认定了 {count} 名优秀党员，超过政策规定的比例：excellent_share 为 {share}，"
+    "{year} 年度参加积分的党员 {total} 人，最多认定 {limit} 人。请减少认定人数，或报党工委修改 "
+    "data/policy.yaml 的 excellent_share。",
+    "E809": "{member} 在{where}中重复出现。请只保留一处。",
+    "E810": "{member}（{name}）不在 {year} 年度“{action_name}”名单中：{why}（名单：{rule}）。"
+    "请核对 member 和 action。",
     # --- warnings ---
     "W101": "流动党支部党员未填写 transfer_to（拟转入的村(居)党支部）。"
     "年度积分是转入的依据，建议补上。",
@@ -118,6 +135,9 @@ MESSAGES: dict[str, str] = {
     "W107": "登记“{id}”所在的 {quarter} 尚未审定公示，可以直接修改或作废这条登记，不必更正。",
     "W108": "异议“{id}”在公示期结束（{until}）后仍未处理。请尽快处理并登记结果（outcome）。",
     "W105": "填写了 void_reason，但状态不是 void，这条登记仍然有效。如要作废，请加上 status: void。",
+    # --- year-end selection warnings (generator/nominations.py) ---
+    "W201": "{member}（{name}）在 {year} 年度“{action_name}”名单中，党工委已开始登记该年度的认定和决定，"
+    "但没有对其的决定。请在 decisions 中补上（member、action、date）。",
 }
 
 

@@ -27,6 +27,7 @@ from generator.model import (
     Member,
     Rule,
 )
+from generator.nominations import check_nominations
 
 PENDING_WARN_DAYS = 60
 ADDITION_STATUSES = ("declared", "verified", "approved", "void")
@@ -565,6 +566,7 @@ CHECKS: tuple[Callable[[Dataset, Context], Iterable[Diagnostic]], ...] = (
     check_closes,
     check_corrections,
     check_objections,
+    check_nominations,
 )
 
 
