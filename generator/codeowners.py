@@ -2,10 +2,11 @@
 
 Branch protection with "require review from code owners" then enforces the
 regulation's division of work: a branch's records (its folders under
-``events/``, ``meetings/``, ``members/``, ``closes/`` and ``objections/``) are
-reviewed by its own registrars (支部专人), and everything else — additions
-(``additions/``, which the 党工委 approves), rules, policy, the organisation,
-the code and this file itself — by the 党工委 office.
+``events/``, ``meetings/``, ``members/``, ``closes/``, ``objections/`` and
+``nominations/``) are reviewed by its own registrars (支部专人), and everything
+else — additions (``additions/``, which the 党工委 approves), the 党工委's
+confirmation of 优秀党员 and its decisions (``nominations/<YYYY>.yaml``), rules,
+policy, the organisation, the code and this file itself — by the 党工委 office.
 
 GitHub and GitLab read gitignore-like patterns where the last match wins;
 Gitea and Forgejo read Go regular expressions and request every matching
@@ -22,7 +23,10 @@ FORGES = ("github", "gitlab", "gitea")
 DEFAULT_PATH = {"github": ".github/CODEOWNERS", "gitlab": ".gitlab/CODEOWNERS",
                 "gitea": ".gitea/CODEOWNERS"}
 # Folders holding one subfolder per branch, reviewed by that branch's registrars.
-BRANCH_FOLDERS = ("events", "meetings", "members", "closes", "objections", "cases")
+# nominations/<branch>/ holds a branch's 优秀党员 nominations; the 党工委's file,
+# nominations/<YYYY>.yaml, is in no branch folder, so it falls to the office.
+BRANCH_FOLDERS = ("events", "meetings", "members", "closes", "objections", "cases",
+                  "nominations")
 
 
 def _rx(text: str) -> str:
@@ -54,7 +58,7 @@ def codeowners(org: Organization, data: str, forge: str) -> tuple[str, list[str]
     if forge == "gitea":
         alternatives = "|".join(_rx(b.id) for b in branches)
         folders = "|".join(BRANCH_FOLDERS)
-        lines += [f"# {org.office_name or '党工委办公室'}：加分（additions）、积分标准、积分政策、组织架构和程序",
+        lines += [f"# {org.office_name or '党工委办公室'}：加分（additions）、优秀党员认定和积分运用决定（nominations/年度.yaml）、积分标准、积分政策、组织架构和程序",
                   f"!{_rx(prefix)}({folders})/({alternatives})/.* {office}", ""]
         for b in branches:
             owners = " ".join(b.registrars or org.office_accounts)
@@ -63,7 +67,7 @@ def codeowners(org: Organization, data: str, forge: str) -> tuple[str, list[str]
                       for folder in BRANCH_FOLDERS]
             lines.append("")
     else:
-        lines += [f"# {org.office_name or '党工委办公室'}：加分（additions）、积分标准、积分政策、组织架构和程序",
+        lines += [f"# {org.office_name or '党工委办公室'}：加分（additions）、优秀党员认定和积分运用决定（nominations/年度.yaml）、积分标准、积分政策、组织架构和程序",
                   f"* {office}", ""]
         for b in branches:
             owners = " ".join((*b.registrars, *org.office_accounts))

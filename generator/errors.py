@@ -121,6 +121,23 @@ MESSAGES: dict[str, str] = {
     "请核对季度和党员。",
     "E709": "{problem}",
     "E710": "{problem}",
+    # --- year-end selection: 优秀党员 and the 党工委's decisions (generator/nominations.py) ---
+    "E801": "{year} 年度尚未结束（今天是 {today}），不能登记该年度的优秀党员评选和积分运用决定。"
+    "请在年度结束后登记，或核对 year。",
+    "E802": "这个文件应放在 {expected}（{what}，文件名即年度）。请移动文件，或改正 year、branch。",
+    "E803": "{problem}",
+    "E804": "{member}（{name}）不符合 {year} 年度优秀党员条件：{reason}。"
+    "优秀党员从年度积分 {threshold} 分以上、未被一票否决的党员（含预备党员）中评选。请从名单中删除。",
+    "E805": "{member}（{name}）属于党支部“{branch}”，不能由党支部“{file_branch}”推荐。"
+    "请删除，由其所在党支部在 nominations/{branch}/{year}.yaml 中推荐。",
+    "E806": "{problem}",
+    "E807": "{problem}",
+    "E808": "党工委认定了 {count} 名优秀党员，超过政策规定的比例：excellent_share 为 {share}，"
+    "{year} 年度参加积分的党员 {total} 人，最多认定 {limit} 人。请减少认定人数，或报党工委修改 "
+    "data/policy.yaml 的 excellent_share。",
+    "E809": "{member} 在{where}中重复出现。请只保留一处。",
+    "E810": "{member}（{name}）不在 {year} 年度“{action_name}”名单中：{why}（名单：{rule}）。"
+    "请核对 member 和 action。",
     # --- warnings ---
     "W101": "流动党支部党员未填写 transfer_to（拟转入的村(居)党支部）。"
     "年度积分是转入的依据，建议补上。",
@@ -135,6 +152,9 @@ MESSAGES: dict[str, str] = {
     "W302": "案件“{id}”：整改期已于 {deadline} 期满，尚未登记党支部决议（resolutions）。",
     "W303": "案件“{id}”：党支部决议（{date}）后已超过 {days} 天，尚未登记党工委审批（approval）。",
     "W105": "填写了 void_reason，但状态不是 void，这条登记仍然有效。如要作废，请加上 status: void。",
+    # --- year-end selection warnings (generator/nominations.py) ---
+    "W201": "{member}（{name}）在 {year} 年度“{action_name}”名单中，党工委已开始登记该年度的认定和决定，"
+    "但没有对其的决定。请在 decisions 中补上（member、action、date）。",
 }
 
 

@@ -17,6 +17,8 @@ Layout of a data directory::
     closes/**/<YYYY>-Q<n>.yaml  a branch committee's close of a quarter (支委会审定)
     objections/**/*.yaml      objections raised in a publication window (异议)
     cases/**/*.yaml           laggard cases, one per file (后进党员教育处置, 附件2)
+    nominations/<branch>/<YYYY>.yaml  a branch's 优秀党员 nominations (支部初定, 总支初审)
+    nominations/<YYYY>.yaml   the 党工委's 认定 and its decisions on the year-end lists
 
 A file in a folder named after a branch (``events/b-a/2025-03.yaml``) holds that
 branch's records only, so a forge's CODEOWNERS can give each branch's folders to
@@ -51,6 +53,7 @@ LAYOUT = (
     ("close", "closes/**/*.yaml"),
     ("objection", "objections/**/*.yaml"),
     ("case", "cases/**/*.yaml"),
+    ("nominations", "nominations/**/*.yaml"),
 )
 REQUIRED = {
     "organization": "每个数据目录都要有 organization.yaml，登记党工委和各党支部。",

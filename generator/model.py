@@ -265,6 +265,86 @@ def _case(value: dict, path: str) -> Case:
             rect.get("plan"), tuple(MonthlyReport(**r) for r in rect.get("reports", ()))),
         resolutions=tuple(Resolution(**r) for r in value.get("resolutions", ())),
         approval=step("approval", Approval))  # type: ignore[arg-type]
+# --- year-end selection (积分运用): nominations/<branch>/<YYYY>.yaml, nominations/<YYYY>.yaml ---
+
+# The 党工委's decisions on the year-end lists: action -> (flag in score.py, name)
+DECISION_NAMES = {"probation_cancelled": "取消预备党员资格",
+                  "not_development_target": "不列为当年发展对象",
+                  "transfer_postponed": "暂缓转入村(居)党支部"}
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One step of the selection of 优秀党员 (支部初定, 总支初审 or 党工委认定): its date
+    and the member ids in the order written; ``note`` (an opinion) is internal."""
+
+    date: str
+    members: tuple[str, ...]
+    note: str | None = None
+
+
+class Decision(NamedTuple):
+    """The 党工委's decision on one member of a year-end list (``action`` is the flag)."""
+
+    member: str
+    action: str
+    date: str
+    note: str | None
+    index: int
+
+    def at(self, *rest: str | int) -> Pointer:
+        return ("decisions", self.index, *rest)
+
+
+@dataclass(frozen=True, slots=True)
+class NominationFile:
+    """A file under ``nominations/``: a branch's (``branch`` set: 支部初定 ``nominated``,
+    党总支初审 ``review``) or the 党工委's (no branch: 认定 ``confirmed``, ``decisions``).
+    Sections written in the wrong kind of file are kept, so that validation can say so."""
+
+    year: int
+    path: str
+    relative: str  # below the data directory, e.g. nominations/b-a/2025.yaml
+    branch: str | None = None
+    nominated: Stage | None = None
+    review: Stage | None = None
+    confirmed: Stage | None = None
+    decisions: tuple[Decision, ...] = ()
+
+    @staticmethod
+    def from_document(doc: Document) -> NominationFile:
+        value = doc.value
+        assert isinstance(value, dict)
+
+        def stage(key: str, members: str, note: str) -> Stage | None:
+            raw = value.get(key)
+            if raw is None:
+                return None
+            return Stage(raw["date"], tuple(raw[members]), raw.get(note))
+
+        return NominationFile(
+            value["year"], doc.path, doc.relative, value.get("branch"),
+            stage("nominated", "members", "note"), stage("review", "passed", "opinion"),
+            stage("confirmed", "members", "note"),
+            tuple(Decision(d["member"], d["action"], d["date"], d.get("note"), i)
+                  for i, d in enumerate(value.get("decisions", ()))))
+
+
+@dataclass
+class Nominations:
+    """Every usable file under ``nominations/``; ``broken_years``: years with a file that
+    failed the schema (None: a file whose year is unknown), whose cross-file checks are
+    skipped rather than reported against a partial picture."""
+
+    files: list[NominationFile] = field(default_factory=list)
+    broken_years: set[int | None] = field(default_factory=set)
+
+    def add(self, doc: Document) -> None:
+        if doc.usable():
+            self.files.append(NominationFile.from_document(doc))
+        else:
+            year = doc.value.get("year") if isinstance(doc.value, dict) else None
+            self.broken_years.add(year if isinstance(year, int) else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +408,7 @@ class Policy:
     laggard_below: int = 60
     laggard_inclusive: bool = False
     excellent_at_least: int = 100
+    excellent_share: float | None = None  # most 优秀党员 per party member; None: no limit
     probationary_below: int = 100
     activist_below: int = 100
     flowing_below: int = 90
@@ -358,6 +439,7 @@ class Dataset:
     closes: list[Close] = field(default_factory=list)
     objections: list[Objection] = field(default_factory=list)
     cases: list[Case] = field(default_factory=list)
+    nominations: Nominations = field(default_factory=Nominations)  # year-end selection
     addition_files: set[str] = field(default_factory=set)  # events files under additions/
     # (path, folder branch, declared branch) where a file's folder names one branch
     # and its `branch` key another
@@ -438,6 +520,7 @@ def build(loaded: Loaded) -> Dataset:
     closes: list[Close] = []
     objections: list[Objection] = []
     cases: list[Case] = []
+    nominations = Nominations()
     addition_files: set[str] = set()
     folder_conflicts: list[tuple[str, str, str]] = []
     member_folders: dict[str, str] = {}
@@ -543,6 +626,8 @@ def build(loaded: Loaded) -> Dataset:
                                 value["digest"],
                                 {c["member"]: (c["score"], c["digest"])
                                  for c in value["counted"]}, doc.path))
+        elif doc.kind == "nominations":
+            nominations.add(doc)
         elif doc.kind in ("meetings", "events", "additions"):
             key = "meetings" if doc.kind == "meetings" else "events"
             if doc.kind == "additions":
@@ -581,7 +666,8 @@ def build(loaded: Loaded) -> Dataset:
                         r.get("void_reason"), r.get("approved_by"), r.get("approved_on"))))
     return Dataset(organization, policy, catalogues, members, meetings, events,
                    file_branches, broken, duplicates, corrections=corrections, closes=closes,
-                   objections=objections, cases=cases, addition_files=addition_files,
+                   objections=objections, cases=cases, nominations=nominations,
+                   addition_files=addition_files,
                    folder_conflicts=folder_conflicts, member_folders=member_folders,
                    branch_folders=branch_folders)
 

@@ -30,7 +30,8 @@ SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 # kind of file -> its schema (schema/<name>.schema.json); additions share the events schema.
 SCHEMA_OF = {"organization": "organization", "member": "member", "meetings": "meetings",
              "events": "events", "additions": "events", "rules": "rules", "policy": "policy",
-             "close": "close", "objection": "objection", "case": "case"}
+             "close": "close", "objection": "objection", "case": "case",
+             "nominations": "nominations"}
 KINDS = tuple(SCHEMA_OF)
 
 # Lists of records: an error inside one record excludes only that record.

@@ -44,6 +44,7 @@ from generator.model import (
     Member,
     Rule,
 )
+from generator.nominations import DECISION_NAMES, Decision, Progress, list_rule, progress
 from generator.provenance import UNCOMMITTED, Commit, Provenance
 from generator.score import FLAG_NAMES, Entry, Standing, counts, earlier, standings
 
@@ -531,19 +532,87 @@ class Planner:
         self.add("changes.md", "changes.md.j2", "变更记录", rows=rows, shown=CHANGES_SHOWN)
 
     def results_page(self, year: int) -> None:
+        """积分运用 (``nominations.py``). Public: the 优秀党员 the 党工委 confirmed (before
+        that, that the selection is under way) and, for the decision lists, only how many
+        members each decision concerned once taken. Internal: the candidates ranked per
+        branch with their stage, and the lists with the decisions taken and pending."""
         final = self.standing(year, f"{year}-12-31")
+        selection = progress(self.ds, year, self.as_of)
+        policy = self.ds.policy
 
-        def listed(flag: str) -> list[dict[str, object]]:
-            rows = [s for s in final.values() if flag in s.flags]
-            rows.sort(key=lambda s: (s.member.branch, -(s.score or 0), s.member.id))
-            return [{**self._row(s, year),
-                     "branch": self.org.branches[s.member.branch].name} for s in rows]
+        def row(s: Standing) -> dict[str, object]:
+            return {**self._row(s, year), "branch": self.org.branches[s.member.branch].name}
 
+        def ordered(rows: list[Standing]) -> list[Standing]:
+            return sorted(rows, key=lambda s: (s.member.branch, -(s.score or 0), s.member.id))
+
+        confirmed = selection.confirmed
+        excellent = None if confirmed is None else {
+            "date": confirmed.date,
+            "rows": [row(s) for s in ordered([final[i] for i in confirmed.members
+                                               if i in final])]}
+        decided: dict[tuple[str, str], Decision] = {
+            (d.member, d.action): d for d in selection.decisions}
+        summary = []
+        for action, name in DECISION_NAMES.items():
+            taken = [d for (_, a), d in decided.items() if a == action]
+            if taken:
+                summary.append({"name": name, "count": len(taken),
+                                "dates": sorted({d.date for d in taken})})
+        listed = {(s.member.id, a) for s in final.values() for a in DECISION_NAMES
+                  if a in s.flags}
+        lists = []
+        if self.internal:
+            for action, name in DECISION_NAMES.items():
+                rows = []
+                for s in ordered([s for s in final.values() if action in s.flags]):
+                    d = decided.get((s.member.id, action))
+                    rows.append({**row(s), "decided": d.date if d else "",
+                                 "note": d.note or "" if d else ""})
+                lists.append({"name": name, "rule": list_rule(self.ds, action), "rows": rows})
+        share = policy.excellent_share
         self.add(f"{year}/results.md", "results.md.j2", f"{year}年度积分运用结果",
-                 year=year, excellent=listed("excellent_candidate"),
-                 probation=listed("probation_cancelled"),
-                 activists=listed("not_development_target"),
-                 flowing=listed("transfer_postponed"), policy=self.ds.policy)
+                 year=year, policy=policy, excellent=excellent, decided=summary,
+                 pending=bool(listed - decided.keys()),
+                 share="" if share is None else f"{share * 100:g}%",
+                 candidates=self._candidates(final, selection) if self.internal else [],
+                 lists=lists)
+
+    def _candidates(self, final: dict[str, Standing], selection: Progress
+                    ) -> list[dict[str, object]]:
+        """Internal: each branch's 优秀党员 candidates ranked by score, with their stage."""
+        found: list[dict[str, object]] = []
+        confirmed = selection.confirmed
+        for b in self.branches():
+            rows = [final[m.id] for m in self.members_of(b.id)
+                    if "excellent_candidate" in final[m.id].flags]
+            nominated, review = selection.nominated(b.id), selection.review(b.id)
+            if not rows and nominated is None:
+                continue
+            ranks = _rank(rows)
+            order = {i: n for n, i in enumerate(nominated.members, 1)} if nominated else {}
+            passed = set(review.members) if review else set()
+            out = []
+            for s in sorted(rows, key=lambda s: (-(s.score or 0), s.member.id)):
+                i = s.member.id
+                first = ("待初定" if nominated is None else
+                         f"第 {order[i]} 位" if i in order else "未推荐")
+                second = ("不适用" if not b.general_branch else "—" if i not in order else
+                          "待初审" if review is None else "通过" if i in passed else "未通过")
+                reached = i in order and (i in passed or not b.general_branch)
+                third = ("—" if not reached else "待认定" if confirmed is None else
+                         "认定" if i in confirmed.members else "未认定")
+                out.append({**self._row(s, selection.year), "rank": ranks.get(i),
+                            "nominated": first, "review": second, "confirmed": third})
+            found.append({
+                "name": b.name,
+                "general_branch": (self.org.general_branches.get(b.general_branch)
+                                   or b.general_branch) if b.general_branch else "",
+                "nominated": nominated.date if nominated else "",
+                "review": review.date if review else "",
+                "note": (nominated.note or "") if nominated else "",
+                "opinion": (review.note or "") if review else "", "rows": out})
+        return found
 
     def alerts_page(self) -> None:
         """后进预警 (internal): who is below the line now; who was at a quarter's end with

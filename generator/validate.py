@@ -28,6 +28,7 @@ from generator.model import (
     Member,
     Rule,
 )
+from generator.nominations import check_nominations
 
 PENDING_WARN_DAYS = 60
 ADDITION_STATUSES = ("declared", "verified", "approved", "void")
@@ -573,6 +574,7 @@ CHECKS: tuple[Callable[[Dataset, Context], Iterable[Diagnostic]], ...] = (
     check_corrections,
     check_objections,
     check_laggard_cases,
+    check_nominations,
 )
 
 

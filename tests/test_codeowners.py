@@ -67,7 +67,7 @@ def test_github_file_for_a_fixture(repo: Path, capsys: pytest.CaptureFixture[str
 # 由 jifen codeowners 根据 organization.yaml 生成，请勿手改；
 # 登记专人（registrars）或党工委办公室账号（office）变动后重新运行 jifen codeowners。
 
-# 党工委办公室：加分（additions）、积分标准、积分政策、组织架构和程序
+# 党工委办公室：加分（additions）、优秀党员认定和积分运用决定（nominations/年度.yaml）、积分标准、积分政策、组织架构和程序
 * @jiedao/office
 
 # 甲公司党支部
@@ -77,6 +77,7 @@ def test_github_file_for_a_fixture(repo: Path, capsys: pytest.CaptureFixture[str
 /records/closes/b-a/ @zhang @li @jiedao/office
 /records/objections/b-a/ @zhang @li @jiedao/office
 /records/cases/b-a/ @zhang @li @jiedao/office
+/records/nominations/b-a/ @zhang @li @jiedao/office
 
 # 一村党支部
 /records/events/b.v1/ @jiedao/office
@@ -85,6 +86,7 @@ def test_github_file_for_a_fixture(repo: Path, capsys: pytest.CaptureFixture[str
 /records/closes/b.v1/ @jiedao/office
 /records/objections/b.v1/ @jiedao/office
 /records/cases/b.v1/ @jiedao/office
+/records/nominations/b.v1/ @jiedao/office
 
 # 加分须党工委审定：放在最后，优先于以上各行
 /records/additions/ @jiedao/office
@@ -97,6 +99,11 @@ def test_github_file_for_a_fixture(repo: Path, capsys: pytest.CaptureFixture[str
     assert owners_github(text, "records/additions/b-a/2025-03.yaml") == ["@jiedao/office"]
     assert owners_github(text, "records/rules/enterprise.yaml") == ["@jiedao/office"]
     assert owners_github(text, ".github/CODEOWNERS") == ["@jiedao/office"]
+    # the year-end selection: a branch's nominations to its registrars, the 党工委's file
+    # (confirmation and decisions) to the office
+    assert owners_github(text, "records/nominations/b-a/2025.yaml") == [
+        "@zhang", "@li", "@jiedao/office"]
+    assert owners_github(text, "records/nominations/2025.yaml") == ["@jiedao/office"]
 
 
 def test_gitea_file_requests_the_right_reviewers(repo: Path,
@@ -110,6 +117,8 @@ def test_gitea_file_requests_the_right_reviewers(repo: Path,
     assert owners_gitea(text, "records/policy.yaml") == {"@jiedao/office"}
     assert owners_gitea(text, "records/events/b-v1/2025-03.yaml") == {"@jiedao/office"}
     assert owners_gitea(text, "records/events/b.v1/2025-03.yaml") == {"@jiedao/office"}
+    assert owners_gitea(text, "records/nominations/b-a/2025.yaml") == {"@zhang", "@li"}
+    assert owners_gitea(text, "records/nominations/2025.yaml") == {"@jiedao/office"}
 
 
 def test_without_office_accounts_it_says_what_to_add(tmp_path: Path,

@@ -66,6 +66,9 @@ def fixture(data: DataDir, name: str = "张一") -> DataDir:
         decision: {SECRETS[6]}
         correction: cr1
         """)
+    # the 党工委 decided on the probationary member below 100; no 优秀党员 confirmed yet
+    data.write("nominations/2025.yaml", "year: 2025\ndecisions:\n"
+               "  - {member: m02, action: probation_cancelled, date: 2026-01-20}\n")
     return data
 
 

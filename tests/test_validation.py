@@ -811,6 +811,163 @@ def test_w303_resolution_awaiting_approval(data: DataDir) -> None:
     ]
 
 
+# --- year-end selection: 优秀党员 and the 党工委's decisions (generator/nominations.py) ---------
+
+def selection(data: DataDir) -> DataDir:
+    """2025 in b-a (in 党总支 gb1): m01 full at 100 and m03 full at 104 are 优秀党员
+    candidates; m02 probationary at 80 is on the 取消预备党员资格 list; m04 is an
+    activist at 100 (not a party member, not on a list)."""
+    data.member("m01", name="张一")
+    data.member("m02", name="李二", category="probationary")
+    data.member("m03", name="王三")
+    data.member("m04", name="赵四", category="activist")
+    data.additions(events_file(
+        event("e1", "J6", "2025-03-05"), event("e2", "J6", "2025-04-05"),
+        event("e3", "J6", "2025-03-06", member="m03"), event("e4", "J6", "2025-04-06", member="m03"),
+        event("e5", "J5.2", "2025-05-06", member="m03"),
+        event("e6", "J6", "2025-03-07", member="m04"), event("e7", "J6", "2025-04-07", member="m04")))
+    return data
+
+
+def nominations(data: DataDir, nominated: str = "[m03, m01]", passed: str | None = "[m03, m01]",
+                branch: str = "b-a", year: int = 2025, on: str = "2026-01-10",
+                reviewed: str = "2026-01-15", path: str = "", extra: str = "") -> None:
+    """A branch's file: 支部初定 and (unless ``passed`` is None) 党总支初审."""
+    text = f"year: {year}\nbranch: {branch}\nnominated:\n  date: {on}\n  members: {nominated}\n"
+    if passed is not None:
+        text += f"review:\n  date: {reviewed}\n  passed: {passed}\n"
+    data.write(path or f"nominations/{branch}/{year}.yaml", text + extra)
+
+
+DECIDED = "decisions:\n  - {member: m02, action: probation_cancelled, date: 2026-01-20}\n"
+
+
+def committee(data: DataDir, confirmed: str = "[m03]", on: str = "2026-01-20",
+              decisions: str = DECIDED) -> None:
+    """The 党工委's file: 认定 and decisions."""
+    data.write("nominations/2025.yaml",
+               f"year: 2025\nconfirmed:\n  date: {on}\n  members: {confirmed}\n{decisions}")
+
+
+def test_e801_nominations_for_a_year_not_over(data: DataDir) -> None:
+    selection(data)
+    nominations(data, year=2027, on="2027-01-10", reviewed="2027-01-12")
+    assert data.lines() == [
+        "nominations/b-a/2027.yaml:1:7: E801 2027 年度尚未结束（今天是 2027-01-15），不能登记该年度的"
+        "优秀党员评选和积分运用决定。请在年度结束后登记，或核对 year。",
+    ]
+
+
+def test_e802_nominations_file_in_the_wrong_place(data: DataDir) -> None:
+    selection(data)
+    nominations(data, path="nominations/2025/b-a.yaml")
+    assert data.lines() == [
+        "nominations/2025/b-a.yaml:2:9: E802 这个文件应放在 nominations/b-a/2025.yaml（党支部的初定和"
+        "党总支初审一支部一年一个文件，放在该支部的文件夹中，文件名即年度）。请移动文件，或改正 year、branch。",
+    ]
+
+
+def test_e803_confirmation_in_a_branch_file(data: DataDir) -> None:
+    selection(data)
+    nominations(data, extra="confirmed:\n  date: 2026-01-20\n  members: [m03]\n")
+    assert data.lines() == [
+        "nominations/b-a/2025.yaml:10:3: E803 党工委认定（confirmed）写在党工委的文件 "
+        "nominations/2025.yaml 中，由党工委办公室审核；党支部的文件只写 nominated（支部初定）和 "
+        "review（党总支初审）。请把这一部分移过去。",
+    ]
+
+
+def test_e804_an_activist_nominated(data: DataDir) -> None:
+    selection(data)
+    nominations(data, nominated="[m03, m04]", passed="[m03]")
+    assert data.lines() == [
+        "nominations/b-a/2025.yaml:5:18: E804 m04（赵四）不符合 2025 年度优秀党员条件：是入党积极分子，"
+        "优秀党员从党员中评选。优秀党员从年度积分 100 分以上、未被一票否决的党员（含预备党员）中评选。"
+        "请从名单中删除。",
+    ]
+
+
+def test_e804_a_score_below_the_line_confirmed(data: DataDir) -> None:
+    selection(data)
+    nominations(data)
+    committee(data, confirmed="[m03, m02]")
+    assert data.lines() == [
+        "nominations/2025.yaml:4:18: E804 m02（李二）不符合 2025 年度优秀党员条件：年度积分 80 分，"
+        "低于 100 分。优秀党员从年度积分 100 分以上、未被一票否决的党员（含预备党员）中评选。"
+        "请从名单中删除。",
+    ]
+
+
+def test_e805_a_member_of_another_branch_nominated(data: DataDir) -> None:
+    selection(data)
+    nominations(data, branch="b-b", nominated="[m01]", passed=None)
+    assert data.lines() == [
+        "nominations/b-b/2025.yaml:5:13: E805 m01（张一）属于党支部“b-a”，不能由党支部“b-b”推荐。"
+        "请删除，由其所在党支部在 nominations/b-a/2025.yaml 中推荐。",
+    ]
+
+
+def test_e806_confirmed_without_passing_the_review(data: DataDir) -> None:
+    selection(data)
+    nominations(data, passed="[m03]")
+    committee(data, confirmed="[m03, m01]")
+    assert data.lines() == [
+        "nominations/2025.yaml:4:18: E806 m01（张一）未通过党总支初审（nominations/b-a/2025.yaml 的 "
+        "review.passed）。请从认定名单中删除，或先完成前面的步骤。",
+    ]
+
+
+def test_e807_review_dated_before_the_nomination(data: DataDir) -> None:
+    selection(data)
+    nominations(data, on="2026-01-10", reviewed="2026-01-08")
+    assert data.lines() == [
+        "nominations/b-a/2025.yaml:7:9: E807 党总支初审日期 2026-01-08 早于支部初定日期 2026-01-10。"
+        "请核对。",
+    ]
+
+
+def test_e808_more_confirmed_than_the_share_allows(data: DataDir) -> None:
+    selection(data)
+    policy = (data.root / "policy.yaml").read_text("utf-8")
+    data.write("policy.yaml", policy.replace("excellent_share: null", "excellent_share: 0.5"))
+    nominations(data)
+    committee(data, confirmed="[m03, m01]")
+    assert data.lines() == [
+        "nominations/2025.yaml:4:12: E808 党工委认定了 2 名优秀党员，超过政策规定的比例："
+        "excellent_share 为 0.5，2025 年度参加积分的党员 3 人，最多认定 1 人。请减少认定人数，"
+        "或报党工委修改 data/policy.yaml 的 excellent_share。",
+    ]
+
+
+def test_e809_a_member_nominated_twice(data: DataDir) -> None:
+    selection(data)
+    nominations(data, nominated="[m03, m01, m03]")
+    assert data.lines() == [
+        "nominations/b-a/2025.yaml:5:23: E809 m03 在支部初定名单中重复出现。请只保留一处。",
+    ]
+
+
+def test_e810_decision_for_a_member_not_on_the_list(data: DataDir) -> None:
+    selection(data)
+    nominations(data)
+    committee(data, decisions=DECIDED + "  - {member: m01, action: probation_cancelled, "
+              "date: 2026-01-20}\n")
+    assert data.lines() == [
+        "nominations/2025.yaml:7:27: E810 m01（张一）不在 2025 年度“取消预备党员资格”名单中：是正式党员"
+        "（名单：年度积分低于 100 分的预备党员）。请核对 member 和 action。",
+    ]
+
+
+def test_w201_member_of_a_list_without_a_decision(data: DataDir) -> None:
+    selection(data)
+    nominations(data)
+    committee(data, decisions="")
+    assert data.lines() == [
+        "nominations/2025.yaml:1:7: W201 m02（李二）在 2025 年度“取消预备党员资格”名单中，"
+        "党工委已开始登记该年度的认定和决定，但没有对其的决定。请在 decisions 中补上（member、action、date）。",
+    ]
+
+
 def test_every_code_has_a_test() -> None:
     source = Path(__file__).read_text("utf-8")
     tested = set(re.findall(r"def test_([ew]\d{3})_", source))

@@ -11,6 +11,10 @@ Running ``python tools/make_example_data.py`` deletes and rewrites, under ``data
   lateness and leaving early;
 * ``events/<branch>/<YYYY-MM>.yaml`` — deductions (扣分);
 * ``additions/<branch>/<YYYY-MM>.yaml`` — additions (加分), owned by the 党工委 office.
+* ``nominations/<branch>/2025.yaml`` and ``nominations/2025.yaml`` — the 2025 selection
+  (积分运用): two branches nominate their 优秀党员 candidates, the 党总支 passes some,
+  the 党工委 confirms two and decides on every member of the year-end lists. None for
+  2026: the year is not over.
 
 It covers 2025 (the whole year) and 2026 up to 2026-11-20; "today" is 2026-11-25.
 Nothing else under ``data/`` (the rule catalogue, the policy) is touched.
@@ -39,8 +43,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from generator.closes import close_text
-from generator.model import Dataset
+from generator.model import DECISION_NAMES, Dataset
 from generator.pipeline import check
+from generator.score import standings
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -917,6 +922,53 @@ def write_objections() -> None:
         f"decision: {q('经核实登记与事实相符，分值在标准范围内，维持原公示。')}"]) + "\n")
 
 
+# The 2025 selection (积分运用): 支部初定, 党总支初审 (both branches are in gb-yuanqu),
+# 党工委认定 and its decisions, all in January 2026 after the Q4 closes (2026-01-08).
+NOMINATED_ON = {"b-xinyuan": "2026-01-09", "b-hengfeng": "2026-01-12"}
+REVIEWED_ON = "2026-01-16"
+NOT_PASSED = {"m-xy-04": "积分刚达到分数线，本年度未发挥突出作用，初审不予通过。"}
+COMMITTEE_ON = "2026-01-23"
+NOT_CONFIRMED = ("m-xy-06",)  # passed by the 党总支, not among those the 党工委 confirms
+COMMITTEE_NOTE = "党工委2026年第1次委员会议"
+
+
+def write_nominations() -> None:
+    """The branches' nominations, the 党总支's review and the 党工委's confirmation and
+    decisions for 2025, from the year's scores as jifen computes them."""
+    dataset = _checked()
+    final = {s.member.id: s for s in standings(dataset, 2025)}
+    by_branch: dict[str, list[str]] = defaultdict(list)
+    for s in sorted(final.values(), key=lambda s: (-(s.score or 0), s.member.id)):
+        if "excellent_candidate" in s.flags:
+            by_branch[s.member.branch].append(s.member.id)
+    assert sorted(by_branch) == sorted(NOMINATED_ON), dict(by_branch)
+    passed: list[str] = []
+    for branch, nominated in by_branch.items():
+        ok = [m for m in nominated if m not in NOT_PASSED]
+        passed += ok
+        lines = ["year: 2025", f"branch: {branch}", "nominated:",
+                 f"  date: {NOMINATED_ON[branch]}", f"  members: {ids(nominated)}",
+                 f"  note: {q('支部委员会研究，按年度积分排序推荐')}", "review:",
+                 f"  date: {REVIEWED_ON}", f"  passed: {ids(ok)}"]
+        opinions = [f"{m} {NOT_PASSED[m]}" for m in nominated if m in NOT_PASSED]
+        if opinions:
+            lines.append(f"  opinion: {q('；'.join(opinions))}")
+        write(DATA / "nominations" / branch / "2025.yaml", "\n".join(lines) + "\n")
+    confirmed = sorted(m for m in passed if m not in NOT_CONFIRMED)
+    assert NOT_CONFIRMED and all(m in passed for m in NOT_CONFIRMED) and len(confirmed) >= 2
+    lines = ["year: 2025", "confirmed:", f"  date: {COMMITTEE_ON}",
+             f"  members: {ids(confirmed)}", f"  note: {q(COMMITTEE_NOTE)}", "decisions:"]
+    decided = 0
+    for action in DECISION_NAMES:
+        for s in sorted(final.values(), key=lambda s: s.member.id):
+            if action in s.flags:
+                decided += 1
+                lines += [f"  - member: {s.member.id}", f"    action: {action}",
+                          f"    date: {COMMITTEE_ON}"]
+    assert decided >= 3
+    write(DATA / "nominations" / "2025.yaml", "\n".join(lines) + "\n")
+
+
 # ---------------------------------------------------------------------------------------
 # Checks and summary
 # ---------------------------------------------------------------------------------------
@@ -1055,7 +1107,8 @@ def main() -> None:
     y2026 = score(2026, members, meetings, events)
     check_scenarios(members, events, y2025, y2026)
 
-    for sub in ("members", "meetings", "events", "additions", "closes", "objections", "cases"):
+    for sub in ("members", "meetings", "events", "additions", "closes", "objections", "cases",
+                "nominations"):
         shutil.rmtree(DATA / sub, ignore_errors=True)
     (DATA / "organization.yaml").unlink(missing_ok=True)
     write_organization()
@@ -1066,6 +1119,7 @@ def main() -> None:
     write_cases()
     write_closes()
     write_objections()
+    write_nominations()
     print_summary(members, y2025, y2026)
 
 
