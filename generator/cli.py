@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import __version__, commands_edit
+from generator import __version__, commands_edit, private
 from generator.build import BuildError, build
 from generator.cache import Cache
 from generator.closes import close_text, quarter_bounds
@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--strict", action="store_true", help="有警告也以失败退出")
     p.add_argument("--format", choices=("text", "json"), default="text", help="输出格式")
+    private.add_option(p)
     p.set_defaults(run=cmd_validate)
 
     p = sub.add_parser("score", help="计算每名党员的年度积分和相应标记",
@@ -223,7 +224,11 @@ def _as_of(args: argparse.Namespace) -> str:
 
 def cmd_validate(run: Run, out: Output) -> int:
     args = run.args
-    _, diagnostics, files = run.check()
+    dataset, diagnostics, files = run.check()
+    # the private store (phone and ID numbers), when there is one or --private names one
+    found, read = private.check_private(args.private, dataset, args.data, today=_today(args))
+    diagnostics = sorted(diagnostics + found, key=Diagnostic.sort_key)
+    files += read
     failed = any(d.is_error for d in diagnostics) or (args.strict and bool(diagnostics))
     if args.format == "json":
         errors = sum(d.is_error for d in diagnostics)
@@ -417,7 +422,8 @@ def execute(args: argparse.Namespace) -> tuple[int, Output]:
     if not args.data.is_dir():
         raise UsageError(f"找不到数据目录 {args.data}。请用 --data 指定数据目录。")
     cache = None if args.no_cache else Cache()
-    if not (cache and getattr(args, "memo", True)):  # commands that write files always run
+    if not (cache and getattr(args, "memo", True)) or private.consulted(args):
+        # commands that write files, and runs that read the private store, always run
         output = Output()
         return args.run(Run(args, None, cache), output), output
     found = scan(args.data, cache)
