@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import __version__, commands_edit
+from generator import __version__, commands_edit, commands_form, export, private
 from generator.build import BuildError, build
 from generator.cache import Cache
 from generator.closes import close_text, quarter_bounds
@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--strict", action="store_true", help="有警告也以失败退出")
     p.add_argument("--format", choices=("text", "json"), default="text", help="输出格式")
+    private.add_option(p)
     p.set_defaults(run=cmd_validate)
 
     p = sub.add_parser("score", help="计算每名党员的年度积分和相应标记",
@@ -159,7 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--port", type=int, default=8000, help="端口（默认：8000）")
         p.set_defaults(run=run, memo=False)
 
+    register_export(sub)
     commands_edit.register(sub, _common)
+    commands_form.register(sub, _common)
     return parser
 
 
@@ -223,7 +226,11 @@ def _as_of(args: argparse.Namespace) -> str:
 
 def cmd_validate(run: Run, out: Output) -> int:
     args = run.args
-    _, diagnostics, files = run.check()
+    dataset, diagnostics, files = run.check()
+    # the private store (phone and ID numbers), when there is one or --private names one
+    found, read = private.check_private(args.private, dataset, args.data, today=_today(args))
+    diagnostics = sorted(diagnostics + found, key=Diagnostic.sort_key)
+    files += read
     failed = any(d.is_error for d in diagnostics) or (args.strict and bool(diagnostics))
     if args.format == "json":
         errors = sum(d.is_error for d in diagnostics)
@@ -417,7 +424,8 @@ def execute(args: argparse.Namespace) -> tuple[int, Output]:
     if not args.data.is_dir():
         raise UsageError(f"找不到数据目录 {args.data}。请用 --data 指定数据目录。")
     cache = None if args.no_cache else Cache()
-    if not (cache and getattr(args, "memo", True)):  # commands that write files always run
+    if not (cache and getattr(args, "memo", True)) or private.consulted(args):
+        # commands that write files, and runs that read the private store, always run
         output = Output()
         return args.run(Run(args, None, cache), output), output
     found = scan(args.data, cache)
@@ -434,6 +442,88 @@ def execute(args: argparse.Namespace) -> tuple[int, Output]:
         key = cache.memo_key(found.digest(), options, _today(args))
         cache.put(key, pickle.dumps((code, output), pickle.HIGHEST_PROTOCOL))
     return code, output
+
+
+# --- jifen export: spreadsheets (.xlsx) for the office -----------------------------------------
+
+EPILOG_EXPORT = "示例：jifen export quarter 2025-Q3 --out 2025-Q3.xlsx"
+EPILOG_EXPORT_QUARTER = "示例：jifen export quarter 2025-Q3 --branch b-a --out 2025-Q3.xlsx"
+EPILOG_EXPORT_YEAR = "示例：jifen export year 2025 --out 2025.xlsx"
+
+
+def _xlsx(text: str) -> Path:
+    if not text.lower().endswith(".xlsx"):
+        raise argparse.ArgumentTypeError(f"输出文件名应以 .xlsx 结尾：{text}")
+    return Path(text)
+
+
+def register_export(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("export", help="导出电子表格（.xlsx）：季度积分公示表、年度积分运用结果",
+                       description="导出供党工委办公室使用的电子表格（.xlsx）：季度积分公示表"
+                       "（jifen export quarter）或年度积分及运用结果（jifen export year）。"
+                       "表格只含公开栏上的内容，不含备注、依据和联系电话、身份证号码。",
+                       epilog=EPILOG_EXPORT)
+    kinds = p.add_subparsers(dest="what", required=True, metavar="类别")
+    q = kinds.add_parser("quarter", help="季度积分公示表：每个党支部一张工作表",
+                         description="导出一个季度的积分公示表：每个党支部一张工作表（或只导出"
+                         "一个支部），与公开栏的季通报相同：排名、季初积分、本季变化、季末积分、"
+                         "五类指标的加分与扣分和标记；已审定的季度标明支委会审定日期，未审定的标明暂定。",
+                         epilog=EPILOG_EXPORT_QUARTER)
+    _common(q)
+    q.add_argument("quarter", metavar="YYYY-Qn", help="季度，例如 2025-Q3")
+    q.add_argument("--branch", default=None, metavar="ID", help="只导出这个党支部")
+    q.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
+                   help="数据截至这一天（默认：今天）；季度结束后的数据不计入")
+    q.add_argument("--out", type=_xlsx, required=True, metavar="FILE.xlsx", help="输出文件")
+    q.set_defaults(run=cmd_export_quarter, memo=False)
+    y = kinds.add_parser("year", help="年度积分和积分运用结果（优秀党员候选、取消预备党员资格……）",
+                         description="导出一个年度的积分结果：全体人员的年度积分和标记（按党支部、"
+                         "积分排列），以及办法第四部分第（三）项的名单：优秀党员候选、取消预备党员资格、"
+                         "不列为发展对象、暂缓转入，各一张工作表。年度结束后才能导出。",
+                         epilog=EPILOG_EXPORT_YEAR)
+    _common(y)
+    y.add_argument("year", type=int, metavar="YYYY", help="积分年度，例如 2025")
+    y.add_argument("--out", type=_xlsx, required=True, metavar="FILE.xlsx", help="输出文件")
+    y.set_defaults(run=cmd_export_year, memo=False)
+
+
+def cmd_export_quarter(run: Run, out: Output) -> int:
+    args = run.args
+    q = export.parse_quarter(args.quarter)
+    if q is None:
+        raise UsageError(f"季度请写成 YYYY-Qn，例如 2025-Q3：{args.quarter}")
+    as_of = args.as_of or _today(args)
+    if q.start > as_of:
+        raise UsageError(f"{q.code} 在 {as_of} 还没有开始，没有可导出的积分。")
+    dataset = run.valid_dataset(out, "导出")
+    if dataset is None:
+        return 1
+    assert dataset.organization is not None
+    if args.branch and args.branch not in dataset.organization.branches:
+        raise UsageError(f"党支部“{args.branch}”不存在。请使用 data/organization.yaml 中的编号。")
+    export.write_file(args.out, export.quarter_workbook(dataset, q, as_of, args.branch))
+    sheets = 1 if args.branch else len(dataset.organization.branches)
+    out.out(f"已导出 {args.out}：{q.name}积分公示表（{sheets} 个党支部，数据截至 "
+            f"{min(as_of, q.end)}）。内部材料，请勿公开转发。")
+    return 0
+
+
+def cmd_export_year(run: Run, out: Output) -> int:
+    args = run.args
+    today = _today(args)
+    if not 1900 <= args.year <= 9999:
+        raise UsageError(f"积分年度应写成四位数字，例如 2025：{args.year}")
+    if f"{args.year}-12-31" > today:
+        raise UsageError(f"{args.year} 年度尚未结束（今天是 {today}），年度积分运用结果在 "
+                         f"{args.year}-12-31 之后才能导出。季度积分请用 jifen export quarter。")
+    dataset = run.valid_dataset(out, "导出")
+    if dataset is None:
+        return 1
+    export.write_file(args.out, export.year_workbook(dataset, args.year))
+    out.out(f"已导出 {args.out}：{args.year} 年度积分和积分运用结果。内部材料，请勿公开转发。")
+    return 0
+
+# --- end of jifen export -----------------------------------------------------------------------
 
 
 def main(argv: Sequence[str] | None = None) -> int:

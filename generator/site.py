@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from generator.cases import (
@@ -115,6 +116,41 @@ def _member_link(member: Member, year: int) -> str:
 
 def _flags(flags: tuple[str, ...]) -> list[str]:
     return [FLAG_NAMES[f] for f in flags]
+
+
+def member_row(s: Standing, year: int) -> dict[str, object]:
+    """A member's line in a table of the bulletin: who, and the standing's score and flags."""
+    return {"id": s.member.id, "name": s.member.name,
+            "category": CATEGORY_NAMES[s.member.category],
+            "score": s.score, "flags": _flags(s.flags),
+            "link": _member_link(s.member, year)}
+
+
+def quarter_rows(ds: Dataset, q: Quarter, members: Sequence[Member],
+                 now: Mapping[str, Standing], before: Mapping[str, Standing] | None
+                 ) -> list[dict[str, object]]:
+    """The rows of a branch's quarterly table (季通报; also the office's 积分公示表,
+    ``export.py``), best first: each of ``members`` as of the quarter's end (``now``),
+    with the rank in the branch, the score at the quarter's start (``start``: the base
+    in the first quarter, else the score in ``before``, the standings of the day before
+    the quarter began), the ``change`` since, and per indicator the points added
+    (``plus``) and deducted (``minus``) in the quarter. Public facts only."""
+    rows = []
+    ranks = _rank([now[m.id] for m in members])
+    for m in members:
+        s = now[m.id]
+        start = ds.policy.base if before is None else before[m.id].score
+        by_category = {c: [0, 0] for c in INDICATORS}
+        for e in s.entries:
+            if q.start <= e.date:
+                by_category[e.category][0 if e.points > 0 else 1] += e.points
+        rows.append({
+            **member_row(s, q.year), "rank": ranks.get(m.id), "start": start,
+            "change": None if s.score is None or start is None else s.score - start,
+            "categories": [{"name": c, "plus": by_category[c][0],
+                            "minus": by_category[c][1]} for c in INDICATORS]})
+    rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["id"]))
+    return rows
 
 
 class Planner:
@@ -298,10 +334,7 @@ class Planner:
                          for y in reversed(self.years) for m in reversed(self.months(y))])
 
     def _row(self, s: Standing, year: int) -> dict[str, object]:
-        return {"id": s.member.id, "name": s.member.name,
-                "category": CATEGORY_NAMES[s.member.category],
-                "score": s.score, "flags": _flags(s.flags),
-                "link": _member_link(s.member, year)}
+        return member_row(s, year)
 
     def year_page(self, year: int) -> None:
         self.add(f"{year}/index.md", "year.md.j2", f"{year}年度",
@@ -339,22 +372,7 @@ class Planner:
         date = self.cutoff(q.end)
         now = self.standing(q.year, date)
         before = self.standing(q.year, _day_before(q.start)) if q.number > 1 else None
-        members = self.members_at(branch.id, date)
-        rows = []
-        ranks = _rank([now[m.id] for m in members])
-        for m in members:
-            s = now[m.id]
-            start = self.ds.policy.base if before is None else before[m.id].score
-            by_category = {c: [0, 0] for c in INDICATORS}
-            for e in s.entries:
-                if q.start <= e.date:
-                    by_category[e.category][0 if e.points > 0 else 1] += e.points
-            rows.append({
-                **self._row(s, q.year), "rank": ranks.get(m.id),
-                "change": None if s.score is None or start is None else s.score - start,
-                "categories": [{"name": c, "plus": by_category[c][0],
-                                "minus": by_category[c][1]} for c in INDICATORS]})
-        rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["id"]))
+        rows = quarter_rows(self.ds, q, self.members_at(branch.id, date), now, before)
         close = self.closed(q, branch.id)
         title = f"{branch.name} {q.name}积分通报" + ("" if close else "（暂定）")
         chart = _distribution([r["score"] for r in rows])

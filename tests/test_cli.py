@@ -158,7 +158,8 @@ def test_every_command_has_help_with_an_example() -> None:
     parser = build_parser()
     commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     assert set(commands) == {"validate", "score", "explain", "build", "serve", "diff",
-                             "codeowners", "close", "add", "approve", "verify", "void"}
+                             "codeowners", "close", "add", "approve", "verify", "void",
+                             "export", "form"}
     for name, sub in commands.items():
         assert sub.description, name
         assert sub.epilog and sub.epilog.startswith(f"示例：jifen {name}"), name

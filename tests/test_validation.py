@@ -968,6 +968,103 @@ def test_w201_member_of_a_list_without_a_decision(data: DataDir) -> None:
     ]
 
 
+# --- the private store: phone and ID numbers, outside the data (E9xx, generator/private.py) ------
+
+PRIVATE_ID = "110101199003070003"  # fictional (sequence 000 is never issued), check character 3
+
+
+def private_lines(data: DataDir, text: str, today: str = "2027-01-15") -> list[str]:
+    """Diagnostics of a private store written next to the data directory (not in Git),
+    paths shown relative to its folder."""
+    from generator.private import check_private
+
+    store = data.write("../private/members.yaml", text).resolve()
+    dataset, _ = data.check(today)
+    found, read = check_private(store, dataset, data.root, today=today)
+    assert read == 1
+    return [d.format().replace(f"{store.parent}/", "") for d in found]
+
+
+def private_member(member: str = "m01", phone: str = "0571-12345678",
+                   id_number: str = PRIVATE_ID, **extra: str) -> str:
+    lines = [f"  - member: {member}", *(f"    {k}: {v}" for k, v in extra.items()),
+             f'    phone: "{phone}"', f'    id_number: "{id_number}"']
+    return "\n".join(lines) + "\n"
+
+
+def test_e901_private_store_named_but_missing(data: DataDir) -> None:
+    from generator.private import check_private
+
+    data.member("m01", name="张一")
+    dataset, _ = data.check()
+    missing = data.root.parent / "nowhere.yaml"
+    found, read = check_private(missing, dataset, data.root)
+    assert read == 0
+    assert [d.format().replace(f"{data.root.parent}/", "") for d in found] == [
+        "nowhere.yaml:1:1: E901 找不到私密信息文件 nowhere.yaml（由 --private 指定）："
+        "联系电话和身份证号码只保存在本机，不提交到 Git、不公开。请按仓库根目录的 private.example.yaml "
+        "建立这个文件（默认位置是仓库根目录下的 private/members.yaml），或用 --private 文件 / "
+        "环境变量 JIFEN_PRIVATE 指定它的位置。"]
+
+
+def test_e902_id_number_form(data: DataDir) -> None:
+    data.member("m01", name="张一")
+    assert private_lines(data, "members:\n" + private_member(id_number="11010119900307000x")) == [
+        "members.yaml:4:16: E902 党员 m01（张一）的身份证号码格式不对：应为 18 位，前 17 位是数字，"
+        "最后一位是数字或大写字母 X（这里有 18 个字符）。请与身份证核对。"]
+
+
+def test_e903_id_number_check_character(data: DataDir) -> None:
+    data.member("m01", name="张一")
+    assert private_lines(data, "members:\n" + private_member(id_number="11010119900307000X")) == [
+        "members.yaml:4:16: E903 党员 m01（张一）的身份证号码校验码（第 18 位）不对：按前 17 位计算应为 3。"
+        "号码可能抄错了，请与身份证核对。"]
+
+
+def test_e904_id_number_birth_date(data: DataDir) -> None:
+    data.member("m01", name="张一")
+    assert private_lines(data, "members:\n" + private_member(id_number="110101199002300006")) == [
+        "members.yaml:4:16: E904 党员 m01（张一）的身份证号码第 7 至 14 位应是出生日期（年月日），"
+        "这里不是有效的日期（须是存在的日期，在 1900-01-01 与今天之间）。请与身份证核对。"]
+
+
+def test_e905_phone_number_form(data: DataDir) -> None:
+    data.member("m01", name="张一")
+    assert private_lines(data, "members:\n" + private_member(phone="138-0000-000")) == [
+        "members.yaml:3:12: E905 党员 m01（张一）的联系电话格式不对。可以写：手机号（11 位数字，以 13 至 19 "
+        "开头），或固定电话“区号-号码”（区号以 0 开头共 3 至 4 位，号码 7 至 8 位，例如 0571-12345678、"
+        "010-12345678，连字符可省略）。请不要加空格、括号或 +86。"]
+
+
+def test_e906_private_store_member_unknown(data: DataDir) -> None:
+    data.member("m01", name="张一")
+    assert private_lines(data, "members:\n" + private_member("m09")) == [
+        "members.yaml:2:13: E906 党员“m09”不存在。请核对编号（见数据目录的 members/）；"
+        "已不在册的党员，请删除这一项。"]
+
+
+def test_e907_member_listed_twice(data: DataDir) -> None:
+    data.member("m01", name="张一")
+    assert private_lines(data, "members:\n" + private_member() + private_member()) == [
+        "members.yaml:5:13: E907 党员“m01”在私密信息文件中出现了两次（第一次在第 2 行）。请合并为一项。"]
+
+
+def test_e908_name_differs_from_the_record(data: DataDir) -> None:
+    data.member("m01", name="张一")
+    assert private_lines(data, "members:\n" + private_member(name="张二")) == [
+        "members.yaml:3:11: E908 姓名“张二”与党员档案 m01 的姓名“张一”不符。请核对编号是否写错。"]
+
+
+def test_e909_private_store_not_ignored_by_git(data: DataDir) -> None:
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(data.root.parent)], check=True)
+    data.member("m01", name="张一")
+    assert private_lines(data, "members:\n" + private_member()) == [
+        "members.yaml:1:1: E909 私密信息文件 members.yaml 在 Git 仓库中，且没有被 .gitignore 排除：联系电话和身份证号码不得提交到 Git。"
+        "请把它放在仓库根目录的 private/ 文件夹中（.gitignore 已排除 /private/）或仓库之外。"]
+
+
 def test_every_code_has_a_test() -> None:
     source = Path(__file__).read_text("utf-8")
     tested = set(re.findall(r"def test_([ew]\d{3})_", source))
