@@ -168,7 +168,7 @@ def _rule_changes(base: Dataset, head: Dataset) -> list[str]:
 def _policy_changes(base: Dataset, head: Dataset) -> list[str]:
     names = ("base", "floor", "cap", "laggard_below", "laggard_inclusive",
              "excellent_at_least", "probationary_below", "activist_below", "flowing_below",
-             "veto_rules")
+             "veto_rules", "excellent_share")
     return [n for n in names if getattr(base.policy, n) != getattr(head.policy, n)]
 
 

@@ -143,7 +143,7 @@ def check_nominations(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
         over = yield from _check_file(ds, ctx, f)
         if over:
             by_year[f.year].append(f)
-    ready = scorable(ds)
+    ready = ctx.loaded_cleanly and scorable(ds)
     for year, files in sorted(by_year.items()):
         partial = None in found.broken_years or year in found.broken_years
         yield from _check_year(ds, year, files, ready, partial)

@@ -50,6 +50,9 @@ from generator.provenance import UNCOMMITTED, Commit, Provenance
 from generator.score import FLAG_NAMES, Entry, Standing, counts, earlier, standings
 
 CHANGES_SHOWN = 50
+# Flags that are candidacies for a decision of the 党工委, not facts to publish.
+YEAR_END_FLAGS = frozenset({"excellent_candidate", "probation_cancelled",
+                            "not_development_target", "transfer_postponed"})
 QUARTER_ENDS = ("03-31", "06-30", "09-30", "12-31")
 QUARTER_NAMES = ("第一季度", "第二季度", "第三季度", "第四季度")
 # Bins of the distribution chart: (label, lowest score in the bin)
@@ -334,7 +337,15 @@ class Planner:
                          for y in reversed(self.years) for m in reversed(self.months(y))])
 
     def _row(self, s: Standing, year: int) -> dict[str, object]:
-        return member_row(s, year)
+        return {**member_row(s, year), "flags": _flags(self.shown(s.flags))}
+
+    def shown(self, flags: tuple[str, ...]) -> tuple[str, ...]:
+        """The flags a page may show. The year-end consequences (优秀党员候选, 取消预备党员
+        资格, 不列为发展对象, 暂缓转入) are for the 党工委 to decide on: the public site
+        shows its decisions (the results page), never the candidate lists."""
+        if self.internal:
+            return flags
+        return tuple(f for f in flags if f not in YEAR_END_FLAGS)
 
     def year_page(self, year: int) -> None:
         self.add(f"{year}/index.md", "year.md.j2", f"{year}年度",
@@ -372,7 +383,8 @@ class Planner:
         date = self.cutoff(q.end)
         now = self.standing(q.year, date)
         before = self.standing(q.year, _day_before(q.start)) if q.number > 1 else None
-        rows = quarter_rows(self.ds, q, self.members_at(branch.id, date), now, before)
+        rows = [{**r, "flags": _flags(self.shown(now[str(r["id"])].flags))}
+                for r in quarter_rows(self.ds, q, self.members_at(branch.id, date), now, before)]
         close = self.closed(q, branch.id)
         title = f"{branch.name} {q.name}积分通报" + ("" if close else "（暂定）")
         chart = _distribution([r["score"] for r in rows])
@@ -393,7 +405,7 @@ class Planner:
             "provisional": close is None, "closed_on": close.meeting if close else None,
             "members": [{"id": r["id"], "name": r["name"], "score": r["score"],
                          "rank": r["rank"], "change": r["change"],
-                         "flags": list(now[r["id"]].flags),
+                         "flags": list(self.shown(now[r["id"]].flags)),
                          "categories": {c["name"]: {"plus": c["plus"], "minus": c["minus"]}
                                         for c in r["categories"]}} for r in rows]}))
 
@@ -496,7 +508,7 @@ class Planner:
                               "category": CATEGORY_NAMES[member.category],
                               "branch": branch.name, "branch_link": f"branches/{branch.id}.md",
                               "posts": list(member.posts)},
-                   "year": year, "score": s.score, "flags": _flags(s.flags),
+                   "year": year, "score": s.score, "flags": _flags(self.shown(s.flags)),
                    "base": self.ds.policy.base, "entries": entries, "pending": pending,
                    "years": [{"year": y, "link": f"{y}.md"} for y in other_years],
                    "provenance": self.provenance is not None,
@@ -508,7 +520,7 @@ class Planner:
         self.pages.append(Page(f"members/{member.id}/{year}.json", data={
             "id": member.id, "name": member.name, "branch": member.branch,
             "category": member.category, "year": year, "as_of": date, "score": s.score,
-            "flags": list(s.flags),
+            "flags": list(self.shown(s.flags)),
             "ledger": [{"date": e.date, "rule": e.rule, "points": e.points,
                         "balance": e.balance,
                         **({"corrects": self.events_by_id[e.corrects].date}

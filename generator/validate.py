@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -38,6 +38,9 @@ DEDUCTION_STATUSES = ("registered", "void")
 @dataclass(frozen=True)
 class Context:
     today: str  # YYYY-MM-DD
+    # every file parsed and passed its schema: checks that score (and so assume every
+    # record is there) run only then
+    loaded_cleanly: bool = True
 
     @property
     def pending_cutoff(self) -> str:
@@ -582,6 +585,7 @@ def validate(ds: Dataset, ctx: Context, loaded_cleanly: bool = True) -> list[Dia
     """Every problem the checks find. Closed quarters are recomputed only when nothing
     else is wrong (``loaded_cleanly``: no file failed to parse or the schema), since a
     record left out would look like a change to a published quarter."""
+    ctx = replace(ctx, loaded_cleanly=loaded_cleanly)
     found: list[Diagnostic] = []
     for check in CHECKS:
         found.extend(check(ds, ctx))

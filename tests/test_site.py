@@ -353,3 +353,16 @@ def test_serve_previews_and_follows_data_changes(data: DataDir, tmp_path: Path) 
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_year_end_candidacies_stay_off_public_pages(data: DataDir) -> None:
+    """优秀党员候选 and the decision lists are for the 党工委: public pages do not mark them."""
+    fixture(data)
+    public, internal = pages_of(data), pages_of(data, internal=True)
+    q4 = json.loads(public["2025/q4/b-a.json"])
+    assert {r["id"]: r["flags"] for r in q4["members"]}["m02"] == []
+    inside = json.loads(internal["2025/q4/b-a.json"])
+    assert {r["id"]: r["flags"] for r in inside["members"]}["m02"] == ["probation_cancelled"]
+    assert not any("取消预备党员资格".encode() in page for path, page in public.items()
+                   if path not in ("rules.md", "2025/results.md"))
+    assert "取消预备党员资格" in internal["members/m02/2025.md"].decode()
