@@ -40,7 +40,7 @@ class Revision:
 
 @dataclass
 class Change:
-    kind: str  # "event" | "meeting" | "member" | "correction" | "close" | "objection"
+    kind: str  # event, meeting, member, correction, close, objection or nominations
     id: str
     change: str  # "added" | "changed" | "voided" | "removed"
     member: str = ""
@@ -91,6 +91,8 @@ class Report:
             found.append("季度审定")
         if any(r.kind in ("correction", "objection") for r in self.records):
             found.append("更正或异议")
+        if any(r.kind == "nominations" for r in self.records):
+            found.append("积分运用")
         return found
 
 
@@ -131,6 +133,17 @@ def _record_changes(base: Dataset, head: Dataset) -> list[Change]:
                 voided = kind == "event" and b.status == "void" and a.status != "void"
                 changes.append(Change(kind, ident, "voided" if voided else "changed", member,
                                       "、".join(differ)))
+    old_files = {f.relative: f for f in base.nominations.files}
+    new_files = {f.relative: f for f in head.nominations.files}
+    for ident in sorted(old_files.keys() | new_files.keys()):
+        a, b = old_files.get(ident), new_files.get(ident)
+        if a is None or b is None:
+            changes.append(Change("nominations", ident, "added" if a is None else "removed"))
+            continue
+        differ = [n for n in ("nominated", "review", "confirmed", "decisions")
+                  if getattr(a, n) != getattr(b, n)]
+        if differ:
+            changes.append(Change("nominations", ident, "changed", "", "、".join(differ)))
     old_members, new_members = base.members, head.members
     for ident in sorted(old_members.keys() | new_members.keys()):
         a, b = old_members.get(ident), new_members.get(ident)
@@ -213,7 +226,8 @@ def compare(base: Revision, head: Revision, *, year: int, as_of: str) -> Report:
 
 _CHANGE_NAMES = {"added": "新增", "changed": "修改", "voided": "作废", "removed": "删除"}
 _KIND_NAMES = {"event": "积分登记", "meeting": "组织生活", "member": "党员档案",
-               "correction": "更正", "close": "季度审定", "objection": "异议"}
+               "correction": "更正", "close": "季度审定", "objection": "异议",
+               "nominations": "优秀党员评选和积分运用决定"}
 
 
 def _arrow(pair: tuple[int | None, int | None]) -> str:

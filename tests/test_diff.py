@@ -142,3 +142,25 @@ def test_thirty_pull_requests_from_one_base_merge_without_conflict(tmp_path: Pat
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert {m["score"] for m in json.loads(result.stdout)["members"]} == {78}
+
+
+def test_a_nomination_change_is_listed_and_labelled(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.support import REPO
+
+    root = tmp_path / "repo"
+    shutil.copytree(REPO / "data", root / "data")
+    git(root, "init", "-q", "-b", "main")
+    commit(root, "base")
+    path = root / "data" / "nominations" / "2025.yaml"
+    path.write_text(path.read_text("utf-8").replace("党工委2026年第1次委员会议",
+                                                    "党工委2026年第1次委员会议（补记）"), "utf-8")
+    result = subprocess.run([str(JIFEN), "diff", "HEAD", "--today", "2026-11-25",
+                             "--format", "json"], cwd=root, capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [(r["kind"], r["id"], r["change"], r["fields"]) for r in report["records"]] == [
+        ("nominations", "nominations/2025.yaml", "changed", ["confirmed"])]
+    assert "积分运用" in report["labels"]
