@@ -20,7 +20,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from generator.closes import quarter_bounds
+from generator.closes import quarter_bounds, quarter_end_scores
 from generator.errors import Diagnostic, diag
 from generator.model import CATEGORY_NAMES, Case, Dataset, Member
 
@@ -322,11 +322,10 @@ def check_case_scores(ds: Dataset, today: str) -> Iterator[Diagnostic]:
         end = quarter_bounds(case.quarter)[1]
         if member is None or end > today:
             continue
-        standing = standings(ds, int(case.quarter[:4]), end, ledgers=False, only=[member.id])[0]
-        if standing.score is not None and not ds.policy.is_laggard(standing.score):
+        score = quarter_end_scores(ds, case.quarter).get(member.id)
+        if score is not None and not ds.policy.is_laggard(score):
             yield diag("E708", case.path, ("quarter",), member=member.id, name=member.name,
-                       quarter=case.quarter, score=standing.score,
-                       threshold=ds.policy.laggard_below)
+                       quarter=case.quarter, score=score, threshold=ds.policy.laggard_below)
         rect = case.rectification
         if rect is None:
             continue

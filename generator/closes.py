@@ -113,6 +113,28 @@ def counted_records(ds: Dataset, quarter: str) -> dict[str, list[list[object]]]:
     return found
 
 
+def quarter_end_scores(ds: Dataset, quarter: str) -> dict[str, int | None]:
+    """Everyone's score at the quarter's end, scored once per quarter however many
+    closes (and cases) ask: a committee's closes all look at the same few quarters."""
+    from generator.score import standings  # score imports this module
+
+    key = f"scores {quarter}"
+    found = ds.memo.get(key)
+    if found is None:
+        end = quarter_bounds(quarter)[1]
+        found = ds.memo[key] = {s.member.id: s.score
+                                for s in standings(ds, int(quarter[:4]), end, ledgers=False)}
+    return found  # type: ignore[return-value]
+
+
+def _records(ds: Dataset, quarter: str) -> dict[str, list[list[object]]]:
+    key = f"records {quarter}"
+    found = ds.memo.get(key)
+    if found is None:
+        found = ds.memo[key] = counted_records(ds, quarter)
+    return found  # type: ignore[return-value]
+
+
 def _meetings_rows(meetings: Iterable[Meeting]) -> list[list[object]]:
     return sorted([["meeting", m.id, m.branch, m.date, m.title, list(m.absent), list(m.leave),
                     list(m.late), list(m.early)] for m in meetings], key=lambda r: str(r[1]))
@@ -122,13 +144,10 @@ def compute(ds: Dataset, branch: str, quarter: str, members: Iterable[str]
             ) -> tuple[str, dict[str, tuple[int | None, str]]]:
     """(overall digest, member → (score at the quarter's end, digest)) for ``members``
     of ``branch`` in ``quarter``: what a close records, and what validation compares."""
-    from generator.score import standings  # score imports this module
-
     start, end = quarter_bounds(quarter)
     wanted = sorted(set(members))
-    scores = {s.member.id: s.score for s in standings(ds, int(quarter[:4]), end, ledgers=False,
-                                                       only=wanted)}
-    records = counted_records(ds, quarter)
+    scores = quarter_end_scores(ds, quarter)
+    records = _records(ds, quarter)
     counted = {m: (scores.get(m), _hash(records.get(m, ()), 8)) for m in wanted}
     meetings = [m for m in ds.meetings if m.branch == branch and start <= m.date <= end]
     overall = _hash([*([m, *counted[m]] for m in wanted), *_meetings_rows(meetings)], 16)

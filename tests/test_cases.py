@@ -112,3 +112,17 @@ def test_alerts_name_laggards_without_a_case_and_posts_that_lapse(data: DataDir)
     text = render(plan(dataset, "2025-08-15", internal=True)).docs["internal/alerts.md"].decode()
     uncased = text.split("## 季末低于后进线、尚未建立处置案件")[1].split("## ")[0]
     assert "2025年第一季度" not in uncased and "2025年第二季度" in uncased
+
+
+def test_a_member_the_committee_scored_directly_skips_the_branch_steps(data: DataDir) -> None:
+    """附件2 steps 1 and 4: the 党工委 may deduct and announce directly; below 60 the member
+    is a laggard without the branch's decision and the committee's review."""
+    laggard_data(data)
+    data.write("cases/b-a/case-1.yaml", "id: case-1\nmember: m01\nbranch: b-a\nquarter: 2025-Q1\n"
+               "direct: true\nannouncement:\n  date: 2025-04-05\n"
+               + STEPS["transfer"] + STEPS["rectification"])
+    data.member("m01", name="张一", branch="b-edu")
+    assert [line for line in data.lines() if " W30" not in line] == []
+    path = data.root / "cases/b-a/case-1.yaml"
+    path.write_text(path.read_text("utf-8") + STEPS["branch_decision"], "utf-8")
+    assert [line.split()[1] for line in data.lines() if " W30" not in line] == ["E703"]
