@@ -121,6 +121,7 @@ def test_a_member_the_committee_scored_directly_skips_the_branch_steps(data: Dat
     data.write("cases/b-a/case-1.yaml", "id: case-1\nmember: m01\nbranch: b-a\nquarter: 2025-Q1\n"
                "direct: true\nannouncement:\n  date: 2025-04-05\n"
                + STEPS["transfer"] + STEPS["rectification"])
+    (data.root / "members/b-a/m01.yaml").unlink()
     data.member("m01", name="张一", branch="b-edu")
     assert [line for line in data.lines() if " W30" not in line] == []
     path = data.root / "cases/b-a/case-1.yaml"
