@@ -7,7 +7,8 @@ Usage::
 The output follows the layout of ``data/``: ``organization.yaml``, ``policy.yaml``,
 ``rules/enterprise.yaml`` (both copied from the repository), one file per member under
 ``members/<branch>/``, one meetings file per branch and year under ``meetings/<branch>/``
-and one events batch per branch and month under ``events/<branch>/``.
+and one batch per branch and month under ``events/<branch>/`` (deductions) and
+``additions/<branch>/`` (additions).
 
 Invariants the generated data keeps, so that ``jifen validate`` reports no errors:
 
@@ -422,8 +423,9 @@ def write_events(
         members = [m for m in b.members if m.active]
         first = serial
         serial += len(members)
-        folder = out / "events" / b.id
-        folder.mkdir(parents=True)
+        folders = {kind: out / kind / b.id for kind in ("events", "additions")}
+        for folder in folders.values():
+            folder.mkdir(parents=True)
         for slot, month in enumerate(month_list):
             last = months[month]
             prefix = f"{year}-{month:02d}"
@@ -446,13 +448,17 @@ def write_events(
             if not drafts:
                 continue
             drafts.sort(key=lambda d: (d[0], d[1]))
-            parts = [f"branch: {b.id}\nevents:\n"]
+            # Additions where the 党工委 office reviews them, deductions with the branch.
+            parts = {kind: [f"branch: {b.id}\nevents:\n"] for kind in folders}
             for n, (day, mid, _m, rule) in enumerate(drafts, 1):
                 eid = f"ev-{b.id}-{prefix}-{n:04d}"
                 date = f"{prefix}-{day:02d}"
                 pending = pending_share if month == month_list[-1] else 0.0
-                parts.append(event_block(rng, rule, eid, mid, date, pending))
-            (folder / f"{prefix}.yaml").write_text("".join(parts), "utf-8")
+                kind = "additions" if rule.code.startswith("J") else "events"
+                parts[kind].append(event_block(rng, rule, eid, mid, date, pending))
+            for kind, folder in folders.items():
+                if len(parts[kind]) > 1:
+                    (folder / f"{prefix}.yaml").write_text("".join(parts[kind]), "utf-8")
             written += len(drafts)
     return written
 
