@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from generator.closes import quarter_bounds, quarter_end_scores
 from generator.errors import Diagnostic, diag
-from generator.model import CATEGORY_NAMES, Case, Dataset, Member
+from generator.model import CATEGORY_NAMES, Case, Dataset, Member, real_date
 
 EXTENSION_MONTHS = 3  # 延长三个月整改期
 APPROVAL_WARN_DAYS = 30  # a resolution awaiting the 党工委's reply this long is flagged
@@ -43,20 +43,10 @@ def add_months(date: str, months: int) -> str:
     return dt.date(year, month, min(d.day, calendar.monthrange(year, month)[1])).isoformat()
 
 
-def _real(text: str | None) -> bool:
-    if text is None:
-        return False
-    try:
-        dt.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
-
-
 def deadline(case: Case) -> str | None:
     """When the rectification (with its extension, once granted) ends."""
     rect = case.rectification
-    if rect is None or not _real(rect.start):
+    if rect is None or not real_date(rect.start):
         return None
     end = add_months(rect.start, rect.months)
     if case.resolutions and case.resolutions[0].outcome == "not_improved":
@@ -166,7 +156,7 @@ def check_cases(ds: Dataset, today: str) -> Iterator[Diagnostic]:
         dated = list(_dates(case))
         bad = False
         for pointer, value in dated:
-            if not _real(value):
+            if not real_date(value):
                 yield diag("E206", case.path, pointer, value=value)
                 bad = True
             elif value > today:

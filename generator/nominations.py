@@ -25,7 +25,6 @@ checks wait (``scorable``) while the data has errors that scoring cannot stand.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Generator, Iterator
@@ -41,6 +40,7 @@ from generator.model import (
     Decision,
     NominationFile,
     Stage,
+    real_date,
 )
 from generator.score import Standing, counts, standings
 
@@ -49,14 +49,6 @@ if TYPE_CHECKING:  # validate.py lists the check below in its CHECKS
 
 PARTY = ("full", "probationary")  # 党员 (含预备党员); activists are not party members
 ACTIONS = tuple(DECISION_NAMES)
-
-
-def real_date(text: str) -> bool:
-    try:
-        dt.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 def year_end(year: int) -> str:

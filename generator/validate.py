@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from functools import cache
 from pathlib import Path
 
 from generator.cases import branch_on, check_case_scores, check_cases
@@ -27,6 +26,7 @@ from generator.model import (
     Event,
     Member,
     Rule,
+    real_date,
 )
 from generator.nominations import check_nominations
 
@@ -46,15 +46,6 @@ class Context:
     def pending_cutoff(self) -> str:
         day = dt.date.fromisoformat(self.today) - dt.timedelta(days=PENDING_WARN_DAYS)
         return day.isoformat()
-
-
-@cache
-def real_date(text: str) -> bool:
-    try:
-        dt.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _member_label(member: Member) -> dict[str, str]:
