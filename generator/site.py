@@ -654,7 +654,8 @@ class Planner:
                 for s in now.values() if "laggard" in s.flags]
         rows.sort(key=lambda r: (r["branch"], r["score"] or 0, r["id"]))
         opened = {(c.member, c.quarter) for c in self.ds.cases}
-        uncased, posts = [], []
+        uncased: dict[str, dict[str, object]] = {}  # member -> their latest such quarter
+        posts = []
         for y in self.years:
             for q in self.quarters(y):
                 if q.end > self.as_of:
@@ -662,11 +663,12 @@ class Planner:
                 for s in self.standing(y, q.end).values():
                     if "laggard" not in s.flags:
                         continue
-                    row = {**self._row(s, y), "quarter": q.name,
-                           "branch": self.org.branches[s.member.branch].name,
+                    branch = self.org.branches[branch_on(self.ds, s.member, q.end)].name
+                    row = {**self._row(s, y), "quarter": q.name, "branch": branch,
                            "posts": list(s.member.posts)}
                     if (s.member.id, q.code) not in opened:
-                        uncased.append(row)
+                        quarters = [*uncased.get(s.member.id, {}).get("quarters", []), q.name]
+                        uncased[s.member.id] = {**row, "quarters": quarters}
                     if s.member.posts:
                         posts.append(row)
         late = []
@@ -676,7 +678,8 @@ class Planner:
                 late.append({"case": case.id, "link": f"internal/cases/{case.id}.md",
                              "name": member.name, "problem": problem})
         self.add("internal/alerts.md", "alerts.md.j2", "后进党员预警（内部）", rows=rows,
-                 uncased=uncased, posts=posts, late=late)
+                 uncased=sorted(uncased.values(), key=lambda r: (str(r["branch"]), str(r["id"]))),
+                 posts=posts, late=late)
 
     def cases_pages(self) -> None:
         """后进党员处置 (internal): every case, and each case as a printable 呈报表."""
