@@ -26,6 +26,7 @@ from generator.codeowners import DEFAULT_PATH, FORGES, NoOffice, codeowners
 from generator.diff import Revision, compare
 from generator.diff import as_json as diff_json
 from generator.diff import markdown as diff_markdown
+from generator.documents import write_file
 from generator.errors import Diagnostic
 from generator.gitsource import GitError, files_at, files_in_worktree, toplevel
 from generator.load import Scan, scan
@@ -501,7 +502,7 @@ def cmd_export_quarter(run: Run, out: Output) -> int:
     assert dataset.organization is not None
     if args.branch and args.branch not in dataset.organization.branches:
         raise UsageError(f"党支部“{args.branch}”不存在。请使用 data/organization.yaml 中的编号。")
-    export.write_file(args.out, export.quarter_workbook(dataset, q, as_of, args.branch))
+    write_file(args.out, export.quarter_workbook(dataset, q, as_of, args.branch))
     sheets = 1 if args.branch else len(dataset.organization.branches)
     out.out(f"已导出 {args.out}：{q.name}积分公示表（{sheets} 个党支部，数据截至 "
             f"{min(as_of, q.end)}）。内部材料，请勿公开转发。")
@@ -519,7 +520,7 @@ def cmd_export_year(run: Run, out: Output) -> int:
     dataset = run.valid_dataset(out, "导出")
     if dataset is None:
         return 1
-    export.write_file(args.out, export.year_workbook(dataset, args.year))
+    write_file(args.out, export.year_workbook(dataset, args.year))
     out.out(f"已导出 {args.out}：{args.year} 年度积分和积分运用结果。内部材料，请勿公开转发。")
     return 0
 

@@ -32,6 +32,7 @@ def register(sub: argparse._SubParsersAction, common: Callable[[argparse.Argumen
 
 def cmd_form(run: Run, out: Output) -> int:
     from generator.cli import UsageError, _today
+    from generator.documents import write_file
     from generator.form import form_fields, laggard_docx
     from generator.private import require_private
 
@@ -61,8 +62,7 @@ def cmd_form(run: Run, out: Output) -> int:
         return 1
     fields = form_fields(dataset, case, (person.phone, person.id_number))
     created = (case.branch_decision.date if case.branch_decision else _today(args))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(laggard_docx(fields, created=created))
+    write_file(args.out, laggard_docx(fields, created=created))
     out.out(f"已生成 {args.out}：{fields.name} 的《后进党员评定呈报表》（A4，一式两份：支部留存一份，"
             "上报工委一份）。文件含联系电话和身份证号码，只供内部使用，不要提交到 Git 或公开。")
     return 0

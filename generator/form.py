@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from generator.closes import quarter_bounds
+from generator.documents import stable_zip
 from generator.model import Case, Dataset
 
 NOTE = ("说明：1. 党支部呈报的对象，意见栏填写参加会议应到支部委员人数，实到支部委员人数，评定情况等；"
@@ -94,9 +95,8 @@ def form_fields(ds: Dataset, case: Case, contact: tuple[str, str] | None) -> For
 
 
 def laggard_docx(fields: FormFields, *, created: str) -> bytes:
-    """The form as a Word document (A4, laid out like 附件3). ``created`` (a date) is
-    written as the document's creation time, so the same case gives the same file
-    contents apart from the zip's own timestamps."""
+    """The form as a Word document (A4, laid out like 附件3), dated ``created`` inside
+    and out: the same case gives the same bytes."""
     from docx import Document
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -176,4 +176,4 @@ def laggard_docx(fields: FormFields, *, created: str) -> bytes:
     doc.add_paragraph(NOTE)
     out = io.BytesIO()
     doc.save(out)
-    return out.getvalue()
+    return stable_zip(out.getvalue(), stamp)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,12 @@ def test_every_field_of_the_form_is_filled(case: DataDir, tmp_path: Path,
         "备注", "2025年4月8日支部委员会：应到支部委员 5 人，实到支部委员 4 人。"
         "评定情况：经支委会定性分析、集体决议，初定为后进党员。"]
     assert doc.paragraphs[-1].text.endswith("本表一式两份，支部留存一份，上报工委一份。")
+    again = tmp_path / "again.docx"
+    assert main(["form", "laggard", "case-1", "--data", str(case.root), "--out", str(again),
+                 "--private", str(store), "--today", TODAY, "--no-cache"]) == 0
+    assert again.read_bytes() == out.read_bytes()  # the same case, the same bytes
+    with zipfile.ZipFile(out) as archive:  # dated by the branch's decision, not the clock
+        assert {info.date_time for info in archive.infolist()} == {(2025, 4, 8, 0, 0, 0)}
 
 
 def test_a_missing_private_store_says_what_to_do(case: DataDir, tmp_path: Path,
