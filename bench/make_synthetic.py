@@ -463,6 +463,32 @@ def write_events(
     return written
 
 
+def write_closes(out: Path, year: int) -> int:
+    """Close every ended quarter of ``year`` for every branch, with jifen's own code
+    (the digests are jifen's to compute); a close meets on the 10th after the quarter."""
+    from generator.closes import close_text, quarter_bounds
+    from generator.pipeline import check
+
+    today = dt.date.today().isoformat()
+    dataset, diagnostics, _ = check(out, today=today)
+    assert not [d for d in diagnostics if d.is_error], "the synthetic set is invalid"
+    assert dataset.organization is not None
+    written = 0
+    for n in range(1, 5):
+        quarter = f"{year}-Q{n}"
+        end = dt.date.fromisoformat(quarter_bounds(quarter)[1])
+        meeting = (end + dt.timedelta(days=10)).isoformat()
+        if meeting > today:
+            break
+        window = (meeting, (end + dt.timedelta(days=16)).isoformat())
+        for branch in dataset.organization.branches:
+            path = out / "closes" / branch / f"{quarter}.yaml"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(close_text(dataset, branch, quarter, meeting, window), "utf-8")
+            written += 1
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path, help="output data directory (must not exist or be empty)")
@@ -476,6 +502,12 @@ def main(argv: list[str] | None = None) -> int:
         default=0.0,
         help="share of the last month's additions still declared or verified (default 0: "
         "a set without warnings; jifen warns (W102) about additions pending for long)",
+    )
+    parser.add_argument(
+        "--closes",
+        action="store_true",
+        help="also close every ended quarter of every branch (jifen close), to measure what "
+        "checking closed quarters costs",
     )
     args = parser.parse_args(argv)
 
@@ -502,10 +534,11 @@ def main(argv: list[str] | None = None) -> int:
     picker = RulePicker(load_rules(args.year))
     events = write_events(out, branches, args.events, args.year, months, picker, rng, args.pending)
 
+    closes = write_closes(out, args.year) if args.closes else 0
     elapsed = time.perf_counter() - started
     print(
         f"{out}: {len(branches)} branches, {args.members} members, {meetings} meetings, "
-        f"{events} events in {elapsed:.1f} s",
+        f"{events} events, {closes} closes in {elapsed:.1f} s",
         file=sys.stderr,
     )
     return 0

@@ -21,7 +21,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 
-from generator.model import Close, Correction, Dataset, Event, Meeting, Rule
+from generator.model import Close, Correction, Dataset, Event, Meeting
 
 QUARTER_ENDS = ("03-31", "06-30", "09-30", "12-31")
 
@@ -48,14 +48,22 @@ def closed_quarters(ds: Dataset) -> dict[tuple[str, str], Close]:
     return found
 
 
-def effective_date(event: Event, rule: Rule, closed: dict[tuple[str, str], Close]) -> str:
-    """The date an event counts from: its own, except an addition approved after its
-    quarter was closed, which counts from its approval."""
-    if rule.kind == "addition" and event.approved_on and event.status == "approved":
-        close = closed.get((event.member, quarter_of(event.date)))
-        if close is not None and event.approved_on > close.meeting:
-            return event.approved_on
-    return event.date
+def late_approvals(ds: Dataset) -> dict[str, str]:
+    """Event id → the date it counts from, for the additions approved after their
+    quarter was closed (they count from their approval); every other event counts
+    from its own date. Found once per data set: the scoring loop only looks it up."""
+    found = ds.memo.get("late")
+    if found is None:
+        found = {}
+        closed = closed_quarters(ds)
+        if closed:
+            for event in ds.events:
+                if event.approved_on and event.status == "approved":
+                    close = closed.get((event.member, quarter_of(event.date)))
+                    if close is not None and event.approved_on > close.meeting:
+                        found[event.id] = event.approved_on
+        ds.memo["late"] = found
+    return found  # type: ignore[return-value]
 
 
 def corrections_of(ds: Dataset) -> dict[str, Correction]:
@@ -69,12 +77,9 @@ def corrections_of(ds: Dataset) -> dict[str, Correction]:
     return found
 
 
-def _hash(rows: Iterable[object], size: int) -> str:
-    digest = hashlib.sha256()
-    for row in rows:
-        digest.update(json.dumps(row, ensure_ascii=False, sort_keys=True).encode())
-        digest.update(b"\n")
-    return digest.hexdigest()[:size]
+def _hash(rows: list[object], size: int) -> str:
+    text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:size]
 
 
 def _event_row(event: Event, date: str) -> list[object]:
@@ -84,55 +89,62 @@ def _event_row(event: Event, date: str) -> list[object]:
             event.approved_on]
 
 
-def counted_records(ds: Dataset, quarter: str) -> dict[str, list[list[object]]]:
-    """Member → the records counted for them in ``quarter``, as plain rows."""
-    start, end = quarter_bounds(quarter)
-    closed = closed_quarters(ds)
-    found: dict[str, list[list[object]]] = defaultdict(list)
+def counted_records(ds: Dataset, year: int) -> dict[str, dict[str, list[list[object]]]]:
+    """Quarter → member → the records counted for them in it, as plain rows; the whole
+    year in one pass."""
+    first, last = f"{year}-01-01", f"{year}-12-31"
+    late = late_approvals(ds)
+    found: dict[str, dict[str, list[list[object]]]] = defaultdict(lambda: defaultdict(list))
     for event, rule in zip(ds.events, ds.event_rules(), strict=True):
         if rule is None or event.status == "void" or (
                 rule.kind == "addition" and event.status != "approved"):
             continue
-        date = effective_date(event, rule, closed)
-        if start <= date <= end:
-            found[event.member].append(_event_row(event, date))
+        date = late.get(event.id, event.date)
+        if first <= date <= last:
+            found[quarter_of(date)][event.member].append(_event_row(event, date))
     for meeting in ds.meetings:
-        if start <= meeting.date <= end:
+        if first <= meeting.date <= last:
+            rows = found[quarter_of(meeting.date)]
             for key in ("absent", "leave", "late", "early"):
                 for ident in getattr(meeting, key):
-                    found[ident].append(["meeting", meeting.id, meeting.date, meeting.title,
-                                         key])
+                    rows[ident].append(["meeting", meeting.id, meeting.date, meeting.title, key])
     events = {e.id: e for e in ds.events}
     for c in ds.corrections:
         target = events.get(c.corrects)
-        if target is not None and start <= c.date <= end:
-            found[target.member].append(["correction", c.id, c.corrects, c.date, c.reason,
-                                         c.objection])
-    for rows in found.values():
-        rows.sort(key=lambda r: json.dumps(r, ensure_ascii=False))
+        if target is not None and first <= c.date <= last:
+            found[quarter_of(c.date)][target.member].append(
+                ["correction", c.id, c.corrects, c.date, c.reason, c.objection])
+    for members in found.values():
+        for rows in members.values():
+            rows.sort(key=lambda r: (r[0], r[1], str(r[-1])))  # kind, id: unique but late/early
     return found
 
 
 def quarter_end_scores(ds: Dataset, quarter: str) -> dict[str, int | None]:
-    """Everyone's score at the quarter's end, scored once per quarter however many
-    closes (and cases) ask: a committee's closes all look at the same few quarters."""
-    from generator.score import standings  # score imports this module
+    """Everyone's score at the quarter's end. The year is scored once (with ledgers),
+    each quarter's end read from the ledgers, however many closes and cases ask."""
+    from generator.score import earlier, standings  # score imports this module
 
-    key = f"scores {quarter}"
-    found = ds.memo.get(key)
+    year = int(quarter[:4])
+    key = f"scores {year}"
+    found: dict[str, dict[str, int | None]] | None = ds.memo.get(key)  # type: ignore[assignment]
     if found is None:
-        end = quarter_bounds(quarter)[1]
-        found = ds.memo[key] = {s.member.id: s.score
-                                for s in standings(ds, int(quarter[:4]), end, ledgers=False)}
-    return found  # type: ignore[return-value]
+        full = standings(ds, year, f"{year}-12-31")
+        found = {}
+        for n in range(1, 5):
+            end = quarter_bounds(f"{year}-Q{n}")[1]
+            found[f"{year}-Q{n}"] = {s.member.id: earlier(ds, s, end).score for s in full}
+        ds.memo[key] = found
+    return found[quarter]
 
 
 def _records(ds: Dataset, quarter: str) -> dict[str, list[list[object]]]:
-    key = f"records {quarter}"
+    year = int(quarter[:4])
+    key = f"records {year}"
     found = ds.memo.get(key)
     if found is None:
-        found = ds.memo[key] = counted_records(ds, quarter)
-    return found  # type: ignore[return-value]
+        found = ds.memo[key] = counted_records(ds, year)
+    return found.get(quarter, {})  # type: ignore[union-attr]
 
 
 def _meetings_rows(meetings: Iterable[Meeting]) -> list[list[object]]:
@@ -148,7 +160,7 @@ def compute(ds: Dataset, branch: str, quarter: str, members: Iterable[str]
     wanted = sorted(set(members))
     scores = quarter_end_scores(ds, quarter)
     records = _records(ds, quarter)
-    counted = {m: (scores.get(m), _hash(records.get(m, ()), 8)) for m in wanted}
+    counted = {m: (scores.get(m), _hash(records.get(m, []), 8)) for m in wanted}
     meetings = [m for m in ds.meetings if m.branch == branch and start <= m.date <= end]
     overall = _hash([*([m, *counted[m]] for m in wanted), *_meetings_rows(meetings)], 16)
     return overall, counted

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import NamedTuple
 
-from generator.closes import closed_quarters, corrections_of, effective_date
+from generator.closes import corrections_of, late_approvals
 from generator.model import Dataset, Event, Member, Rule
 
 # Stable flag strings, in the order they are listed.
@@ -137,12 +137,12 @@ def standings(ds: Dataset, year: int, as_of: str | None = None,
     veto_codes = set(policy.veto_rules)
     vetoed: set[str] = set()
     first_day = f"{y}-01-01"
-    closed = closed_quarters(ds) if ds.closes else {}
+    late = late_approvals(ds) if ds.closes else {}
     corrected = corrections_of(ds) if ds.corrections else {}
     for event, rule in zip(ds.events, ds.event_rules(), strict=True):
         if rule is None:
             continue
-        date = effective_date(event, rule, closed) if closed else event.date
+        date = late.get(event.id, event.date) if late else event.date
         if not first_day <= date <= as_of:
             continue
         if not counts(event, rule.kind):
