@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import os
 import pickle
-import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -331,7 +330,7 @@ def cmd_diff(run: Run, out: Output) -> int:
 
 def cmd_close(run: Run, out: Output) -> int:
     args = run.args
-    if not re.fullmatch(r"[0-9]{4}-Q[1-4]", args.quarter):
+    if export.parse_quarter(args.quarter) is None:
         raise UsageError(f"季度请写成 YYYY-Qn，例如 2026-Q3：{args.quarter}")
     dataset = run.valid_dataset(out, "审定季度")
     if dataset is None:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from generator.closes import QUARTER_ENDS
 from generator.errors import Diagnostic
 from generator.model import Dataset
 from generator.render import md_escape
 from generator.score import FLAG_NAMES, standings
-from generator.site import QUARTER_ENDS, QUARTER_NAMES
+from generator.site import QUARTER_NAMES
 
 RECORD_FIELDS = {"event": ("member", "rule", "date", "points", "status", "note", "evidence",
                            "void_reason", "approved_by", "approved_on"),

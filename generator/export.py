@@ -1,7 +1,7 @@
 """Spreadsheets for the office (.xlsx): the quarterly 积分公示表 and the year's results.
 
 ``quarter_workbook`` gives one sheet per branch, laid out like the bulletin's quarter
-page (the rows come from ``site.quarter_rows``, the same function the page uses);
+page (the rows come from ``Planner.quarter_table``, as the page's do);
 ``year_workbook`` gives every member's year score and one sheet per consequence of
 section 四(三) of the regulation (the flags of ``score.py``). Both return the bytes
 of the file.
@@ -32,7 +32,7 @@ from openpyxl.writer.excel import ExcelWriter
 from generator.documents import stable_zip
 from generator.model import BRANCH_KIND_NAMES, CATEGORY_NAMES, INDICATORS, Branch, Dataset
 from generator.score import FLAG_NAMES, Standing, standings
-from generator.site import Planner, Quarter, quarter_rows
+from generator.site import Planner, Quarter
 
 # Number formats: signed, and signed with zero left blank (as the bulletin shows them).
 SIGNED = '+0;-0;0'
@@ -64,15 +64,13 @@ def quarter_workbook(ds: Dataset, q: Quarter, as_of: str, branch: str | None = N
     be valid, the quarter begun by ``as_of`` and ``branch`` (if given) known."""
     planner = Planner(ds, as_of, internal=False)
     date = planner.cutoff(q.end)
-    now = planner.standing(q.year, date)
-    before = planner.standing(q.year, _day_before(q.start)) if q.number > 1 else None
     wb = Workbook()
     wb.remove(wb.active)
     names: set[str] = set()
     for b in planner.branches():
         if branch is not None and b.id != branch:
             continue
-        rows = quarter_rows(ds, q, planner.members_at(b.id, date), now, before)
+        _, rows = planner.quarter_table(q, b.id)
         close = planner.closed(q, b.id)
         status = f"已审定公布（支委会 {close.meeting} 审定）" if close else "暂定"
         if close:
@@ -268,10 +266,6 @@ def _sheet_name(name: str, taken: set[str]) -> str:
         candidate = base[:31 - len(suffix)] + suffix
     taken.add(candidate)
     return candidate
-
-
-def _day_before(date: str) -> str:
-    return (dt.date.fromisoformat(date) - dt.timedelta(days=1)).isoformat()
 
 
 # --- deterministic files -----------------------------------------------------------------------

@@ -29,7 +29,7 @@ from generator.cases import (
     overdue,
     stage,
 )
-from generator.closes import corrections_of, quarter_of
+from generator.closes import corrections_of, quarter_bounds, quarter_of
 from generator.model import (
     BRANCH_KIND_NAMES,
     CATEGORY_NAMES,
@@ -53,7 +53,6 @@ CHANGES_SHOWN = 50
 # Flags that are candidacies for a decision of the 党工委, not facts to publish.
 YEAR_END_FLAGS = frozenset({"excellent_candidate", "probation_cancelled",
                             "not_development_target", "transfer_postponed"})
-QUARTER_ENDS = ("03-31", "06-30", "09-30", "12-31")
 QUARTER_NAMES = ("第一季度", "第二季度", "第三季度", "第四季度")
 # Bins of the distribution chart: (label, lowest score in the bin)
 BINS = (("<60", -1), ("60–69", 60), ("70–79", 70), ("80–89", 80), ("90–99", 90), ("≥100", 100))
@@ -78,11 +77,11 @@ class Quarter:
 
     @property
     def start(self) -> str:
-        return f"{self.year}-{3 * self.number - 2:02d}-01"
+        return quarter_bounds(self.code)[0]
 
     @property
     def end(self) -> str:
-        return f"{self.year}-{QUARTER_ENDS[self.number - 1]}"
+        return quarter_bounds(self.code)[1]
 
     @property
     def name(self) -> str:
@@ -186,6 +185,7 @@ class Planner:
         self.events_of_member: dict[str, list[Event]] = defaultdict(list)
         for e in sorted(ds.events, key=lambda e: (e.date, e.id)):
             self.events_of_member[e.member].append(e)
+        self._at: dict[str, dict[str, list[Member]]] = {}  # date -> branch -> members
         self._by_branch: dict[str, list[Member]] = defaultdict(list)
         for member in sorted(ds.members.values(), key=lambda m: m.id):
             self._by_branch[member.branch].append(member)
@@ -233,8 +233,12 @@ class Planner:
         """The branch's members on ``date`` (a laggard case moves a member for a while)."""
         if not self.ds.cases:
             return self.members_of(branch)
-        return [m for m in sorted(self.ds.members.values(), key=lambda m: m.id)
-                if branch_on(self.ds, m, date) == branch]
+        if date not in self._at:
+            found: dict[str, list[Member]] = defaultdict(list)
+            for member in sorted(self.ds.members.values(), key=lambda m: m.id):
+                found[branch_on(self.ds, member, date)].append(member)
+            self._at[date] = found
+        return self._at[date].get(branch, [])
 
     def members_of(self, branch: str) -> list[Member]:
         return self._by_branch.get(branch, [])
@@ -379,12 +383,19 @@ class Planner:
                           "ended": q.end <= self.as_of},
                  branches=summary)
 
-    def quarter_page(self, q: Quarter, branch: Branch) -> None:
+    def quarter_table(self, q: Quarter, branch: str
+                      ) -> tuple[dict[str, Standing], list[dict[str, object]]]:
+        """A branch's quarterly table (its standings on the quarter's end or the as-of
+        date, and ``quarter_rows``): the bulletin's page and the office's export."""
         date = self.cutoff(q.end)
         now = self.standing(q.year, date)
         before = self.standing(q.year, _day_before(q.start)) if q.number > 1 else None
-        rows = [{**r, "flags": _flags(self.shown(now[str(r["id"])].flags))}
-                for r in quarter_rows(self.ds, q, self.members_at(branch.id, date), now, before)]
+        return now, quarter_rows(self.ds, q, self.members_at(branch, date), now, before)
+
+    def quarter_page(self, q: Quarter, branch: Branch) -> None:
+        date = self.cutoff(q.end)
+        now, table = self.quarter_table(q, branch.id)
+        rows = [{**r, "flags": _flags(self.shown(now[str(r["id"])].flags))} for r in table]
         close = self.closed(q, branch.id)
         title = f"{branch.name} {q.name}积分通报" + ("" if close else "（暂定）")
         chart = _distribution([r["score"] for r in rows])
