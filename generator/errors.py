@@ -30,6 +30,21 @@ MESSAGES: dict[str, str] = {
     "E103": "文件名与编号不符：文件名是“{stem}.yaml”，编号（id）是“{id}”。"
     "请把文件改名为 {id}.yaml，或改正编号。",
     "E104": "缺少文件 {name}：{hint}",
+    # --- limits and hazards: what a data file may not hold (yamlio.LIMITS, yamlio.hazards) ---
+    "E105": "文件太大：一个数据文件最多 {limit} MB。请把登记分成几个文件，"
+    "例如每月一个文件。",
+    "E106": "数据文件不能使用 YAML 的锚点和别名（这里是{what}）。请把内容直接写出来。",
+    "E107": "列表和映射嵌套超过 {limit} 层。数据文件用不到这么深的嵌套，请检查缩进。",
+    "E108": "这个值有 {length} 个字符，超过了 {limit} 个字符的上限。请缩短；长篇材料请存档，"
+    "这里只写名称和编号。",
+    "E109": "数据文件不能使用 YAML 标签（这里是“{tag}”）。请删除标签；要写文字时，"
+    "请加上英文引号，例如 \"007\"。",
+    "E110": "数字太长：整数最多 {digits} 位。请核对；要写编号等文字时，请加上英文引号。",
+    "E111": "这里有看不见的字符（{char}），它会让文字看起来与实际不同。请删除后重新输入这一处。",
+    "E112": "文件中的值超过 {limit} 个。请把登记分成几个文件，例如每月一个文件。",
+    "E114": "这个文件还有更多问题没有列出（每个文件最多列出 {limit} 个）。请先改正已列出的问题。",
+    "E113": "这里不是普通文件（{what}），不会读取它的内容。数据目录中只能放普通文件：请删除它，"
+    "或换成文件本身。",
     # --- schema ---
     "E201": "缺少必填字段“{field}”（{description}）。请补上。",
     "E202": "未知字段“{field}”。请检查拼写；这里允许的字段有：{allowed}。",
@@ -169,6 +184,7 @@ MESSAGES: dict[str, str] = {
     "W301": "案件“{id}”：{month} 的帮教转化情况汇报尚未登记（rectification.reports）。",
     "W302": "案件“{id}”：整改期已于 {deadline} 期满，尚未登记党支部决议（resolutions）。",
     "W303": "案件“{id}”：党支部决议（{date}）后已超过 {days} 天，尚未登记党工委审批（approval）。",
+    "W109": "这个文件不会被读取：{why}。{fix}",
     "W105": "填写了 void_reason，但状态不是 void，这条登记仍然有效。如要作废，请加上 status: void。",
     # --- year-end selection warnings (generator/nominations.py) ---
     "W201": "{member}（{name}）在 {year} 年度“{action_name}”名单中，党工委已开始登记该年度的认定和决定，"

@@ -20,12 +20,15 @@ import re
 
 from yaml.nodes import ScalarNode
 
-from generator.yamlio import _SCALARS, _STR, _STRINGS, Loader
+from generator.yamlio import _SCALARS, _STR, _STRINGS, LIMITS, _resolver
 
 # Characters that, anywhere in a file, mean "not the simple subset".
 # Anywhere in a file: control characters, the other line breaks YAML 1.1 knows
-# (NEL, LS, PS) and non-characters, on which libyaml has its own opinion.
-_UNSUPPORTED_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\t\r]")
+# (NEL, LS, PS) and non-characters, on which libyaml has its own opinion; and the
+# invisible characters ``yamlio.hazards`` refuses (it reports them).
+_UNSUPPORTED_CHARS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\t\r"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufff9-\ufffb]")
 # Indicators of the features we leave out (even in a comment: then libyaml reads the file).
 _UNSUPPORTED = re.compile(r"[\\{}&*!|>%`]")
 # Every line at once: indentation, then a comment, or an optional "- ", an optional
@@ -36,8 +39,13 @@ _LINES = re.compile(
 _PLAIN_START_BAD = set("?:,[]{}#&*!|>'\"%@`")
 _FLOW_ITEM_BAD = re.compile(r"[#:\[\]{},'\"]")
 _CACHE_MAX = 100_000
+# Each level of nesting indents by at least one column every two levels ("key:" then
+# "- item" may share a column; the item's keys cannot), so lines indented at most this
+# far nest less deeply than ``LIMITS.depth``; deeper files go to libyaml and ``hazards``.
+_MAX_INDENT = LIMITS.depth // 2 - 2
+_FLOAT = "tag:yaml.org,2002:float"
+_INT = "tag:yaml.org,2002:int"
 
-_resolver = Loader.__new__(Loader)  # only its tag resolution is used
 _scalars: dict[str, object] = {}  # the text after "key: " -> its value, for scalars
 
 
@@ -56,6 +64,8 @@ def load(text: str) -> object | None:
         return None
     lines: list[_Line] = []
     for indent, dash, key, rest in _LINES.findall(text):
+        if len(rest) > LIMITS.chars or len(indent) > _MAX_INDENT:
+            return None  # a value too long, or nesting that may be too deep: ``hazards`` says
         if dash:
             if rest[:1] == "-" and (len(rest) == 1 or rest[1] == " "):
                 return None  # "- - x": nested sequences on one line
@@ -68,7 +78,7 @@ def load(text: str) -> object | None:
         return None
     try:
         value, end = _block(lines, 0, 0)
-    except _Unsupported:
+    except (_Unsupported, RecursionError):  # too deep for us: ``hazards`` reports it
         return None
     return value if end == len(lines) else None
 
@@ -242,6 +252,8 @@ def _plain(value: str) -> object:
     if tag == _STR:
         return _string(value)
     construct = _SCALARS.get(tag)
-    if construct is None:
+    if construct is None or tag == _FLOAT or (tag == _INT and len(value) > LIMITS.digits):
+        # Floats go the slow way, where the schema check is strict: a JSON Schema
+        # "integer" accepts 2.0, and points, years and counts must be written as integers.
         raise _Unsupported
     return construct(ScalarNode(tag, value))

@@ -27,9 +27,11 @@ its own registrars (``jifen codeowners``).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import pickle
+import stat
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -39,7 +41,7 @@ from generator import fastyaml
 from generator.cache import Cache, content_key
 from generator.errors import Diagnostic, diag
 from generator.schema import schema_set
-from generator.yamlio import parse, read_text
+from generator.yamlio import LIMITS, parse, read_text, too_large
 
 # (kind, glob below the data directory); order is the order of loading.
 LAYOUT = (
@@ -59,6 +61,8 @@ REQUIRED = {
     "organization": "每个数据目录都要有 organization.yaml，登记党工委和各党支部。",
     "rules": "rules/ 中至少要有一个积分标准文件，例如 rules/enterprise.yaml。",
 }
+# Kinds whose every key is optional: an empty file is an empty mapping.
+EMPTY_OK = frozenset({"policy"})
 # Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_MIN_FILES = 64
 
@@ -109,16 +113,104 @@ def missing_file(kind: str, data_dir: str) -> Diagnostic:
 
 
 def discover(data_dir: Path) -> tuple[list[tuple[str, Path]], list[Diagnostic]]:
-    """Every data file with its kind, in loading order; and what is missing."""
+    """Every data file with its kind, in loading order; and what is wrong with the
+    folder: missing required files (E104), data-like entries that are not regular
+    files (E113: symbolic links, named pipes, devices; never followed, never read) and
+    data-like files that would be ignored (W109: a wrong extension or folder).
+
+    Hidden entries (a leading dot: ``.git``, editor and lock files) are skipped."""
     relatives: list[str] = []
-    for root, dirs, names in os.walk(data_dir):  # os.walk: far faster than glob
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        base = Path(root).relative_to(data_dir).as_posix()
-        prefix = "" if base == "." else base + "/"
-        relatives.extend(prefix + name for name in names)
+    problems: list[Diagnostic] = []
+    stack = [(str(data_dir), "")]
+    while stack:  # os.scandir: the entry types come with the listing, no stat per file
+        folder, prefix = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(diag("E100", folder, line=1, col=1, reason=exc.strerror))
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            relative = prefix + name
+            if entry.is_symlink():
+                if entry.is_dir() or _data_like(name):
+                    problems.append(_not_regular(data_dir, relative, "符号链接"))
+            elif entry.is_dir(follow_symlinks=False):
+                stack.append((entry.path, relative + "/"))
+            elif not entry.is_file(follow_symlinks=False):
+                if _data_like(name):
+                    problems.append(_not_regular(data_dir, relative, _special(entry.path)))
+            else:
+                relatives.append(relative)
     found, missing = arrange(relatives)
+    problems += ignored(relatives, str(data_dir))
     return ([(kind, data_dir / relative) for kind, relative in found],
-            [missing_file(kind, str(data_dir)) for kind in missing])
+            problems + [missing_file(kind, str(data_dir)) for kind in missing])
+
+
+_DATA_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def _data_like(name: str) -> bool:
+    return name.lower().endswith(_DATA_SUFFIXES)
+
+
+def _special(path: str) -> str:
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return "无法读取的文件"
+    if stat.S_ISFIFO(mode):
+        return "命名管道"
+    if stat.S_ISSOCK(mode):
+        return "套接字"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "设备文件"
+    return "特殊文件"
+
+
+def _not_regular(data_dir: Path, relative: str, what: str) -> Diagnostic:
+    return diag("E113", str(data_dir / relative), line=1, col=1, what=what)
+
+
+def ignored(relatives: Iterable[str], data_dir: str) -> list[Diagnostic]:
+    """W109 for each data-like file the layout does not read."""
+    found: list[Diagnostic] = []
+    for relative in relatives:
+        name = relative.rsplit("/", 1)[-1]
+        if not _data_like(name) or kind_of(relative) is not None:
+            continue
+        path = str(Path(data_dir, relative))
+        stem, _, suffix = name.rpartition(".")
+        if name.endswith(".yaml") or kind_of(relative.rpartition(".")[0] + ".yaml") is None:
+            found.append(diag("W109", path, line=1, col=1,
+                              why="它不在数据目录的任何一个数据文件夹中",
+                              fix="数据文件夹有：organization.yaml、policy.yaml、rules/、members/、"
+                              "meetings/、events/、additions/、closes/、objections/、cases/、"
+                              "nominations/；请把它移到对应的文件夹，不是数据就请移出数据目录。"))
+        else:
+            found.append(diag("W109", path, line=1, col=1,
+                              why=f"扩展名是“.{suffix}”，数据文件的扩展名须是小写的“.yaml”",
+                              fix=f"请把它改名为 {stem}.yaml。"))
+    return found
+
+
+def read_regular(path: str) -> bytes:
+    """The bytes of a regular file, never following a symbolic link and never blocking
+    on a pipe; at most ``LIMITS.bytes + 1`` bytes are read (the caller reports E105).
+    OSError otherwise, with a Chinese reason."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OSError(exc.errno, "这是符号链接，不会读取它指向的内容") from None
+        raise
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "这不是普通文件，不会读取")
+        return file.read(LIMITS.bytes + 1)
 
 
 @dataclass
@@ -177,6 +269,9 @@ def _check(kind: str, path: str, data: bytes) -> tuple[object, list[tuple], froz
     The common case (plain YAML, valid) takes the fast reader; anything else,
     and every file with a problem to report, goes through libyaml, which knows
     where each node is."""
+    if len(data) > LIMITS.bytes:
+        problem = too_large(path)
+        return None, [(problem.code, problem.message, 1, 1, ())], frozenset({-1})
     try:
         fast = fastyaml.load(read_text(data))
     except UnicodeDecodeError:
@@ -184,6 +279,8 @@ def _check(kind: str, path: str, data: bytes) -> tuple[object, list[tuple], froz
     if fast is not None and schema_set().is_valid(kind, fast):
         return fast, [], frozenset()
     value, node, problems = parse(path, data)
+    if value is None and node is None and not problems and kind in EMPTY_OK:
+        value = {}  # an empty file (or only comments): every key is optional
     broken: set[int] = {-1} if node is None and problems else set()
     if not problems or node is not None:
         schema_problems, schema_broken = schema_set().check(kind, path, value, node)
@@ -202,7 +299,7 @@ def _check_job(job: tuple[str, str]) -> tuple[str, bytes]:
     the run can never be cached under the key of its earlier content."""
     kind, path = job
     try:
-        data = Path(path).read_bytes()
+        data = read_regular(path)
     except OSError as exc:
         result: tuple = (None, [("E100", diag("E100", path, reason=exc.strerror).message, 1, 1,
                                  ())], frozenset({-1}))
@@ -261,7 +358,7 @@ def load(data: Path | Scan, cache: Cache | None = None, workers: int | None = No
 def kind_of(relative: str) -> str | None:
     """The kind of a data file from its path below the data directory (per ``LAYOUT``);
     None for anything else."""
-    if not relative.endswith((".yaml", ".yml")):
+    if not relative.endswith(".yaml"):
         return None
     stem = relative.rsplit(".", 1)[0]
     for kind, pattern in LAYOUT:
@@ -280,8 +377,11 @@ def load_blobs(files: dict[str, bytes], data_dir: str) -> Loaded:
     """Load files given as bytes (from a Git revision, say), keyed by their path; the
     layout is matched below ``data_dir``. No cache, no worker processes."""
     prefix = data_dir.rstrip("/") + "/"
-    found, missing = arrange(p.removeprefix(prefix) for p in files if p.startswith(prefix))
-    loaded = Loaded(diagnostics=[missing_file(kind, data_dir) for kind in missing])
+    relatives = [r for r in (p.removeprefix(prefix) for p in files if p.startswith(prefix))
+                 if not any(part.startswith(".") for part in r.split("/"))]
+    found, missing = arrange(relatives)
+    loaded = Loaded(diagnostics=[missing_file(kind, data_dir) for kind in missing]
+                    + ignored(relatives, data_dir))
     for kind, relative in found:
         path = prefix + relative
         value, flat, broken = _check(kind, path, files[path])

@@ -41,12 +41,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from jsonschema import Draft202012Validator
-
 from generator.errors import Diagnostic, Pointer, diag
 from generator.gitsource import GitError, toplevel
 from generator.model import Dataset
-from generator.schema import SCHEMA_DIR, SchemaSet
+from generator.schema import SCHEMA_DIR, SchemaSet, StrictValidator
 from generator.yamlio import locate, parse
 
 ENV = "JIFEN_PRIVATE"
@@ -167,12 +165,15 @@ class PrivateStore:
 
 
 class _Schema(SchemaSet):
-    """The schema set's Chinese explanations, for the one private schema."""
+    """The schema set's Chinese explanations, for the one private schema; its messages
+    never repeat a value (they are phone and ID numbers)."""
+
+    echo = False
 
     def __init__(self) -> None:
         schema = json.loads((SCHEMA_DIR / "private.schema.json").read_text("utf-8"))
         self.schemas = {KIND: schema}
-        self._full = {KIND: Draft202012Validator(schema)}
+        self._full = {KIND: StrictValidator(schema)}
         self._fast = {KIND: self._full[KIND].is_valid}
 
 

@@ -11,11 +11,12 @@ offending YAML node. Without jsonschema-rs (a platform with no wheel for it),
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 
-from jsonschema import Draft202012Validator, ValidationError
+from jsonschema import Draft202012Validator, ValidationError, validators
 from yaml.nodes import Node, ScalarNode
 
 from generator.errors import Diagnostic, diag
@@ -33,6 +34,7 @@ SCHEMA_OF = {"organization": "organization", "member": "member", "meetings": "me
              "close": "close", "objection": "objection", "case": "case",
              "nominations": "nominations"}
 KINDS = tuple(SCHEMA_OF)
+MAX_REPORTED = 100  # schema problems listed per file
 
 # Lists of records: an error inside one record excludes only that record.
 RECORD_LISTS = {"organization": "branches", "meetings": "meetings", "events": "events",
@@ -73,15 +75,57 @@ def _actual_name(value: object) -> str:
     return "空值"
 
 
+@cache
+def _whole(pattern: str) -> re.Pattern[str]:
+    """A schema pattern as ECMA-262 reads it: ``$`` is the end of the text. (Python's
+    ``$`` also matches before a final line break, so ``"m01\\n"`` would pass.)"""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
+def _pattern(validator: object, pattern: str, instance: object, schema: dict
+             ) -> Iterator[ValidationError]:
+    if isinstance(instance, str) and _whole(pattern).search(instance) is None:
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _integer(checker: object, instance: object) -> bool:
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+# Draft 2020-12 as the data needs it: an "integer" is written as one (JSON Schema
+# counts 2.0 as an integer; points, years and counts must not be floats), and
+# patterns match the whole text, as in jsonschema-rs.
+StrictValidator = validators.extend(
+    Draft202012Validator, validators={"pattern": _pattern},
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _integer))
+
+
+def _has_float(value: object) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, dict):
+        return any(_has_float(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_float(v) for v in value)
+    return False
+
+
 class SchemaSet:
-    """The schemas of every kind of file, each compiled once."""
+    """The schemas of every kind of file, each compiled once.
+
+    ``echo`` says whether messages may repeat the offending value (not for the
+    private store: its values are phone and ID numbers)."""
+
+    echo = True
 
     def __init__(self, schema_dir: Path = SCHEMA_DIR) -> None:
         self.schemas: dict[str, dict] = {
             kind: json.loads((schema_dir / f"{SCHEMA_OF[kind]}.schema.json").read_text("utf-8"))
             for kind in KINDS
         }
-        self._full = {kind: Draft202012Validator(schema) for kind, schema in self.schemas.items()}
+        self._full = {kind: StrictValidator(schema) for kind, schema in self.schemas.items()}
         self._fast: dict[str, Callable[[object], bool]] = {
             kind: (jsonschema_rs.validator_for(schema).is_valid if jsonschema_rs
                    else self._full[kind].is_valid)
@@ -89,6 +133,8 @@ class SchemaSet:
         }
 
     def is_valid(self, kind: str, value: object) -> bool:
+        """For values without floats (the fast reader gives none): jsonschema-rs, which
+        would count 2.0 as an integer, agrees with the strict validator on them."""
         return self._fast[kind](value)
 
     def check(self, kind: str, path: str, value: object, node: Node | None
@@ -97,12 +143,16 @@ class SchemaSet:
 
         Index -1 in the returned set means the whole document is unusable.
         """
-        if self.is_valid(kind, value):
+        if self.is_valid(kind, value) and not _has_float(value):
             return [], set()
         found: list[Diagnostic] = []
         broken: set[int] = set()
         list_key = RECORD_LISTS.get(kind)
-        for error in self._full[kind].iter_errors(value):
+        for count, error in enumerate(self._full[kind].iter_errors(value)):
+            if count == MAX_REPORTED:  # a file of garbage records: enough to act on
+                found.append(diag("E114", path, line=1, col=1, limit=MAX_REPORTED))
+                broken.add(-1)
+                break
             where = tuple(error.absolute_path)
             if list_key and len(where) >= 2 and where[0] == list_key and isinstance(where[1], int):
                 broken.add(where[1])
@@ -129,7 +179,7 @@ class SchemaSet:
             line, col = locate(node, (*where, extra), key=True)
             return diag("E202", path, (*where, extra), line=line, col=col,
                         field=extra, allowed="、".join(allowed))
-        raw = self._raw(node, where, error.instance)
+        raw = self._raw(node, where, error.instance) if self.echo else "（为保护隐私，不显示内容）"
         if kind == "type":
             expected = error.validator_value
             names = [expected] if isinstance(expected, str) else expected

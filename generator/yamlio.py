@@ -10,16 +10,35 @@ values ourselves, which is faster than PyYAML's constructor and lets us:
 * keep the node graph so that any JSON path can be turned into line/column.
 
 Mapping keys are always the literal text of the key, so ``no:`` stays "no".
+
+Every text is checked for hazards before it is composed (``hazards``): a data
+file comes from a pull request, so nothing in it may make the checker do
+unbounded work or read as something other than plain data. Aliases and anchors
+(the "billion laughs" bomb, recursive ``&a [*a]``), explicit tags (``!!binary``,
+``!!int abc``, ``!foo``), nesting beyond ``LIMITS.depth``, more than
+``LIMITS.nodes`` values, a value longer than ``LIMITS.chars``, integers longer
+than ``LIMITS.digits`` digits and invisible or direction-changing characters are
+each refused with their own code, at their line and column. The scan walks
+libyaml's event stream, which is iterative (no recursion, no expansion of
+aliases), and stops at the first structural hazard.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
 from yaml.constructor import SafeConstructor
+from yaml.events import (
+    AliasEvent,
+    CollectionStartEvent,
+    MappingEndEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from generator.errors import Diagnostic, Pointer, diag
@@ -58,6 +77,106 @@ Loader.yaml_implicit_resolvers = {
     for first, resolvers in _BASE_LOADER.yaml_implicit_resolvers.items()
 }
 
+_resolver = Loader.__new__(Loader)  # only its (memoised) tag resolution is used
+_INT = "tag:yaml.org,2002:int"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one data file may hold. Far above any real file (a branch's events of a
+    whole year are a few hundred KB and a few thousand values), far below what would
+    slow the checker down: a refused file costs well under a second."""
+
+    bytes: int = 2 * 1024 * 1024   # file size
+    nodes: int = 200_000           # values (scalars, lists and mappings) in one file
+    depth: int = 32                # lists and mappings inside each other
+    chars: int = 20_000            # characters in one value
+    digits: int = 18               # digits of an integer
+
+
+LIMITS = Limits()
+
+# Characters that change how text is displayed without being seen: C0/C1 controls
+# (tab and line feed are allowed), zero-width characters, bidirectional embeddings,
+# overrides and isolates, the BOM inside text, interlinear annotations. A name or an
+# id holding one can look like another, or reorder a line of the bulletin.
+INVISIBLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u2069\ufeff\ufff9-\ufffb]")
+
+
+class Hazard(yaml.YAMLError):
+    """A text that is refused before composing (see ``hazards``)."""
+
+    def __init__(self, problems: list[Diagnostic]) -> None:
+        super().__init__(problems[0].message)
+        self.problems = problems
+
+
+def too_large(path: str) -> Diagnostic:
+    return diag("E105", path, line=1, col=1, limit=LIMITS.bytes // 1024 // 1024)
+
+
+def _invisible_name(char: str) -> str:
+    code = f"U+{ord(char):04X}"
+    names = {"\u200b": "零宽空格", "\u200c": "零宽不连字", "\u200d": "零宽连字",
+             "\u200e": "从左至右标记", "\u200f": "从右至左标记", "\u202e": "从右至左覆盖",
+             "\u202d": "从左至右覆盖", "\ufeff": "零宽不换行空格"}
+    return f"{code} {names.get(char, '不可见的控制字符')}"
+
+
+def hazards(path: str, text: str, limit: int = 20) -> list[Diagnostic]:
+    """Why ``text`` must not be composed, at most ``limit`` reasons (empty: it is safe).
+
+    Structural hazards (aliases, anchors, depth, size) stop the scan at once; the
+    others are collected. A syntax error is reported as E101, like ``parse`` does."""
+    problems: list[Diagnostic] = []
+    depth = nodes = 0
+
+    def add(code: str, mark: yaml.Mark, **fields: object) -> None:
+        problems.append(diag(code, path, line=mark.line + 1, col=mark.column + 1, **fields))
+
+    try:
+        for event in yaml.parse(text, Loader=Loader):
+            cls = event.__class__
+            if cls is AliasEvent:
+                add("E106", event.start_mark, what=f"别名“*{event.anchor}”")
+                return problems
+            if cls is ScalarEvent or isinstance(event, CollectionStartEvent):
+                nodes += 1
+                mark = event.start_mark
+                if event.anchor is not None:
+                    add("E106", mark, what=f"锚点“&{event.anchor}”")
+                    return problems
+                if nodes > LIMITS.nodes:
+                    add("E112", mark, limit=LIMITS.nodes)
+                    return problems
+                if event.tag is not None:
+                    add("E109", mark, tag=event.tag.replace("tag:yaml.org,2002:", "!!"))
+                if cls is ScalarEvent:
+                    value = event.value
+                    if len(value) > LIMITS.chars:
+                        add("E108", mark, length=len(value), limit=LIMITS.chars)
+                    elif (found := INVISIBLE.search(value)) is not None:
+                        add("E111", mark, char=_invisible_name(found.group()))
+                    elif (event.implicit[0] and event.tag is None
+                          and len(value) > LIMITS.digits
+                          and _resolver.resolve(ScalarNode, value, (True, False)) == _INT):
+                        add("E110", mark, digits=LIMITS.digits)
+                else:
+                    depth += 1
+                    if depth > LIMITS.depth:
+                        add("E107", mark, limit=LIMITS.depth)
+                        return problems
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                depth -= 1
+            if len(problems) >= limit:
+                return problems
+    except yaml.YAMLError as exc:
+        problems.append(syntax_error(path, exc))
+    return problems
+
+
 _constructor = SafeConstructor()
 _SCALARS = {
     "tag:yaml.org,2002:int": _constructor.construct_yaml_int,
@@ -79,6 +198,7 @@ _PROBLEMS = {
     "found unexpected end of stream": "文件意外结束（常见原因：引号没有闭合）",
     "found unknown escape character": "双引号中出现了无法识别的反斜杠转义，请改用单引号",
     "expected a single document in the stream": "一个文件只能有一个文档，请删除多余的“---”",
+    "exceeded maximum nesting depth": "列表和映射嵌套太深，请检查方括号和花括号",
 }
 
 
@@ -87,7 +207,12 @@ def read_text(data: bytes) -> str:
     return data.decode("utf-8-sig")
 
 
-def compose(text: str) -> Node | None:
+def compose(text: str, path: str = "") -> Node | None:
+    """The node graph of a text that passed ``hazards``; ``Hazard`` (a YAMLError)
+    otherwise."""
+    found = hazards(path, text, limit=1)
+    if found and found[0].code != "E101":
+        raise Hazard(found)
     return yaml.compose(text, Loader=Loader)
 
 
@@ -111,7 +236,15 @@ def convert(node: Node | None, path: str, problems: list[Diagnostic]) -> object:
             value = node.value
             return _STRINGS.setdefault(value, value) if len(value) <= 32 else value
         construct = _SCALARS.get(node.tag)
-        return construct(node) if construct else node.value
+        if construct is None:
+            return node.value
+        try:
+            return construct(node)
+        except (ValueError, TypeError, OverflowError):  # guarded by ``hazards``; belt and braces
+            mark = node.start_mark
+            problems.append(diag("E110", path, line=mark.line + 1, col=mark.column + 1,
+                                 digits=LIMITS.digits))
+            return node.value
     if cls is MappingNode:
         result: dict[str, object] = {}
         for key_node, value_node in node.value:
@@ -129,14 +262,20 @@ def convert(node: Node | None, path: str, problems: list[Diagnostic]) -> object:
 
 
 def parse(path: str, data: bytes) -> tuple[object, Node | None, list[Diagnostic]]:
-    """Parse one file: (value, node graph, problems). Never raises for bad data."""
+    """Parse one file: (value, node graph, problems). Never raises for bad data; a
+    file over ``LIMITS.bytes`` or with ``hazards`` is not composed (node None)."""
+    if len(data) > LIMITS.bytes:
+        return None, None, [too_large(path)]
     try:
         text = read_text(data)
     except UnicodeDecodeError as exc:
         reason = f"第 {exc.start + 1} 个字节不是 UTF-8 编码"
         return None, None, [diag("E100", path, line=1, col=1, reason=reason)]
+    found = hazards(path, text)
+    if found:
+        return None, None, found
     try:
-        node = compose(text)
+        node = yaml.compose(text, Loader=Loader)
     except yaml.YAMLError as exc:
         return None, None, [syntax_error(path, exc)]
     problems: list[Diagnostic] = []
@@ -193,7 +332,8 @@ def resolve(diagnostics: list[Diagnostic],
     result = list(diagnostics)
     for path, indexes in pending.items():
         try:
-            node = compose(read_text(read(path)))
+            data = read(path)
+            node = None if len(data) > LIMITS.bytes else compose(read_text(data))
         except (OSError, KeyError, UnicodeDecodeError, yaml.YAMLError):
             node = None
         for i in indexes:

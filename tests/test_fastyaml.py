@@ -58,7 +58,7 @@ ACCEPTED = [
     "absent: [m01, m02]\nleave: []\nrange: [-20, -10]\n",
     "posts: [\"书记\", '组织委员', a b]\nx: [ \"a, b\" ,c ]\n",
     "a:\n  b:\n    c: 007\n  d: no\n",
-    "a: 2025-02-30\nb: 10:30\nc: ~\nd: 1.5\ne: .inf\nf: 0x1F\ng: 1_000\n",
+    "a: 2025-02-30\nb: 10:30\nc: ~\nf: 0x1F\ng: 1_000\n",
     "# only a comment first\n\na: 1\n   # indented comment\nb: 2\n",
     "a: #comment\nb:\n",
     "list:\n  -\n  - x\n",
@@ -80,6 +80,14 @@ FALLBACK = [
     "\"a\": 1\n",                       # quoted key
     "a: 1\r\nb: 2\r\n",                 # CRLF
     "a: x\u2028y\n",                    # YAML 1.1 line separator
+    "d: 1.5\n",                         # floats: the strict schema check is the slow one
+    "e: .inf\n",
+    "a: [1, 2.5]\n",
+    "a: 1234567890123456789\n",         # longer than an integer may be (E110)
+    "a: m\u202e01\n",                   # invisible characters (E111)
+    "a: \"x\u200by\"\n",
+    "a: " + "x" * 20_001 + "\n",        # longer than a value may be (E108)
+    "a:\n" + "".join(" " * i + f"k{i}:\n" for i in range(1, 20)),  # may nest too deep
 ]
 
 

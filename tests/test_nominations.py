@@ -137,10 +137,11 @@ def test_a_branch_file_without_branch(data: DataDir) -> None:
     ]
 
 
-def test_two_files_for_one_branch_and_year(data: DataDir) -> None:
+def test_a_second_file_for_one_branch_and_year_is_not_read(data: DataDir) -> None:
+    """Only ``.yaml`` files are data: a copy as ``2025.yml`` is reported, not read."""
     complete(data)
     nominations(data, path="nominations/b-a/2025.yml")
-    assert codes(data) == ["E301"]
+    assert codes(data) == ["W109"]
 
 
 def test_a_file_failing_the_schema_suspends_the_checks_across_files(data: DataDir) -> None:

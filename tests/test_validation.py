@@ -5,6 +5,7 @@ Paths are shown relative to the data directory; line and column are 1-based.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -65,6 +66,146 @@ def test_e104_missing_rules(data: DataDir) -> None:
     (data.root / "rules/enterprise.yaml").unlink()
     assert data.lines() == [
         "rules:1:1: E104 缺少文件 rules/：rules/ 中至少要有一个积分标准文件，例如 rules/enterprise.yaml。"]
+
+
+# --- limits and hazards: what a data file may not hold --------------------------------------
+
+def test_e105_file_too_large(data: DataDir) -> None:
+    data.member()
+    data.events("events:\n" + "  - id: e1\n    note: 很长的备注\n" * 120_000)
+    assert data.lines() == [
+        "events/2025-03.yaml:1:1: E105 文件太大：一个数据文件最多 2 MB。请把登记分成几个文件，"
+        "例如每月一个文件。"]
+
+
+def test_e106_alias(data: DataDir) -> None:
+    """A billion-laughs bomb of a few hundred bytes is refused at its first anchor."""
+    data.member()
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n"
+        for i in range(9))
+    data.events("events: []\n" + bomb)
+    assert data.lines() == [
+        "events/2025-03.yaml:2:4: E106 数据文件不能使用 YAML 的锚点和别名（这里是锚点“&a”）。"
+        "请把内容直接写出来。"]
+
+
+def test_e106_recursive_alias(data: DataDir) -> None:
+    data.member()
+    data.events("events: *a\n")
+    data.write("events/2025-04.yaml", "events: &a [*a]\n")
+    assert data.lines() == [
+        "events/2025-03.yaml:1:9: E106 数据文件不能使用 YAML 的锚点和别名（这里是别名“*a”）。"
+        "请把内容直接写出来。",
+        "events/2025-04.yaml:1:9: E106 数据文件不能使用 YAML 的锚点和别名（这里是锚点“&a”）。"
+        "请把内容直接写出来。"]
+
+
+def test_e107_nesting_too_deep(data: DataDir) -> None:
+    data.member()
+    data.events("events:\n" + "- " * 3000 + "x\n")
+    assert data.lines() == [
+        "events/2025-03.yaml:2:63: E107 列表和映射嵌套超过 32 层。数据文件用不到这么深的嵌套，"
+        "请检查缩进。"]
+
+
+def test_e108_value_too_long(data: DataDir) -> None:
+    data.member(name="张" * 20_001)
+    assert data.lines() == [
+        "members/b-a/m01.yaml:2:7: E108 这个值有 20001 个字符，超过了 20000 个字符的上限。请缩短；"
+        "长篇材料请存档，这里只写名称和编号。"]
+
+
+def test_e109_explicit_tags(data: DataDir) -> None:
+    data.member()
+    data.events(events_file(event("e1", "K7", "2025-03-01", points="!!int abc")))
+    data.write("events/2025-04.yaml", "events: !!binary aGVsbG8=\n")
+    data.write("events/2025-05.yaml", "events: !foo [x]\n")
+    assert data.lines() == [
+        "events/2025-03.yaml:6:13: E109 数据文件不能使用 YAML 标签（这里是“!!int”）。请删除标签；"
+        "要写文字时，请加上英文引号，例如 \"007\"。",
+        "events/2025-04.yaml:1:9: E109 数据文件不能使用 YAML 标签（这里是“!!binary”）。请删除标签；"
+        "要写文字时，请加上英文引号，例如 \"007\"。",
+        "events/2025-05.yaml:1:9: E109 数据文件不能使用 YAML 标签（这里是“!foo”）。请删除标签；"
+        "要写文字时，请加上英文引号，例如 \"007\"。"]
+
+
+def test_e110_integer_too_long(data: DataDir) -> None:
+    data.member()
+    data.events(events_file(event("e1", "K7", "2025-03-01", points="-" + "9" * 5000)))
+    assert data.lines() == [
+        "events/2025-03.yaml:6:13: E110 数字太长：整数最多 18 位。请核对；要写编号等文字时，"
+        "请加上英文引号。"]
+
+
+def test_e111_invisible_characters(data: DataDir) -> None:
+    """A right-to-left override in a name, a zero-width space in an id: refused where they are."""
+    data.member(name="张\u202e三")
+    data.member("m02", name="李四")
+    data.events(events_file(event("e1\u200b", "K7", "2025-03-01", member="m02", points=-2)))
+    assert data.lines() == [
+        "events/2025-03.yaml:2:9: E111 这里有看不见的字符（U+200B 零宽空格），它会让文字看起来与实际不同。"
+        "请删除后重新输入这一处。",
+        "members/b-a/m01.yaml:2:7: E111 这里有看不见的字符（U+202E 从右至左覆盖），它会让文字看起来与"
+        "实际不同。请删除后重新输入这一处。"]
+
+
+def test_e112_too_many_values(data: DataDir) -> None:
+    data.member()
+    data.events("events: [" + ", ".join(["{}"] * 200_001) + "]\n")
+    assert data.lines() == [
+        "events/2025-03.yaml:1:799998: E112 文件中的值超过 200000 个。请把登记分成几个文件，"
+        "例如每月一个文件。"]
+
+
+def test_e113_not_a_regular_file(data: DataDir, tmp_path: Path) -> None:
+    """Never followed, never read: a link to a file outside the data, a link to a folder,
+    a named pipe (which would block a read forever)."""
+    data.member()
+    secret = tmp_path / "passwd"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n", "utf-8")
+    (data.root / "events").mkdir()
+    (data.root / "events/2025-03.yaml").symlink_to(secret)
+    (data.root / "members/b-b").symlink_to(tmp_path)
+    os.mkfifo(data.root / "events/2025-04.yaml")
+    lines = data.lines()
+    assert lines == [
+        "events/2025-03.yaml:1:1: E113 这里不是普通文件（符号链接），不会读取它的内容。数据目录中只能"
+        "放普通文件：请删除它，或换成文件本身。",
+        "events/2025-04.yaml:1:1: E113 这里不是普通文件（命名管道），不会读取它的内容。数据目录中只能"
+        "放普通文件：请删除它，或换成文件本身。",
+        "members/b-b:1:1: E113 这里不是普通文件（符号链接），不会读取它的内容。数据目录中只能放普通"
+        "文件：请删除它，或换成文件本身。"]
+    assert "root" not in "".join(lines)
+
+
+def test_e114_too_many_problems(data: DataDir) -> None:
+    data.member()
+    data.events("events:\n" + "  - note: x\n" * 200)
+    lines = data.lines()
+    assert 1 < len(lines) <= 101
+    assert lines[0] == ("events/2025-03.yaml:1:1: E114 这个文件还有更多问题没有列出（每个文件最多"
+                        "列出 100 个）。请先改正已列出的问题。")
+
+
+def test_w109_data_like_files_that_would_be_ignored(data: DataDir) -> None:
+    data.member()
+    data.write("events/b-a/2025-03.yml", "events: []\n")
+    data.write("events/b-a/2025-04.YAML", "events: []\n")
+    data.write("event/b-a/2025-05.yaml", "events: []\n")
+    data.write("rules/old/enterprise.yaml", "rules: []\n")
+    data.write("notes.md", "不是数据\n")
+    folders = ("organization.yaml、policy.yaml、rules/、members/、meetings/、events/、additions/、"
+               "closes/、objections/、cases/、nominations/")
+    assert data.lines() == [
+        f"event/b-a/2025-05.yaml:1:1: W109 这个文件不会被读取：它不在数据目录的任何一个数据文件夹中。"
+        f"数据文件夹有：{folders}；请把它移到对应的文件夹，不是数据就请移出数据目录。",
+        "events/b-a/2025-03.yml:1:1: W109 这个文件不会被读取：扩展名是“.yml”，数据文件的扩展名须是小写的"
+        "“.yaml”。请把它改名为 2025-03.yaml。",
+        "events/b-a/2025-04.YAML:1:1: W109 这个文件不会被读取：扩展名是“.YAML”，数据文件的扩展名须是小写的"
+        "“.yaml”。请把它改名为 2025-04.yaml。",
+        f"rules/old/enterprise.yaml:1:1: W109 这个文件不会被读取：它不在数据目录的任何一个数据文件夹中。"
+        f"数据文件夹有：{folders}；请把它移到对应的文件夹，不是数据就请移出数据目录。"]
 
 
 # --- schema ---------------------------------------------------------------------------------
