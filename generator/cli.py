@@ -539,3 +539,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:  # Ctrl-C: the worker processes are already stopped
+        print("jifen: 已中断，没有写入任何文件。", file=sys.stderr)
+        return 130

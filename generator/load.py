@@ -27,13 +27,16 @@ its own registrars (``jifen codeowners``).
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import errno
 import hashlib
+import multiprocessing
 import os
 import pickle
+import signal
 import stat
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -292,6 +295,20 @@ def _check(kind: str, path: str, data: bytes) -> tuple[object, list[tuple], froz
     return value, flat, frozenset(broken)
 
 
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _worker_start(parent: int) -> None:
+    """In each worker process: die with the parent, however it ends (SIGKILL or a CI
+    timeout included: the kernel sends the worker SIGKILL when its parent exits), and
+    leave Ctrl-C to the parent, which stops the pool."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: the pool still stops
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
 def _check_job(job: tuple[str, str]) -> tuple[str, bytes]:
     """Worker: read, parse and check one file; (content key, pickled result).
 
@@ -328,8 +345,10 @@ def load(data: Path | Scan, cache: Cache | None = None, workers: int | None = No
     jobs = [(files[i][0], str(files[i][1])) for i in misses]
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if len(jobs) >= PARALLEL_MIN_FILES and workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            done = list(pool.map(_check_job, jobs, chunksize=32))
+        # Leaving the block terminates the workers, also on an exception or Ctrl-C; a
+        # parent killed outright takes them with it (``_worker_start``).
+        with multiprocessing.Pool(workers, _worker_start, (os.getpid(),)) as pool:
+            done = pool.map(_check_job, jobs, chunksize=32)
     else:
         done = [_check_job(job) for job in jobs]
     for index, (key, blob) in zip(misses, done, strict=True):
