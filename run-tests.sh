@@ -2,4 +2,6 @@
 # The whole test suite: lint, then every test. Extra arguments go to pytest.
 source "$(dirname "$0")/scripts/bootstrap.sh"
 ruff check .
+# The GitHub and Gitea workflows: no security finding (offline: no network, no token).
+zizmor --offline --quiet .github/workflows/bulletin.yml .gitea/workflows/bulletin.yml
 python -m pytest "$@"

@@ -10,6 +10,7 @@ introduces. ``markdown`` renders it for a pull-request comment (all data escaped
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from generator.closes import QUARTER_ENDS
@@ -238,18 +239,53 @@ def _arrow(pair: tuple[int | None, int | None]) -> str:
     return one(pair[0]) if pair[0] == pair[1] else f"{one(pair[0])} → {one(pair[1])}"
 
 
+# The comment is rendered by the forge, which does more than Markdown: it turns "@name"
+# into a mention (a notification), "#12"/"!12" into links to issues and merge requests,
+# URLs and "www." into links (after character references are decoded, so "&#64;" does
+# not help), and it shows bidirectional controls and zero-width characters unchanged,
+# which can reorder or hide text. Data therefore gets visible, harmless stand-ins: the
+# full-width forms of "@", "#" and "!" (ordinary punctuation in Chinese text), a
+# full-width colon in "://" and a full-width stop after "www", and "[U+202E]" for each
+# invisible control character.
+_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_NO_LINKS = str.maketrans({"@": "＠", "#": "＃", "!": "！"})
+_SCHEME = re.compile(r"://")
+_WWW = re.compile(r"(?i)(www)\.")
+
+
+def _defused(value: object) -> str:
+    """``value`` as text that cannot mention, reference, link or reorder anything."""
+    text = "" if value is None else str(value)
+    text = _INVISIBLE.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
+    return _WWW.sub(r"\1．", _SCHEME.sub("：//", text.translate(_NO_LINKS)))
+
+
+def md_text(value: object) -> str:
+    """Data as Markdown text for the comment (also safe in a table cell)."""
+    if isinstance(value, bool | int | float):
+        return md_escape(value)
+    return md_escape(_defused(value))
+
+
+def md_code(value: object) -> str:
+    """Data as a Markdown code span: shown literally, so no character references; a
+    backtick or a line break cannot end it."""
+    text = " ".join(_defused(value).replace("`", "'").split())
+    return f"`{text}`"
+
+
 def markdown(report: Report) -> str:
     """The report as a pull-request comment. Names and texts from data are escaped."""
-    e = md_escape
+    e = md_text
     lines = ["## 积分变动说明（jifen diff）", "",
-             f"比较：`{e(report.base)}` → `{e(report.head)}` · {report.year} 年度，"
+             f"比较：{md_code(report.base)} → {md_code(report.head)} · {report.year} 年度，"
              f"截至 {report.as_of}" + (f" · 上一次季通报：{report.quarter}" if report.quarter
                                      else ""), ""]
     if report.labels:
         lines += ["标签：" + "、".join(f"**{label}**" for label in report.labels), ""]
     if not report.head_valid:
         lines += ["### ❌ 修改后的数据有错误，不能合并", ""]
-        lines += [f"- `{e(d.path)}:{d.line}:{d.col}` {d.code} {e(d.message)}"
+        lines += [f"- {md_code(f'{d.path}:{d.line}:{d.col}')} {d.code} {e(d.message)}"
                   for d in (report.introduced or [])]
         if not report.introduced:
             lines.append("（错误在修改前已经存在。）")
