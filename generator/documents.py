@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import tempfile
 import zipfile
 from pathlib import Path
+
+from generator.writing import write_atomic
 
 
 def stable_zip(data: bytes, stamp: dt.datetime) -> bytes:
@@ -31,16 +31,5 @@ def stable_zip(data: bytes, stamp: dt.datetime) -> bytes:
 
 def write_file(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` in one rename: a reader never sees half a file, and a
-    failure leaves what was there."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        with os.fdopen(handle, "wb") as f:
-            f.write(data)
-        os.chmod(temporary, 0o666 & ~umask)  # as an ordinary new file (mkstemp gives 0600)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    failure leaves what was there (``writing.write_atomic``)."""
+    write_atomic(path, data)
