@@ -17,7 +17,6 @@ reader, or a writer killed half-way, never leaves half a file.
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import sys
 import tempfile
@@ -25,6 +24,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # not a POSIX system: the commands that write data refuse to run
+    fcntl = None  # type: ignore[assignment]
 
 LOCK_NAME = ".jifen.lock"
 WAIT_SECONDS = 120.0  # how long a writer waits for another one before giving up
@@ -90,6 +94,10 @@ class Lock:
     def acquire(self, wait: float, tell: Callable[[str], None] = _tell) -> None:
         if self._handle is not None:
             return
+        if fcntl is None:
+            raise LockError("这个操作系统不支持文件锁（fcntl），无法保证同时运行的 jifen 命令"
+                            "互不覆盖。请在 Linux 或 macOS（包括 WSL）上运行写入数据的命令。"
+                            "没有写入任何文件。")
         try:
             handle = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
         except OSError as exc:

@@ -10,7 +10,6 @@ import re
 import select
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -83,18 +82,19 @@ def test_parallel_writers_lose_nothing(data: DataDir) -> None:
     assert leftovers == []  # no temporary files left behind
 
 
-def test_two_closes_of_one_quarter_at_once_write_one(data: DataDir) -> None:
+def test_closes_of_one_quarter_at_once_write_one(data: DataDir) -> None:
     data.member("m01", name="张一")
     data.events(events_file(event("ev-b-a-2025-08-01", "K7", "2025-08-02", points=-2)),
                 name="b-a/2025-08.yaml")
-    closes = [start("close", "b-a", "2025-Q3", "--meeting", meeting, "--data", str(data.root))
-              for meeting in ("2025-10-10", "2025-10-11")]
+    closes = [start("close", "b-a", "2025-Q3", "--meeting", f"2025-10-1{n}", "--data",
+                    str(data.root)) for n in range(4)]
     results = sorted(finish(c) for c in closes)
-    assert [code for code, _, _ in results] == [0, 1], results
+    assert [code for code, _, _ in results] == [0, 1, 1, 1], results
     assert "校验通过" in results[0][1]
-    assert "已经审定" in results[1][2] and "没有写入任何文件" in results[1][2]
+    for _, _, stderr in results[1:]:
+        assert "已经审定" in stderr and "没有写入任何文件" in stderr
     written = (data.root / "closes/b-a/2025-Q3.yaml").read_text("utf-8")
-    winner = re.search(r"(2025-10-1[01])", results[0][1])
+    winner = re.search(r"公示期 (2025-10-1[0-3])", results[0][1])
     assert winner is not None and f"meeting: {winner[1]}" in written
     assert validate(data.root).returncode == 0
 
@@ -102,6 +102,24 @@ def test_two_closes_of_one_quarter_at_once_write_one(data: DataDir) -> None:
 def snapshot(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes()
             for p in sorted(root.rglob("*")) if p.is_file() and p.name != LOCK_NAME}
+
+
+def read_until(process: subprocess.Popen[str], text: str, timeout: float = 60,
+               stream: str = "stdout") -> str:
+    """What the process printed until ``text`` (a prompt, not ended by a newline)."""
+    pipe = getattr(process, stream)
+    assert pipe is not None
+    fd = pipe.fileno()
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while text.encode() not in seen:
+        assert time.monotonic() < deadline, seen.decode()
+        ready, _, _ = select.select([fd], [], [], 1)
+        if ready:
+            chunk = os.read(fd, 4096)
+            assert chunk, seen.decode()
+            seen += chunk
+    return seen.decode()
 
 
 def test_a_writer_waits_its_turn_and_gives_up_after_the_bound(data: DataDir) -> None:
@@ -123,29 +141,14 @@ def test_a_writer_waits_its_turn_and_gives_up_after_the_bound(data: DataDir) -> 
     # released within the bound: the writer says it waits, then writes
     lock = Lock(data.root)
     lock.acquire(0)
-    releaser = threading.Timer(2.5, lock.release)
-    releaser.start()
-    code, stdout, stderr = finish(start(*add))
-    releaser.join()
+    waiting = start(*add)
+    told = read_until(waiting, "等它完成", stream="stderr")
+    assert f"另一个 jifen 命令（进程 {os.getpid()}" in told
+    assert not (data.root / "events/b-a/2025-03.yaml").exists()
+    lock.release()
+    code, stdout, stderr = finish(waiting)
     assert code == 0, stderr
-    assert "正在修改数据目录" in stderr and "等它完成" in stderr
     assert "已新建" in stdout and (data.root / "events/b-a/2025-03.yaml").exists()
-
-
-def read_until(process: subprocess.Popen[str], text: str, timeout: float = 60) -> str:
-    """What the process printed until ``text`` (a prompt, not ended by a newline)."""
-    assert process.stdout is not None
-    fd = process.stdout.fileno()
-    seen = b""
-    deadline = time.monotonic() + timeout
-    while text.encode() not in seen:
-        assert time.monotonic() < deadline, seen.decode()
-        ready, _, _ = select.select([fd], [], [], 1)
-        if ready:
-            chunk = os.read(fd, 4096)
-            assert chunk, seen.decode()
-            seen += chunk
-    return seen.decode()
 
 
 def test_no_lock_while_a_person_types_and_the_answers_meet_fresh_data(data: DataDir) -> None:
@@ -175,3 +178,25 @@ def test_no_lock_while_a_person_types_and_the_answers_meet_fresh_data(data: Data
     assert code == 1
     assert "数据在填写期间被其他人修改了" in stderr and "没有写入任何文件" in stderr
     assert snapshot(data.root) == before
+
+
+def test_jifen_close_writes_only_what_validates(data: DataDir) -> None:
+    """``jifen close`` writes through the same checked path as ``jifen add``: whatever the
+    close file turns out to be (here from a branch name holding a control character,
+    which the organisation file may write as an escape), the data still validates after
+    it, or nothing is written."""
+    organization = data.root / "organization.yaml"
+    organization.write_text(organization.read_text("utf-8").replace(
+        "name: 甲公司党支部", 'name: "甲\\b公司党支部"'), "utf-8")
+    data.member("m01", name="张一")
+    assert validate(data.root).returncode == 0
+    code, stdout, stderr = finish(start("close", "b-a", "2025-Q3", "--meeting", "2025-10-10",
+                                        "--data", str(data.root)))
+    target = data.root / "closes/b-a/2025-Q3.yaml"
+    checked = validate(data.root)
+    assert checked.returncode == 0, checked.stdout
+    if code == 0:
+        assert target.exists() and "校验通过" in stdout
+    else:
+        assert not target.exists()
+        assert "没有写入任何文件" in stderr
