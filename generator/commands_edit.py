@@ -391,7 +391,9 @@ def finish(run: Run, out: Output, change: Change, before: list[Diagnostic]) -> i
     inside a ``writing`` command, under the data directory's lock; ``before`` must have
     been read under that lock too."""
     session = _session(run.args)
-    if session is not None and session.unlocked:
+    if session is None:  # a programming error: the command lacks @writing
+        raise RuntimeError("commands_edit.finish runs only inside a @writing command")
+    if session.unlocked:
         raise _Replay  # answers were typed without the lock: work it out again under it
     errors, warnings, old_errors = _check_change(run, change, before)
     if errors:
