@@ -328,12 +328,17 @@ def cmd_diff(run: Run, out: Output) -> int:
     return 0 if report.head_valid else 1
 
 
+@commands_edit.writing
 def cmd_close(run: Run, out: Output) -> int:
     args = run.args
     if export.parse_quarter(args.quarter) is None:
         raise UsageError(f"季度请写成 YYYY-Qn，例如 2026-Q3：{args.quarter}")
-    dataset = run.valid_dataset(out, "审定季度")
-    if dataset is None:
+    dataset, before, files = run.check()  # under the lock (commands_edit.writing)
+    if any(d.is_error for d in before):
+        for d in before:
+            if d.is_error:
+                out.err(d.format())
+        out.err(_summary(files, before) + "数据有错误，无法审定季度；请先改正。")
         return 1
     assert dataset.organization is not None
     if args.branch not in dataset.organization.branches:
@@ -359,17 +364,14 @@ def cmd_close(run: Run, out: Output) -> int:
         out.err("没有写入任何文件。")
         return 1
     text = close_text(dataset, args.branch, args.quarter, args.meeting, (start, until))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
     members = text.count("  - member:")
-    out.out(f"已写入 {target}：{args.quarter} 审定 {members} 名党员的积分，公示期 {start} 至 {until}。")
-    out.out("提交并发起合并请求：")
-    for command in commands_edit.git_commands(
-            [str(target)], f"{args.branch}: 支委会审定 {args.quarter} 积分",
-            f"jifen/close-{args.branch}-{args.quarter.lower()}"):
-        out.out(f"  {command}")
-    out.out("然后在代码托管平台上发起合并请求（Pull Request / Merge Request），由支部委员审核。")
-    return 0
+    change = commands_edit.Change(
+        texts={str(target): text}, created={str(target)},
+        lines=[f"已写入 {target}：{args.quarter} 审定 {members} 名党员的积分，"
+               f"公示期 {start} 至 {until}。"],
+        branch=f"jifen/close-{args.branch}-{args.quarter.lower()}",
+        message=f"{args.branch}: 支委会审定 {args.quarter} 积分", review="，由支部委员审核")
+    return commands_edit.finish(run, out, change, before)
 
 
 def cmd_codeowners(run: Run, out: Output) -> int:

@@ -5,6 +5,10 @@ Each command works out the new text of one or more data files (``edit.py``: the
 text is edited, never re-dumped, so comments and formatting stay), checks the whole
 data set with those files replaced, and writes only when the change brings in no new
 error. It then prints the Git commands that propose the change as a merge request.
+Every writing command (these and ``jifen close``) is wrapped by ``writing``: it holds
+the data directory's lock (``writing.py``) from its first read of the data to its last
+write, and writes through ``finish`` only, so parallel writers take turns and none
+loses another's record.
 Missing options are asked for (in Chinese) with ``-i`` or at a terminal; otherwise
 they are a usage error (exit 2).
 """
@@ -13,11 +17,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
+import functools
 import re
 import shlex
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -29,6 +32,7 @@ from generator.closes import closed_quarters, quarter_of
 from generator.edit import EditError, Field, flow_list, plain, quoted
 from generator.errors import Diagnostic
 from generator.model import RULE_KIND_NAMES, STATUS_NAMES, Dataset, Event, Member
+from generator.writing import Lock, LockError, wait_seconds, write_atomic
 
 if TYPE_CHECKING:
     from generator.cli import Output, Run
@@ -145,12 +149,17 @@ Check = Callable[[str], str | None]  # an answer -> what is wrong with it (None:
 
 
 class Asker:
-    """Asks for missing options: always with ``-i``, for required ones at a terminal."""
+    """Asks for missing options: always with ``-i``, for required ones at a terminal.
+
+    Inside a ``writing`` command the lock is let go before the first question (nobody
+    waits while a person types) and the answers are kept; the command is then worked
+    out again under the lock from the data as it is by then, with the same answers."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.explicit: bool = args.interactive
         stdin = sys.stdin
         self.tty = stdin is not None and stdin.isatty()
+        self.session = _session(args)
 
     @property
     def on(self) -> bool:
@@ -167,6 +176,12 @@ class Asker:
         """One answer; asked again while ``check`` finds fault. ``""`` when optional and
         left blank."""
         from generator.cli import UsageError
+        session = self.session
+        if session is not None and session.replaying:
+            return session.replay(prompt, check)
+        if session is not None and session.lock.held:
+            session.lock.release()
+            session.unlocked = True
         while True:
             try:
                 answer = input(prompt)
@@ -182,13 +197,19 @@ class Asker:
             answer = answer.strip()
             if not answer:
                 if optional:
-                    return ""
+                    return _kept(session, prompt, "")
                 print("这一项必须填写。")
                 continue
             problem = check(answer) if check else None
             if problem is None:
-                return answer
+                return _kept(session, prompt, answer)
             print(problem)
+
+
+def _kept(session: Session | None, prompt: str, answer: str) -> str:
+    if session is not None:
+        session.answers.append((prompt, answer))
+    return answer
 
 
 def _check_date(text: str) -> str | None:
@@ -224,6 +245,86 @@ def _usable_text(*values: str | None) -> None:
             raise UsageError("参数中有无法识别的字符（不是 UTF-8 编码）。请检查终端的编码设置。")
 
 
+# --- one writer at a time ---------------------------------------------------------------------
+
+Command = Callable[["Run", "Output"], int]
+
+
+class _Replay(Exception):
+    """Raised by ``finish`` when answers were typed without the lock held."""
+
+
+class _Stale(Exception):
+    """The data changed while the answers were typed: they no longer fit."""
+
+
+@dataclass
+class Session:
+    """One run of a writing command: its lock, and the answers typed so far."""
+
+    lock: Lock
+    answers: list[tuple[str, str]] = field(default_factory=list)  # (prompt, answer)
+    unlocked: bool = False  # the lock was let go to ask a question
+    replaying: bool = False  # the second pass: answers come from ``answers``
+    _next: int = 0
+
+    def replay(self, prompt: str, check: Check | None) -> str:
+        stale = ("数据在填写期间被其他人修改了，刚才填写的内容可能已不适用"
+                 f"（“{prompt.rstrip('：: ')}”）。请重新运行这条命令。")
+        if self._next >= len(self.answers) or self.answers[self._next][0] != prompt:
+            raise _Stale(stale)
+        answer = self.answers[self._next][1]
+        self._next += 1
+        problem = check(answer) if check and answer else None
+        if problem is not None:
+            raise _Stale(f"{problem}\n{stale}")
+        return answer
+
+
+def _session(args: argparse.Namespace) -> Session | None:
+    found = getattr(args, "writing_session", None)
+    return found if isinstance(found, Session) else None
+
+
+def writing(command: Command) -> Command:
+    """Make ``command`` a writing command: it runs holding the data directory's lock
+    (``writing.py``), from its first read of the data to its last write, so writers
+    take turns and each one reads what the one before it wrote. A writer that waits too
+    long, or cannot lock, says so and writes nothing. Every writing command writes
+    through ``finish``."""
+
+    @functools.wraps(command)
+    def locked(run: Run, out: Output) -> int:
+        args = run.args
+        session = Session(Lock(args.data))
+        args.writing_session = session
+        printed = len(out.stdout), len(out.stderr)
+        try:
+            session.lock.acquire(wait_seconds())
+            try:
+                return command(run, out)
+            except _Replay:
+                pass
+            # answers were typed without the lock: take it again and start over from
+            # the data as it is now, with the same answers
+            del out.stdout[printed[0]:], out.stderr[printed[1]:]
+            session.unlocked, session.replaying = False, True
+            session.lock.acquire(wait_seconds())
+            return command(run, out)
+        except LockError as exc:
+            out.err(str(exc))
+            return 1
+        except _Stale as exc:
+            out.err(str(exc))
+            out.err("没有写入任何文件。")
+            return 1
+        finally:
+            session.lock.release()
+            del args.writing_session
+
+    return locked
+
+
 # --- checking and writing ---------------------------------------------------------------------
 
 @dataclass
@@ -235,6 +336,7 @@ class Change:
     lines: list[str] = field(default_factory=list)  # what was written, for the user
     branch: str = ""  # a Git branch name for the merge request
     message: str = ""  # the commit message
+    review: str = ""  # who reviews the merge request (after a comma), if worth saying
 
 
 def _today(args: argparse.Namespace) -> str:
@@ -283,24 +385,16 @@ def _check_change(run: Run, change: Change, before: list[Diagnostic]
     return errors, [d for d in new if not d.is_error], remaining
 
 
-def _write(path: Path, text: str) -> None:
-    """Replace the file in one step: a reader never sees half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else None
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        if mode is not None:
-            os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _finish(run: Run, out: Output, change: Change, before: list[Diagnostic]) -> int:
-    """Check the change; write it and say how to propose it, or write nothing."""
+def finish(run: Run, out: Output, change: Change, before: list[Diagnostic]) -> int:
+    """The one way data is written: check the change against the whole data set; write
+    it (each file in one rename) and say how to propose it, or write nothing. Runs
+    inside a ``writing`` command, under the data directory's lock; ``before`` must have
+    been read under that lock too."""
+    session = _session(run.args)
+    if session is None:  # a programming error: the command lacks @writing
+        raise RuntimeError("commands_edit.finish runs only inside a @writing command")
+    if session.unlocked:
+        raise _Replay  # answers were typed without the lock: work it out again under it
     errors, warnings, old_errors = _check_change(run, change, before)
     if errors:
         for d in errors:
@@ -309,7 +403,7 @@ def _finish(run: Run, out: Output, change: Change, before: list[Diagnostic]) -> 
                 "请按上面的提示改正后重试。")
         return 1
     for path, text in change.texts.items():
-        _write(Path(path), text)
+        write_atomic(Path(path), text)
     for line in change.lines:
         out.out(line)
     for d in warnings:
@@ -321,7 +415,7 @@ def _finish(run: Run, out: Output, change: Change, before: list[Diagnostic]) -> 
     out.out("校验通过。提交这次修改并发起合并请求：")
     for command in _git_commands(change):
         out.out(f"  {command}")
-    out.out("然后在代码托管平台上发起合并请求（Pull Request / Merge Request）。")
+    out.out("然后在代码托管平台上发起合并请求（Pull Request / Merge Request）" + change.review + "。")
     return 0
 
 
@@ -408,6 +502,7 @@ def _closed_message(quarter: str, meeting: str) -> str:
             "登记有误的，请登记更正（corrections）。")
 
 
+@writing
 def cmd_add_event(run: Run, out: Output) -> int:
     args = run.args
     ask = Asker(args)
@@ -488,11 +583,12 @@ def cmd_add_event(run: Run, out: Output) -> int:
         f"（{member.id} {member.name}，规则 {rule_code}{rule_name}，{date}{state}）。")
     change.branch = f"add-{ident}"
     change.message = f"{'申报加分' if addition else '登记扣分'} {ident}（{member.id}，{rule_code}，{date}）"
-    return _finish(run, out, change, before)
+    return finish(run, out, change, before)
 
 
 # --- jifen add meeting ----------------------------------------------------------------------
 
+@writing
 def cmd_add_meeting(run: Run, out: Output) -> int:
     args = run.args
     ask = Asker(args)
@@ -541,7 +637,7 @@ def cmd_add_meeting(run: Run, out: Output) -> int:
                         f"（{branch}，{date}，{title}；{counts}）。")
     change.branch = f"add-{ident}"
     change.message = f"登记会议 {ident}（{title}，{date}）"
-    return _finish(run, out, change, before)
+    return finish(run, out, change, before)
 
 
 # --- jifen approve / verify / void ----------------------------------------------------------
@@ -605,7 +701,7 @@ def _change_events(run: Run, out: Output, ids: list[str], decide: Decide, action
     more = f"-and-{len(ids) - 1}-more" if len(ids) > 1 else ""
     change.branch = f"{action}-{ids[0]}{more}"
     change.message = message
-    return _finish(run, out, change, before)
+    return finish(run, out, change, before)
 
 
 def _ids_or_ask(args: argparse.Namespace, ask: Asker, prompt: str) -> list[str]:
@@ -620,6 +716,7 @@ def _kind_name(addition: bool) -> str:
     return RULE_KIND_NAMES["addition" if addition else "deduction"]
 
 
+@writing
 def cmd_approve(run: Run, out: Output) -> int:
     args = run.args
     ask = Asker(args)
@@ -648,6 +745,7 @@ def cmd_approve(run: Run, out: Output) -> int:
                           f"审定加分 {'、'.join(ids)}（{by}，{on}）")
 
 
+@writing
 def cmd_verify(run: Run, out: Output) -> int:
     args = run.args
     ask = Asker(args)
@@ -666,6 +764,7 @@ def cmd_verify(run: Run, out: Output) -> int:
     return _change_events(run, out, ids, decide, "verify", f"核实加分申报 {'、'.join(ids)}")
 
 
+@writing
 def cmd_void(run: Run, out: Output) -> int:
     args = run.args
     ask = Asker(args)

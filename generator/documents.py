@@ -2,17 +2,29 @@
 
 .xlsx and .docx files are zip archives whose entries carry the time they were
 written; ``stable_zip`` rewrites them with a given date, and ``write_file``
-puts a file in place in one rename.
+puts a file in place in one rename. ``xml_text`` makes text from the data fit
+for their XML.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import tempfile
+import re
 import zipfile
 from pathlib import Path
+
+from generator.writing import write_atomic
+
+# What XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF): the
+# office libraries refuse such text (openpyxl with IllegalCharacterError, python-docx
+# with ValueError), and YAML lets a data file write it as an escape ("\a").
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` with every character an office document cannot hold shown as U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def stable_zip(data: bytes, stamp: dt.datetime) -> bytes:
@@ -31,16 +43,5 @@ def stable_zip(data: bytes, stamp: dt.datetime) -> bytes:
 
 def write_file(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` in one rename: a reader never sees half a file, and a
-    failure leaves what was there."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        with os.fdopen(handle, "wb") as f:
-            f.write(data)
-        os.chmod(temporary, 0o666 & ~umask)  # as an ordinary new file (mkstemp gives 0600)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    failure leaves what was there (``writing.write_atomic``)."""
+    write_atomic(path, data)

@@ -24,12 +24,13 @@ import zipfile
 from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from generator.documents import stable_zip
+from generator.documents import stable_zip, xml_text
 from generator.model import BRANCH_KIND_NAMES, CATEGORY_NAMES, INDICATORS, Branch, Dataset
 from generator.score import FLAG_NAMES, Standing, standings
 from generator.site import Planner, Quarter
@@ -96,15 +97,15 @@ def _quarter_sheet(ws: Worksheet, ds: Dataset, branch: Branch, q: Quarter, date:
            f"{note}排名为本支部内排名；各指标列为本季度登记的加分与扣分。")
     # Two heading rows: indicators span their 加分 and 扣分 columns.
     for col, name in enumerate(QUARTER_HEAD, start=1):
-        ws.cell(3, col, name)
+        _put(ws, 3, col, name)
         ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
     for i, name in enumerate(INDICATORS):
         col = len(QUARTER_HEAD) + 1 + 2 * i
-        ws.cell(3, col, name)
+        _put(ws, 3, col, name)
         ws.merge_cells(start_row=3, start_column=col, end_row=3, end_column=col + 1)
-        ws.cell(4, col, "加分")
-        ws.cell(4, col + 1, "扣分")
-    ws.cell(3, width, "标记")
+        _put(ws, 4, col, "加分")
+        _put(ws, 4, col + 1, "扣分")
+    _put(ws, 3, width, "标记")
     ws.merge_cells(start_row=3, start_column=width, end_row=4, end_column=width)
     _heading_style(ws, 3, 4, width)
     for r, row in enumerate(rows, start=5):
@@ -118,7 +119,7 @@ def _quarter_sheet(ws: Worksheet, ds: Dataset, branch: Branch, q: Quarter, date:
         for col in range(len(QUARTER_HEAD) + 1, width):
             ws.cell(r, col).number_format = SIGNED_OR_BLANK
     if not rows:
-        ws.cell(5, 1, "本支部没有在册人员。")
+        _put(ws, 5, 1, "本支部没有在册人员。")
     widths = [6, 10, 13, 9, 9, 9] + [7] * (2 * len(INDICATORS)) + [18]
     _finish(ws, widths, rows=len(rows), head_rows=(3, 4))
 
@@ -185,13 +186,28 @@ def _consequence_row(ds: Dataset, s: Standing, flag: str) -> list[object]:
 # --- layout helpers ----------------------------------------------------------------------------
 
 def _title(ws: Worksheet, width: int, title: str, subtitle: str) -> None:
-    ws.cell(1, 1, title).font = _TITLE
-    ws.cell(2, 1, subtitle)
+    _put(ws, 1, 1, title).font = _TITLE
+    _put(ws, 2, 1, subtitle)
     for row in (1, 2):
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
         ws.cell(row, 1).alignment = Alignment(vertical="center", wrap_text=row == 2)
     ws.row_dimensions[1].height = 24
     ws.row_dimensions[2].height = 30
+
+
+def _put(ws: Worksheet, row: int, col: int, value: object) -> Cell:
+    """Put a value in a cell. Text is stored as text, always: openpyxl would make a
+    formula of a name such as ``=HYPERLINK(...)`` and an error value of ``#N/A``.
+    (Text starting with ``+``, ``-`` or ``@`` is inert once stored as text.) Every
+    cell of an export is written through here; characters no worksheet can hold (control
+    characters) are shown as U+FFFD."""
+    cell = ws.cell(row, col)
+    if isinstance(value, str):
+        cell.value = xml_text(value)
+        cell.data_type = "s"
+    else:
+        cell.value = value
+    return cell
 
 
 def _heading_style(ws: Worksheet, first: int, last: int, width: int) -> None:
@@ -206,7 +222,7 @@ def _heading_style(ws: Worksheet, first: int, last: int, width: int) -> None:
 
 def _write_row(ws: Worksheet, row: int, values: Sequence[object]) -> None:
     for col, value in enumerate(values, start=1):
-        cell = ws.cell(row, col, value)
+        cell = _put(ws, row, col, value)
         cell.border = _BOX
         if isinstance(value, int):
             cell.alignment = Alignment(horizontal="right")
@@ -216,13 +232,13 @@ def _table(ws: Worksheet, head: Sequence[str], rows: Iterable[Sequence[object]],
            widths: list[int], empty: str = "") -> None:
     """A one-row heading at row 3 and the rows below it."""
     for col, name in enumerate(head, start=1):
-        ws.cell(3, col, name)
+        _put(ws, 3, col, name)
     _heading_style(ws, 3, 3, len(head))
     count = 0
     for count, values in enumerate(rows, start=1):
         _write_row(ws, 3 + count, values)
     if not count and empty:
-        ws.cell(4, 1, empty)
+        _put(ws, 4, 1, empty)
     _finish(ws, widths, rows=count, head_rows=(3, 3))
     if count:
         ws.auto_filter.ref = f"A3:{get_column_letter(len(head))}{3 + count}"
@@ -258,7 +274,7 @@ def _display_width(value: object) -> int:
 
 def _sheet_name(name: str, taken: set[str]) -> str:
     """A sheet name Excel accepts (≤ 31 characters, none of []:*?/\\), unique in the book."""
-    base = _SHEET_FORBIDDEN.sub("_", name).strip("'") or "Sheet"
+    base = _SHEET_FORBIDDEN.sub("_", xml_text(name)).strip("'") or "Sheet"
     candidate, n = base[:31], 1
     while candidate in taken:
         n += 1
@@ -276,7 +292,7 @@ def _save(wb: Workbook, title: str, date: str) -> bytes:
     props = wb.properties
     props.created = props.modified = stamp
     props.creator = props.lastModifiedBy = "jifen"
-    props.title = title
+    props.title = xml_text(title)
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(wb, archive).write_data()  # not save_workbook: it stamps the clock

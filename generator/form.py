@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from generator.closes import quarter_bounds
-from generator.documents import stable_zip
+from generator.documents import stable_zip, xml_text
 from generator.model import Case, Dataset
 
 NOTE = ("说明：1. 党支部呈报的对象，意见栏填写参加会议应到支部委员人数，实到支部委员人数，评定情况等；"
@@ -139,7 +139,7 @@ def laggard_docx(fields: FormFields, *, created: str) -> bytes:
         cell = table.cell(row, col)
         if to is not None:
             cell = cell.merge(table.cell(row, to))
-        lines = text.split("\n")
+        lines = xml_text(text).split("\n")
         cell.paragraphs[0].text = lines[0]
         for line in lines[1:]:
             cell.add_paragraph(line)

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from generator import edit
-from tests.support import TODAY, DataDir, event, events_file
+from generator.writing import LOCK_NAME
+from tests.support import REPO, TODAY, DataDir, event, events_file
 
 JIFEN = Path(sys.executable).parent / "jifen"
 
@@ -27,8 +28,9 @@ def jifen(*args: str, cwd: Path | None = None, answers: str | None = None
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file of a data directory but the writers' lock file (which is no data)."""
     return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+            for p in sorted(root.rglob("*")) if p.is_file() and p.name != LOCK_NAME}
 
 
 @pytest.fixture
@@ -370,6 +372,7 @@ def test_the_printed_git_commands_propose_exactly_the_change(tmp_path: Path) -> 
     data.member("m01", name="张一")
     data.member("m02", name="李二")
     data.additions(ADDITIONS)
+    (repo / ".gitignore").write_bytes((REPO / ".gitignore").read_bytes())  # as in a fork
     origin = tmp_path / "origin.git"
     subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
     git(repo, "init", "-q", "-b", "main")

@@ -298,3 +298,60 @@ def test_sheet_names_excel_accepts() -> None:
     long = "某某某某某某某某某某某某某某某某某某某某某某某某某某某某某某某某某党支部"
     first, second = _sheet_name(long, taken), _sheet_name(long, taken)
     assert len(first) == 31 and len(second) == 31 and first != second
+
+
+# --- text from the data stays text ---------------------------------------------------------------
+
+HOSTILE = {  # what a spreadsheet would run or misread, were it not stored as text
+    "committee": "=HYPERLINK(\"http://evil.example/c\",\"党工委\")",
+    "b-a": "=1+1",
+    "b-flow": "+cmd|' /C calc'!A0",
+    "b-v1": "@SUM(1+9)*cmd|' /C calc'!A0",
+    "m01": "=HYPERLINK(\"http://evil.example/\",\"张一\")",
+    "m02": "-2+3+cmd|' /C calc'!A0",
+    "m03": "@SUM(A1:A9)",
+    "m05": "#N/A",
+    "m06": "=\tDDE(\"cmd\";\"/C calc\";\"!A0\")",
+}
+
+
+def test_text_from_the_data_is_never_a_formula(committee: DataDir, tmp_path: Path) -> None:
+    organization = committee.root / "organization.yaml"
+    text = organization.read_text("utf-8").replace("测试党工委", json.dumps(HOSTILE["committee"]))
+    for branch, name in (("b-a", "甲公司党支部"), ("b-flow", "企业流动党支部"),
+                         ("b-v1", "某村党支部")):
+        text = text.replace(name, json.dumps(HOSTILE[branch], ensure_ascii=False))
+    organization.write_text(text, "utf-8")
+    for member in ("m01", "m02", "m03", "m05", "m06"):
+        path = next(committee.root.glob(f"members/*/{member}.yaml"))
+        path.write_text(path.read_text("utf-8").replace(
+            f"name: {path.read_text('utf-8').split('name: ')[1].splitlines()[0]}",
+            f"name: {json.dumps(HOSTILE[member], ensure_ascii=False)}"), "utf-8")
+    m04 = committee.root / "members/b-a/m04.yaml"  # a control character: no worksheet holds it
+    m04.write_text(m04.read_text("utf-8").replace("name: 赵四", 'name: "赵\\a四"'), "utf-8")
+    dataset, diagnostics, _ = check(committee.root, today=TODAY)
+    assert not [d for d in diagnostics if d.is_error]
+    assert dataset.members["m01"].name == HOSTILE["m01"]
+    assert dataset.members["m04"].name == "赵\a四"
+    quarter, year = tmp_path / "q.xlsx", tmp_path / "y.xlsx"
+    assert export(committee, "quarter", "2025-Q4", out=quarter).returncode == 0
+    assert export(committee, "year", "2025", out=year).returncode == 0
+    for path in (quarter, year):
+        with zipfile.ZipFile(path) as archive:
+            sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+            assert sheets
+            for name in sheets:
+                xml = archive.read(name).decode("utf-8")
+                assert "<f>" not in xml and "<f " not in xml, name  # no formula at all
+                assert 't="e"' not in xml, name  # no error value either
+        book = openpyxl.load_workbook(path)
+        found = {cell.value: cell.data_type for ws in book.worksheets
+                 for row in ws.iter_rows() for cell in row if isinstance(cell.value, str)}
+        for key, value in HOSTILE.items():
+            if key.startswith("m") or (path == year and key.startswith("b")):  # as they are
+                assert found.get(value) == "s", value
+            else:  # in titles
+                assert any(v.startswith(value) for v in found), value
+        assert found.get("赵\ufffd四") == "s"
+    listed = openpyxl.load_workbook(year)["暂缓转入"]
+    assert [c.value for c in listed[4]][-1] == HOSTILE["b-v1"]  # 拟转入党支部

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from docx import Document
@@ -102,3 +104,35 @@ def test_an_unknown_case_is_a_usage_error(case: DataDir, tmp_path: Path,
     assert main(["form", "laggard", "case-9", "--data", str(case.root), "--out",
                  str(tmp_path / "f.docx"), "--today", TODAY]) == 2
     assert "处置案件“case-9”不存在。已有的案件：case-1" in capsys.readouterr().err
+
+
+FIELD_LIKE = ('{ HYPERLINK "http://evil.example/" }', '=cmd|\' /C calc\'!A0',
+              '{DDEAUTO c:\\\\windows\\\\system32\\\\cmd.exe "/k calc"}',
+              '<w:fldSimple w:instr="HYPERLINK"/>', "@SUM(1+1)", "+1-1")
+
+
+def test_text_from_the_data_stays_text_in_the_form(case: DataDir, tmp_path: Path) -> None:
+    """Word fields (HYPERLINK, DDEAUTO…) come only from field elements, never from text:
+    the form has none, whatever the data says; and characters a document cannot hold
+    (a control character, written in YAML as an escape) are shown as U+FFFD."""
+    member = case.root / "members/b-a/m01.yaml"
+    member.write_text(member.read_text("utf-8").replace("name: 张一", 'name: "=张\\a一"'),
+                      "utf-8")
+    path = case.root / "cases/b-a/case-1.yaml"
+    opinion = "；".join(FIELD_LIKE)
+    path.write_text(path.read_text("utf-8").replace(
+        "opinion: 认定为后进党员。", f"opinion: {json.dumps(opinion, ensure_ascii=False)}"),
+        "utf-8")
+    store = private_store(tmp_path / "secret" / "members.yaml")
+    out = tmp_path / "form.docx"
+    assert main(["form", "laggard", "case-1", "--data", str(case.root), "--out", str(out),
+                 "--private", str(store), "--today", TODAY, "--no-cache"]) == 0
+    with zipfile.ZipFile(out) as archive:
+        for name in archive.namelist():
+            if name.endswith(".xml"):
+                tags = {element.tag.rsplit("}", 1)[-1] for element in
+                        ElementTree.fromstring(archive.read(name)).iter()}
+                assert not tags & {"fldSimple", "fldChar", "instrText", "fldData",
+                                   "hyperlink"}, name
+    assert cells(out)[1] == "=张\ufffd一"
+    assert cells(out)[cells(out).index("党工委\n意见") + 1].startswith(opinion + "\n")
