@@ -182,12 +182,13 @@ def test_no_lock_while_a_person_types_and_the_answers_meet_fresh_data(data: Data
 
 def test_jifen_close_writes_only_what_validates(data: DataDir) -> None:
     """``jifen close`` writes through the same checked path as ``jifen add``: whatever the
-    close file turns out to be (here from a branch name holding a control character,
-    which the organisation file may write as an escape), the data still validates after
-    it, or nothing is written."""
+    close file turns out to be (here from a branch name full of YAML punctuation, which
+    the close file's comment repeats), the data still validates after it, or nothing is
+    written. (Control characters, which a close file could not hold, are refused by
+    validation itself: E111.)"""
     organization = data.root / "organization.yaml"
     organization.write_text(organization.read_text("utf-8").replace(
-        "name: 甲公司党支部", 'name: "甲\\b公司党支部"'), "utf-8")
+        "name: 甲公司党支部", 'name: "甲\\"公司: #党支部\\n- x: [y]"'), "utf-8")
     data.member("m01", name="张一")
     assert validate(data.root).returncode == 0
     code, stdout, stderr = finish(start("close", "b-a", "2025-Q3", "--meeting", "2025-10-10",
