@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.diff import md_text
 from tests.support import ORGANIZATION, DataDir, event, events_file
 from tests.test_diff import commit, diff, git
 
@@ -17,9 +18,10 @@ from tests.test_diff import commit, diff, git
 # isolates, zero-width spaces and joiners, marks, the byte-order mark.
 INVISIBLE = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068",
              "\u2069", "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\ufeff"]
-HOSTILE_NAME = ("@octocat 张\u202e三\u2066 www.evil.example https://evil.example/x "
-                "见 #12 和 !3 " + "".join(INVISIBLE) + " <b>粗</b>")
-HOSTILE_BRANCH = "@all 甲公司 http://phish.example 党支部\u202e"
+# (Invisible characters cannot reach the comment from data: validation refuses them, E111,
+# without repeating them; ``test_invisible_characters_are_named`` covers the escaping.)
+HOSTILE_NAME = "@octocat 张三 www.evil.example https://evil.example/x 见 #12 和 !3 <b>粗</b>"
+HOSTILE_BRANCH = "@all 甲公司 http://phish.example 党支部"
 
 
 def hostile_repo(tmp_path: Path) -> tuple[Path, DataDir]:
@@ -66,16 +68,31 @@ def test_hostile_names_cannot_mention_link_or_reorder(tmp_path: Path) -> None:
     assert row.count("|") == 7
     name, branch = (shown(cell).strip() for cell in row.split("|")[1:3])
     # Still readable: visible stand-ins, and each invisible character named.
-    assert name == ("＠octocat 张[U+202E]三[U+2066] www．evil.example https：//evil.example/x "
-                    "见 ＃12 和 ！3 " + "".join(f"[U+{ord(c):04X}]" for c in INVISIBLE) +
-                    " <b>粗</b>（m02）")
-    assert branch == "＠all 甲公司 http：//phish.example 党支部[U+202E]"
+    assert name == ("＠octocat 张三 www．evil.example https：//evil.example/x "
+                    "见 ＃12 和 ！3 <b>粗</b>（m02）")
+    assert branch == "＠all 甲公司 http：//phish.example 党支部"
+
+
+def test_invisible_characters_are_named() -> None:
+    """Defence in depth: were one to reach the comment, it is shown by its code point."""
+    text = md_text("张\u202e三" + "".join(INVISIBLE))
+    assert not [c for c in INVISIBLE if c in shown(text)]
+    assert shown(text) == "张[U+202E]三" + "".join(f"[U+{ord(c):04X}]" for c in INVISIBLE)
+
+
+def test_invisible_characters_in_data_are_refused_unrepeated(tmp_path: Path) -> None:
+    root, data = hostile_repo(tmp_path)
+    data.member("m02", name="张\u202e三")
+    commit(root, "a reordered name")
+    result = diff(root, "main", "HEAD")
+    assert result.returncode == 1 and "E111" in result.stdout
+    assert_defused(result.stdout)
 
 
 def test_hostile_text_in_an_error_message_is_defused(tmp_path: Path) -> None:
     root, data = hostile_repo(tmp_path)
     data.events(events_file(event("e1", "J3", "2025-03-01"),
-                            event("e2", "\"@octocat\u202ewww.x.cn\"", "2025-03-02", member="m02")))
+                            event("e2", "\"@octocat www.x.cn\"", "2025-03-02", member="m02")))
     commit(root, "unknown rule")
     result = diff(root, "main", "HEAD")
     assert result.returncode == 1

