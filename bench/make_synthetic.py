@@ -466,7 +466,8 @@ def write_events(
 def write_closes(out: Path, year: int) -> int:
     """Close every ended quarter of ``year`` for every branch, with jifen's own code
     (the digests are jifen's to compute); a close meets on the 10th after the quarter."""
-    from generator.closes import close_text, quarter_bounds
+    from generator.closes import close_text
+    from generator.periods import quarter_bounds
     from generator.pipeline import check
 
     today = dt.date.today().isoformat()

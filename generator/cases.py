@@ -15,14 +15,14 @@ Nothing of a case reaches the public site.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from generator.closes import quarter_bounds, quarter_end_scores
+from generator.closes import quarter_end_scores
 from generator.errors import Diagnostic, diag
-from generator.model import CATEGORY_NAMES, Case, Dataset, Member, real_date
+from generator.model import CATEGORY_NAMES, Case, Dataset, Member
+from generator.periods import add_months, month_end, quarter_bounds, real_date
 
 EXTENSION_MONTHS = 3  # 延长三个月整改期
 APPROVAL_WARN_DAYS = 30  # a resolution awaiting the 党工委's reply this long is flagged
@@ -33,14 +33,6 @@ STEP_NAMES = {"announcement": "第1步 亮分通报", "branch_decision": "第2�
               "general_review": "第3步 党总支预审", "committee_review": "第3步 党工委审评",
               "transfer": "第4步 关系转出", "rectification": "第5步 限期整改",
               "resolutions": "第6步 党支部决议", "approval": "第7步 党工委审批"}
-
-
-def add_months(date: str, months: int) -> str:
-    """``date`` plus whole months, the day held at the month's last day."""
-    d = dt.date.fromisoformat(date)
-    month = d.month - 1 + months
-    year, month = d.year + month // 12, month % 12 + 1
-    return dt.date(year, month, min(d.day, calendar.monthrange(year, month)[1])).isoformat()
 
 
 def deadline(case: Case) -> str | None:
@@ -67,7 +59,7 @@ def due_reports(case: Case, today: str) -> list[str]:
     months: list[str] = []
     year, month = int(rect.start[:4]), int(rect.start[5:7])
     while True:
-        last = f"{year}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}"
+        last = month_end(year, month)
         if last >= stop:
             break
         months.append(f"{year}-{month:02d}")

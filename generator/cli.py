@@ -20,7 +20,7 @@ from pathlib import Path
 from generator import __version__, commands_edit, commands_form, export, private
 from generator.build import BuildError, build
 from generator.cache import Cache
-from generator.closes import close_text, quarter_bounds
+from generator.closes import close_text
 from generator.codeowners import DEFAULT_PATH, FORGES, NoOffice, codeowners
 from generator.diff import Revision, compare
 from generator.diff import as_json as diff_json
@@ -30,6 +30,7 @@ from generator.errors import Diagnostic
 from generator.gitsource import GitError, files_at, files_in_worktree, toplevel
 from generator.load import Scan, scan
 from generator.model import Dataset
+from generator.periods import WINDOW_DAYS, Quarter, quarter_bounds, window
 from generator.pipeline import check, check_blobs
 from generator.provenance import for_data
 from generator.report import ledger, score_table
@@ -46,7 +47,6 @@ EPILOG_CLOSE = "示例：jifen close b-a 2026-Q3 --meeting 2026-10-10"
 EPILOG_CODEOWNERS = "示例：jifen codeowners --forge github（写入 .github/CODEOWNERS）"
 
 
-WINDOW_DAYS = 7  # default length of a publication window (公示期), in days
 
 
 class UsageError(Exception):
@@ -331,7 +331,7 @@ def cmd_diff(run: Run, out: Output) -> int:
 @commands_edit.writing
 def cmd_close(run: Run, out: Output) -> int:
     args = run.args
-    if export.parse_quarter(args.quarter) is None:
+    if Quarter.parse(args.quarter) is None:
         raise UsageError(f"季度请写成 YYYY-Qn，例如 2026-Q3：{args.quarter}")
     dataset, before, files = run.check()  # under the lock (commands_edit.writing)
     if any(d.is_error for d in before):
@@ -344,9 +344,7 @@ def cmd_close(run: Run, out: Output) -> int:
     if args.branch not in dataset.organization.branches:
         raise UsageError(f"党支部“{args.branch}”不存在。请使用 data/organization.yaml 中的编号。")
     end = quarter_bounds(args.quarter)[1]
-    start = args.window_from or args.meeting
-    until = args.window_until or (dt.date.fromisoformat(start)
-                                  + dt.timedelta(days=WINDOW_DAYS - 1)).isoformat()
+    start, until = window(args.window_from or args.meeting, args.window_until)
     problems = []
     if args.meeting <= end:
         problems.append(f"审定日期 {args.meeting} 应在季度结束（{end}）之后。")
@@ -491,7 +489,7 @@ def register_export(sub: argparse._SubParsersAction) -> None:
 
 def cmd_export_quarter(run: Run, out: Output) -> int:
     args = run.args
-    q = export.parse_quarter(args.quarter)
+    q = Quarter.parse(args.quarter)
     if q is None:
         raise UsageError(f"季度请写成 YYYY-Qn，例如 2025-Q3：{args.quarter}")
     as_of = args.as_of or _today(args)

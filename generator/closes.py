@@ -22,18 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from generator.model import Close, Correction, Dataset, Event, Meeting
-
-QUARTER_ENDS = ("03-31", "06-30", "09-30", "12-31")
-
-
-def quarter_of(date: str) -> str:
-    """``2026-08-03`` → ``2026-Q3``."""
-    return f"{date[:4]}-Q{(int(date[5:7]) + 2) // 3}"
-
-
-def quarter_bounds(quarter: str) -> tuple[str, str]:
-    year, n = quarter[:4], int(quarter[-1])
-    return f"{year}-{3 * n - 2:02d}-01", f"{year}-{QUARTER_ENDS[n - 1]}"
+from generator.periods import quarter_bounds, quarter_of
 
 
 def closed_quarters(ds: Dataset) -> dict[tuple[str, str], Close]:

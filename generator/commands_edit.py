@@ -28,10 +28,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator import edit
-from generator.closes import closed_quarters, quarter_of
+from generator.closes import closed_quarters
 from generator.edit import EditError, Field, flow_list, plain, quoted
 from generator.errors import Diagnostic
 from generator.model import RULE_KIND_NAMES, STATUS_NAMES, Dataset, Event, Member
+from generator.periods import quarter_of
 from generator.writing import Lock, LockError, wait_seconds, write_atomic
 
 if TYPE_CHECKING:

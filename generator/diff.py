@@ -13,12 +13,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from generator.closes import QUARTER_ENDS
 from generator.errors import Diagnostic
 from generator.model import Dataset
+from generator.periods import Quarter
 from generator.render import md_escape
 from generator.score import FLAG_NAMES, standings
-from generator.site import QUARTER_NAMES
 
 RECORD_FIELDS = {"event": ("member", "rule", "date", "points", "status", "note", "evidence",
                            "void_reason", "approved_by", "approved_on"),
@@ -99,8 +98,7 @@ class Report:
 
 
 def _last_published_quarter(year: int, as_of: str) -> tuple[str, str] | None:
-    ended = [(f"{year}-{end}", f"{year}年{QUARTER_NAMES[i]}")
-             for i, end in enumerate(QUARTER_ENDS) if f"{year}-{end}" <= as_of]
+    ended = [(q.end, q.name) for q in Quarter.all_of(year) if q.end <= as_of]
     return ended[-1] if ended else None
 
 

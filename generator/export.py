@@ -32,8 +32,9 @@ from openpyxl.writer.excel import ExcelWriter
 
 from generator.documents import stable_zip, xml_text
 from generator.model import BRANCH_KIND_NAMES, CATEGORY_NAMES, INDICATORS, Branch, Dataset
+from generator.periods import Quarter
 from generator.score import FLAG_NAMES, Standing, standings
-from generator.site import Planner, Quarter
+from generator.site import Planner
 
 # Number formats: signed, and signed with zero left blank (as the bulletin shows them).
 SIGNED = '+0;-0;0'
@@ -49,12 +50,6 @@ _THIN = Side(style="thin", color="999999")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-
-
-def parse_quarter(text: str) -> Quarter | None:
-    """``2026-Q3`` → Quarter(2026, 3); None when it is not written that way."""
-    found = re.fullmatch(r"([0-9]{4})-Q([1-4])", text)
-    return Quarter(int(found[1]), int(found[2])) if found else None
 
 
 # --- the quarterly 积分公示表 --------------------------------------------------------------------

@@ -13,9 +13,9 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass
 
-from generator.closes import quarter_bounds
 from generator.documents import stable_zip, xml_text
 from generator.model import Case, Dataset
+from generator.periods import quarter_bounds
 
 NOTE = ("说明：1. 党支部呈报的对象，意见栏填写参加会议应到支部委员人数，实到支部委员人数，评定情况等；"
         "2. 本表一式两份，支部留存一份，上报工委一份。")

@@ -7,9 +7,7 @@ came from (``path`` and ``pointer``) so that any later check can point at it.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field, fields
-from functools import cache
 from typing import NamedTuple
 
 from generator.errors import Pointer
@@ -494,18 +492,6 @@ class Dataset:
                 found.append(rule)  # type: ignore[arg-type]
             self._event_rules = found
         return self._event_rules
-
-
-@cache
-def real_date(text: str | None) -> bool:
-    """Is ``text`` a date that exists (``2025-02-30`` is not)? Schemas check only the shape."""
-    if text is None:
-        return False
-    try:
-        dt.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 _MISSING = object()

@@ -40,8 +40,8 @@ from generator.model import (
     Decision,
     NominationFile,
     Stage,
-    real_date,
 )
+from generator.periods import real_date
 from generator.score import Standing, counts, standings
 
 if TYPE_CHECKING:  # validate.py lists the check below in its CHECKS

@@ -29,7 +29,7 @@ from generator.cases import (
     overdue,
     stage,
 )
-from generator.closes import corrections_of, quarter_bounds, quarter_of
+from generator.closes import corrections_of
 from generator.model import (
     BRANCH_KIND_NAMES,
     CATEGORY_NAMES,
@@ -46,6 +46,7 @@ from generator.model import (
     Rule,
 )
 from generator.nominations import DECISION_NAMES, Decision, Progress, list_rule, progress
+from generator.periods import Quarter, add_days, quarter_of
 from generator.provenance import UNCOMMITTED, Commit, Provenance
 from generator.score import FLAG_NAMES, Entry, Standing, counts, earlier, standings
 
@@ -53,7 +54,6 @@ CHANGES_SHOWN = 50
 # Flags that are candidacies for a decision of the 党工委, not facts to publish.
 YEAR_END_FLAGS = frozenset({"excellent_candidate", "probation_cancelled",
                             "not_development_target", "transfer_postponed"})
-QUARTER_NAMES = ("第一季度", "第二季度", "第三季度", "第四季度")
 # Bins of the distribution chart: (label, lowest score in the bin)
 BINS = (("<60", -1), ("60–69", 60), ("70–79", 70), ("80–89", 80), ("90–99", 90), ("≥100", 100))
 
@@ -68,32 +68,6 @@ class Page:
     context: dict[str, object] = field(default_factory=dict)
     data: object = None
     title: str = ""
-
-
-@dataclass(frozen=True)
-class Quarter:
-    year: int
-    number: int
-
-    @property
-    def start(self) -> str:
-        return quarter_bounds(self.code)[0]
-
-    @property
-    def end(self) -> str:
-        return quarter_bounds(self.code)[1]
-
-    @property
-    def name(self) -> str:
-        return f"{self.year}年{QUARTER_NAMES[self.number - 1]}"
-
-    @property
-    def slug(self) -> str:
-        return f"{self.year}/q{self.number}"
-
-    @property
-    def code(self) -> str:
-        return f"{self.year}-Q{self.number}"
 
 
 def years_of(ds: Dataset, as_of: str) -> list[int]:
@@ -211,7 +185,7 @@ class Planner:
         return self._standings[key]
 
     def quarters(self, year: int) -> list[Quarter]:
-        return [q for q in (Quarter(year, n) for n in range(1, 5)) if q.start <= self.as_of]
+        return [q for q in Quarter.all_of(year) if q.start <= self.as_of]
 
     def months(self, year: int) -> list[int]:
         return [m for m in range(1, 13) if f"{year}-{m:02d}-01" <= self.as_of]
@@ -778,7 +752,7 @@ def _code_key(code: str) -> tuple[str, tuple[int, ...]]:
 
 
 def _day_before(date: str) -> str:
-    return (dt.date.fromisoformat(date) - dt.timedelta(days=1)).isoformat()
+    return add_days(date, -1)
 
 
 def _distribution(scores: list[int | None]) -> list[dict[str, object]]:

@@ -9,13 +9,12 @@ that depends on them.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from generator.cases import branch_on, check_case_scores, check_cases
-from generator.closes import closed_quarters, compute, quarter_bounds, quarter_of
+from generator.closes import closed_quarters, compute
 from generator.errors import Diagnostic, diag
 from generator.model import (
     ATTENDANCE_NAMES,
@@ -26,9 +25,9 @@ from generator.model import (
     Event,
     Member,
     Rule,
-    real_date,
 )
 from generator.nominations import check_nominations
+from generator.periods import add_days, quarter_bounds, quarter_of, real_date
 
 PENDING_WARN_DAYS = 60
 ADDITION_STATUSES = ("declared", "verified", "approved", "void")
@@ -44,8 +43,7 @@ class Context:
 
     @property
     def pending_cutoff(self) -> str:
-        day = dt.date.fromisoformat(self.today) - dt.timedelta(days=PENDING_WARN_DAYS)
-        return day.isoformat()
+        return add_days(self.today, -PENDING_WARN_DAYS)
 
 
 def _member_label(member: Member) -> dict[str, str]:
