@@ -72,7 +72,7 @@ def site_figures(site: Path) -> dict[str, str]:
 
 def bench(name: str, data: Path, work: Path, as_of: str) -> None:
     work.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(work / "build", ignore_errors=True)
+    shutil.rmtree(work / ".site.jifen-work", ignore_errors=True)  # the site's work folder
     shutil.rmtree(work / "site", ignore_errors=True)
     build = [str(JIFEN), "build", "--data", str(data), "--as-of", as_of, "--today", as_of]
     print(f"\n== {name} ==", flush=True)

@@ -279,10 +279,6 @@ def cmd_explain(run: Run, out: Output) -> int:
     return 0
 
 
-def _work(args: argparse.Namespace) -> Path:
-    return Path("build") / ("internal" if args.internal else "public")
-
-
 def cmd_build(run: Run, out: Output) -> int:
     args = run.args
     dataset = run.valid_dataset(out, "生成网站（原网站保持不变）")
@@ -291,8 +287,8 @@ def cmd_build(run: Run, out: Output) -> int:
     as_of = args.as_of or _today(args)
     target = getattr(args, "out", None) or Path("site-internal" if args.internal else "site")
     try:
-        result = build(dataset, as_of=as_of, out=target, work=_work(args),
-                       internal=args.internal, provenance=for_data(args.data))
+        result = build(dataset, as_of=as_of, out=target, internal=args.internal,
+                       provenance=for_data(args.data))
     except BuildError as exc:
         out.err(str(exc))
         return 1
@@ -407,15 +403,12 @@ def cmd_codeowners(run: Run, out: Output) -> int:
 
 
 def cmd_serve(run: Run, out: Output) -> int:
-    code = cmd_build(run, out)
-    sys.stdout.writelines(out.stdout)
-    sys.stderr.writelines(out.stderr)
-    out.stdout.clear()
-    out.stderr.clear()
-    if code:
-        return code
-    return serve(run.args.data, _work(run.args), internal=run.args.internal,
-                 as_of=run.args.as_of, port=run.args.port, cache=run.cache)
+    args = run.args
+    dataset = run.valid_dataset(out, "预览")
+    if dataset is None:
+        return 1
+    return serve(args.data, dataset, internal=args.internal, as_of=args.as_of or _today(args),
+                 today=_today(args), port=args.port, cache=run.cache)
 
 
 def execute(args: argparse.Namespace) -> tuple[int, Output]:

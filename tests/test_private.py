@@ -376,7 +376,7 @@ def site_text(root: Path, pages_only: bool = False) -> str:
     """Every file the build wrote (the site and its work folder), as text; or only the
     pages and data files (not the theme's scripts, fonts and images)."""
     parts = []
-    for folder in ("site", "build"):
+    for folder in ("site", ".site.jifen-work"):
         for path in sorted((root / folder).rglob("*")):
             if path.is_file() and (not pages_only or path.suffix in (
                     ".html", ".md", ".json", ".svg", ".xml", ".yml", ".txt")):
