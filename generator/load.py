@@ -43,53 +43,12 @@ from pathlib import Path
 from generator import fastyaml
 from generator.cache import Cache, content_key
 from generator.errors import Diagnostic, diag
+from generator.kinds import BY_NAME, WHOLE, Document, Position, arrange, kind_of
 from generator.schema import schema_set
 from generator.yamlio import LIMITS, parse, read_text, too_large
 
-# (kind, glob below the data directory); order is the order of loading.
-LAYOUT = (
-    ("organization", "organization.yaml"),
-    ("policy", "policy.yaml"),
-    ("rules", "rules/*.yaml"),
-    ("member", "members/**/*.yaml"),
-    ("meetings", "meetings/**/*.yaml"),
-    ("events", "events/**/*.yaml"),
-    ("additions", "additions/**/*.yaml"),
-    ("close", "closes/**/*.yaml"),
-    ("objection", "objections/**/*.yaml"),
-    ("case", "cases/**/*.yaml"),
-    ("nominations", "nominations/**/*.yaml"),
-)
-REQUIRED = {
-    "organization": "每个数据目录都要有 organization.yaml，登记党工委和各党支部。",
-    "rules": "rules/ 中至少要有一个积分标准文件，例如 rules/enterprise.yaml。",
-}
-# Kinds whose every key is optional: an empty file is an empty mapping.
-EMPTY_OK = frozenset({"policy"})
 # Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_MIN_FILES = 64
-
-
-@dataclass(frozen=True, slots=True)
-class Document:
-    """One parsed file. ``broken`` holds indexes of records that failed the schema
-    (-1: the whole document)."""
-
-    kind: str
-    path: str
-    value: object
-    broken: frozenset[int] = frozenset()
-    relative: str = ""  # the path below the data directory
-
-    @property
-    def folder(self) -> str | None:
-        """The first folder below the kind's own (``events/<folder>/x.yaml``): the
-        branch the file belongs to when it names one."""
-        parts = self.relative.split("/")
-        return parts[1] if len(parts) >= 3 else None
-
-    def usable(self, index: int = -1) -> bool:
-        return -1 not in self.broken and index not in self.broken
 
 
 @dataclass
@@ -98,21 +57,11 @@ class Loaded:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def arrange(relatives: Iterable[str]) -> tuple[list[tuple[str, str]], list[str]]:
-    """The data files among paths relative to a data directory, with their kind, in
-    loading order (by ``LAYOUT``, then path); and the required kinds that are missing.
-    The one place that maps the layout: used for folders and for Git revisions alike."""
-    order = {kind: i for i, (kind, _) in enumerate(LAYOUT)}
-    found = sorted(((kind, r) for r in relatives if (kind := kind_of(r)) is not None),
-                   key=lambda pair: (order[pair[0]], pair[1]))
-    present = {kind for kind, _ in found}
-    return found, [kind for kind in REQUIRED if kind not in present]
-
-
 def missing_file(kind: str, data_dir: str) -> Diagnostic:
-    name = "organization.yaml" if kind == "organization" else "rules/"
+    entry = BY_NAME[kind]
+    name = entry.pattern if "/" not in entry.pattern else entry.folder + "/"
     return diag("E104", str(Path(data_dir, name)), line=1, col=1, name=name,
-                hint=REQUIRED[kind])
+                hint=entry.required)
 
 
 def discover(data_dir: Path) -> tuple[list[tuple[str, Path]], list[Diagnostic]]:
@@ -265,7 +214,8 @@ def scan(data_dir: Path, cache: Cache | None = None) -> Scan:
     return Scan(data_dir, files, keys, signatures, problems)
 
 
-def _check(kind: str, path: str, data: bytes) -> tuple[object, list[tuple], frozenset[int]]:
+def _check(kind: str, path: str, data: bytes
+           ) -> tuple[object, list[tuple], frozenset[Position]]:
     """Parse and schema-check one file. Diagnostics are returned without the path
     (as tuples) so that a cached result serves any file with the same content.
 
@@ -274,7 +224,7 @@ def _check(kind: str, path: str, data: bytes) -> tuple[object, list[tuple], froz
     where each node is."""
     if len(data) > LIMITS.bytes:
         problem = too_large(path)
-        return None, [(problem.code, problem.message, 1, 1, ())], frozenset({-1})
+        return None, [(problem.code, problem.message, 1, 1, ())], frozenset({WHOLE})
     try:
         fast = fastyaml.load(read_text(data))
     except UnicodeDecodeError:
@@ -282,15 +232,15 @@ def _check(kind: str, path: str, data: bytes) -> tuple[object, list[tuple], froz
     if fast is not None and schema_set().is_valid(kind, fast):
         return fast, [], frozenset()
     value, node, problems = parse(path, data)
-    if value is None and node is None and not problems and kind in EMPTY_OK:
+    if value is None and node is None and not problems and BY_NAME[kind].empty_ok:
         value = {}  # an empty file (or only comments): every key is optional
-    broken: set[int] = {-1} if node is None and problems else set()
+    broken: set[Position] = {WHOLE} if node is None and problems else set()
     if not problems or node is not None:
         schema_problems, schema_broken = schema_set().check(kind, path, value, node)
         problems += schema_problems
         broken |= schema_broken
     if any(p.code == "E102" for p in problems):
-        broken.add(-1)
+        broken.add(WHOLE)  # a key written twice: which value was meant is unknown
     flat = [(p.code, p.message, p.line, p.col, p.pointer) for p in problems]
     return value, flat, frozenset(broken)
 
@@ -319,7 +269,7 @@ def _check_job(job: tuple[str, str]) -> tuple[str, bytes]:
         data = read_regular(path)
     except OSError as exc:
         result: tuple = (None, [("E100", diag("E100", path, reason=exc.strerror).message, 1, 1,
-                                 ())], frozenset({-1}))
+                                 ())], frozenset({WHOLE}))
         return "", pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
     return content_key(kind, data), pickle.dumps(_check(kind, path, data),
                                                  protocol=pickle.HIGHEST_PROTOCOL)
@@ -372,24 +322,6 @@ def load(data: Path | Scan, cache: Cache | None = None, workers: int | None = No
             for code, message, line, col, pointer in flat
         )
     return loaded
-
-
-def kind_of(relative: str) -> str | None:
-    """The kind of a data file from its path below the data directory (per ``LAYOUT``);
-    None for anything else."""
-    if not relative.endswith(".yaml"):
-        return None
-    stem = relative.rsplit(".", 1)[0]
-    for kind, pattern in LAYOUT:
-        if "/" not in pattern:
-            if stem == pattern.rsplit(".", 1)[0]:
-                return kind
-        elif "**" in pattern:
-            if relative.startswith(pattern.split("/")[0] + "/"):
-                return kind
-        elif relative.count("/") == 1 and relative.startswith(pattern.split("/")[0] + "/"):
-            return kind
-    return None
 
 
 def load_blobs(files: dict[str, bytes], data_dir: str) -> Loaded:

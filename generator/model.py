@@ -1,4 +1,9 @@
-"""The domain: immutable records built from schema-valid documents.
+"""The domain: immutable records, built from schema-valid documents by ``kinds.py``.
+
+Records are frozen dataclasses or NamedTuples (the ones built hundreds of thousands of
+times per run) with named fields; the ``Dataset`` holding them is frozen too. Nothing
+here computes across records or caches anything: what the records imply is ``Derived``
+(``derive.py``), what scoring makes of them is ``score.py``.
 
 Dates stay ISO strings (``YYYY-MM-DD``): they sort and compare correctly as
 text and need no conversion on the hot path. Each record remembers where it
@@ -7,11 +12,11 @@ came from (``path`` and ``pointer``) so that any later check can point at it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from generator.errors import Pointer
-from generator.load import Document, Loaded
 
 CATEGORY_NAMES = {"full": "正式党员", "probationary": "预备党员", "activist": "入党积极分子"}
 BRANCH_KIND_NAMES = {"enterprise": "企业党支部", "village": "村(居)党支部",
@@ -247,24 +252,6 @@ class Case:
     approval: Approval | None = None
 
 
-def _case(value: dict, path: str) -> Case:
-    def step(key: str, cls: type) -> object:
-        return cls(**value[key]) if key in value else None
-
-    rect = value.get("rectification")
-    return Case(
-        value["id"], value["member"], value["branch"], value["quarter"], path,
-        direct=value.get("direct", False),
-        announcement=step("announcement", Announcement),  # type: ignore[arg-type]
-        branch_decision=step("branch_decision", BranchDecision),  # type: ignore[arg-type]
-        general_review=step("general_review", Review),  # type: ignore[arg-type]
-        committee_review=step("committee_review", Review),  # type: ignore[arg-type]
-        transfer=step("transfer", Transfer),  # type: ignore[arg-type]
-        rectification=None if rect is None else Rectification(
-            rect["start"], rect["months"], tuple(rect["mentors"]), tuple(rect["help"]),
-            rect.get("plan"), tuple(MonthlyReport(**r) for r in rect.get("reports", ()))),
-        resolutions=tuple(Resolution(**r) for r in value.get("resolutions", ())),
-        approval=step("approval", Approval))  # type: ignore[arg-type]
 # --- year-end selection (积分运用): nominations/<branch>/<YYYY>.yaml, nominations/<YYYY>.yaml ---
 
 # The 党工委's decisions on the year-end lists: action -> (flag in score.py, name)
@@ -311,44 +298,28 @@ class NominationFile:
     confirmed: Stage | None = None
     decisions: tuple[Decision, ...] = ()
 
-    @staticmethod
-    def from_document(doc: Document) -> NominationFile:
-        value = doc.value
-        assert isinstance(value, dict)
 
-        def stage(key: str, members: str, note: str) -> Stage | None:
-            raw = value.get(key)
-            if raw is None:
-                return None
-            return Stage(raw["date"], tuple(raw[members]), raw.get(note))
-
-        return NominationFile(
-            value["year"], doc.path, doc.relative, value.get("branch"),
-            stage("nominated", "members", "note"), stage("review", "passed", "opinion"),
-            stage("confirmed", "members", "note"),
-            tuple(Decision(d["member"], d["action"], d["date"], d.get("note"), i)
-                  for i, d in enumerate(value.get("decisions", ()))))
-
-
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Nominations:
     """Every usable file under ``nominations/``; ``broken_years``: years with a file that
     failed the schema (None: a file whose year is unknown), whose cross-file checks are
     skipped rather than reported against a partial picture."""
 
-    files: list[NominationFile] = field(default_factory=list)
-    broken_years: set[int | None] = field(default_factory=set)
+    files: tuple[NominationFile, ...] = ()
+    broken_years: frozenset[int | None] = frozenset()
 
-    def add(self, doc: Document) -> None:
-        if doc.usable():
-            self.files.append(NominationFile.from_document(doc))
-        else:
-            year = doc.value.get("year") if isinstance(doc.value, dict) else None
-            self.broken_years.add(year if isinstance(year, int) else None)
+
+ATTENDANCE_MARKS = {"absent": ("absent",), "leave": ("leave",), "late_early": ("late", "early")}
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """One version of an item of the catalogue (附件1). What a rule is comes from the
+    catalogue, never from its code's spelling: ``kind`` (addition or deduction),
+    ``attendance`` (derived from meetings, never registered by hand), ``limit``
+    (``once_per_year``), fixed ``points`` or a ``range``. Whether it vetoes is the
+    policy's (``Policy.vetoes``)."""
+
     code: str
     name: str
     category: str
@@ -372,6 +343,19 @@ class Rule:
             self.until is None or date <= self.until)
 
     @property
+    def is_addition(self) -> bool:
+        return self.kind == "addition"
+
+    @property
+    def once_a_year(self) -> bool:
+        return self.limit == "once_per_year"
+
+    @property
+    def marks(self) -> tuple[str, ...]:
+        """The attendance marks this rule scores (``absent``, ``leave``, ``late``, ``early``)."""
+        return ATTENDANCE_MARKS.get(self.attendance or "", ())
+
+    @property
     def bounds(self) -> tuple[int, int]:
         """Smallest and largest allowed signed points."""
         if self.range is not None:
@@ -388,14 +372,20 @@ class Catalogue:
     id: str
     title: str
     applies_to: tuple[str, ...]
-    versions: dict[str, tuple[Rule, ...]]  # code -> versions in file order
+    versions: Mapping[str, tuple[Rule, ...]]  # code -> versions in file order
     path: str
+    attendance: Mapping[str, str] = field(default_factory=dict)  # mark -> rule code
 
     def rule(self, code: str, date: str) -> Rule | None:
         for version in self.versions.get(code, ()):
             if version.in_force(date):
                 return version
         return None
+
+    def for_mark(self, mark: str, date: str) -> Rule | None:
+        """The rule that scores attendance ``mark`` on ``date``, if the catalogue has one."""
+        code = self.attendance.get(mark)
+        return self.rule(code, date) if code is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,35 +410,83 @@ class Policy:
             return score <= self.laggard_below
         return score < self.laggard_below
 
+    def vetoes(self, code: str) -> bool:
+        return code in self.veto_rules
 
-@dataclass
-class Dataset:
-    """Everything loaded, schema-valid records only. ``broken_ids`` are ids of
-    records that failed the schema: references to them are not reported again."""
 
-    organization: Organization | None
-    policy: Policy
-    catalogues: list[Catalogue]
-    members: dict[str, Member]
-    meetings: list[Meeting]
-    events: list[Event]
-    file_branches: dict[str, str]  # path -> the branch a meetings/events file is for
-    broken_ids: dict[str, set[str]] = field(default_factory=dict)
-    duplicates: list[tuple[str, str, str, Pointer, str]] = field(default_factory=list)
-    corrections: list[Correction] = field(default_factory=list)
-    closes: list[Close] = field(default_factory=list)
-    objections: list[Objection] = field(default_factory=list)
-    cases: list[Case] = field(default_factory=list)
-    nominations: Nominations = field(default_factory=Nominations)  # year-end selection
-    addition_files: set[str] = field(default_factory=set)  # events files under additions/
+@dataclass(frozen=True, slots=True)
+class Files:
+    """What loading learnt about the files themselves, for validation to report: the
+    branch each meetings/events file is for, the branch folder a file sits in, the
+    additions files, ids of records that failed the schema (references to them are not
+    reported again), duplicates and folder conflicts."""
+
+    branch_of: Mapping[str, str] = field(default_factory=dict)  # path -> the file's branch
+    folder_of: Mapping[str, str] = field(default_factory=dict)  # path -> its branch folder
+    additions: frozenset[str] = frozenset()  # paths of files under additions/
+    broken: Mapping[str, frozenset[str]] = field(default_factory=dict)  # record kind -> ids
+    # (record kind, id, path, pointer, the path that had it first)
+    duplicates: tuple[tuple[str, str, str, Pointer, str], ...] = ()
     # (path, folder branch, declared branch) where a file's folder names one branch
     # and its `branch` key another
-    folder_conflicts: list[tuple[str, str, str]] = field(default_factory=list)
-    member_folders: dict[str, str] = field(default_factory=dict)  # member id -> folder
-    branch_folders: dict[str, str] = field(default_factory=dict)  # path -> its branch folder
-    memo: dict[str, object] = field(default_factory=dict, repr=False)  # derived indexes
-    _rules: dict[tuple[str, str, str], Rule | None] = field(default_factory=dict, repr=False)
-    _event_rules: list[Rule | None] | None = field(default=None, repr=False)
+    folder_conflicts: tuple[tuple[str, str, str], ...] = ()
+    member_folders: Mapping[str, str] = field(default_factory=dict)  # member id -> folder
+
+    def broken_ids(self, kind: str) -> frozenset[str]:
+        return self.broken.get(kind, frozenset())
+
+
+class TransferSpan(NamedTuple):
+    """A span in which a laggard case held a member's relation in the education branch."""
+
+    start: str
+    until: str | None  # the day the relation returned (None: still there)
+    to: str  # the education branch
+    origin: str  # the branch that reported the member
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """What the records imply, computed once per data set by ``derive.derive`` (the
+    pipeline's step after building): scoring and the pages read these plain values and
+    never recompute them.
+
+    * ``event_rules``: the rule version that scores each event (aligned with
+      ``Dataset.events``; None where the member or the rule is unknown);
+    * ``closed``: (member, quarter) → the close that published it;
+    * ``late``: event id → the date an addition counts from, when it was approved after
+      its quarter was closed;
+    * ``corrections``: event id → the (first) correction that cancels it;
+    * ``transfers``: member → the spans laggard cases held them in the education branch.
+    """
+
+    event_rules: tuple[Rule | None, ...] = ()
+    closed: Mapping[tuple[str, str], Close] = field(default_factory=dict)
+    late: Mapping[str, str] = field(default_factory=dict)
+    corrections: Mapping[str, Correction] = field(default_factory=dict)
+    transfers: Mapping[str, tuple[TransferSpan, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, eq=False, weakref_slot=True)
+class Dataset:
+    """Everything loaded: schema-valid records only, immutable. ``files`` is what loading
+    learnt about the files; ``derived`` what the records imply (filled in by the
+    pipeline, ``derive.derive``). Compared and hashed by identity, so that caches of
+    results computed from one data set (per year, say) can be kept beside it, never in it."""
+
+    organization: Organization | None = None
+    policy: Policy = field(default_factory=Policy)
+    catalogues: tuple[Catalogue, ...] = ()
+    members: Mapping[str, Member] = field(default_factory=dict)
+    meetings: tuple[Meeting, ...] = ()
+    events: tuple[Event, ...] = ()
+    corrections: tuple[Correction, ...] = ()
+    closes: tuple[Close, ...] = ()
+    objections: tuple[Objection, ...] = ()
+    cases: tuple[Case, ...] = ()
+    nominations: Nominations = field(default_factory=Nominations)  # year-end selection
+    files: Files = field(default_factory=Files)
+    derived: Derived = field(default_factory=Derived)
 
     def catalogue_for(self, branch_kind: str) -> Catalogue | None:
         for catalogue in self.catalogues:
@@ -456,224 +494,18 @@ class Dataset:
                 return catalogue
         return None
 
-    def rule_for(self, member: Member, code: str, date: str) -> Rule | None:
-        """The version of rule ``code`` that applies to ``member`` on ``date``.
-
-        Memoised: a large year asks the same (branch kind, code, date) many times."""
+    def branch_kind(self, member: Member) -> str | None:
         branch = self.organization.branches.get(member.branch) if self.organization else None
-        if branch is None:
-            return None
-        key = (branch.kind, code, date)
-        try:
-            return self._rules[key]
-        except KeyError:
-            catalogue = self.catalogue_for(branch.kind)
-            rule = self._rules[key] = catalogue.rule(code, date) if catalogue else None
-            return rule
+        return branch.kind if branch else None
 
+    def rule_for(self, member: Member, code: str, date: str) -> Rule | None:
+        """The version of rule ``code`` that applies to ``member`` on ``date``."""
+        kind = self.branch_kind(member)
+        catalogue = self.catalogue_for(kind) if kind else None
+        return catalogue.rule(code, date) if catalogue else None
 
-    def event_rules(self) -> list[Rule | None]:
-        """The rule version each event is scored by (aligned with ``events``; None
-        where the member or the rule is unknown). Computed once per data set."""
-        if self._event_rules is None:
-            kinds = ({b.id: b.kind for b in self.organization.branches.values()}
-                     if self.organization else {})
-            member_kind = {m.id: kinds.get(m.branch) for m in self.members.values()}
-            rules = self._rules
-            found: list[Rule | None] = []
-            for event in self.events:
-                kind = member_kind.get(event.member)
-                key = (kind or "", event.rule, event.date)
-                rule = rules.get(key, _MISSING)
-                if rule is _MISSING:
-                    catalogue = self.catalogue_for(kind) if kind else None
-                    rule = rules[key] = catalogue.rule(event.rule, event.date) if catalogue \
-                        else None
-                found.append(rule)  # type: ignore[arg-type]
-            self._event_rules = found
-        return self._event_rules
-
-
-_MISSING = object()
-_new_tuple = tuple.__new__
-
-
-def _opt(record: dict, cls: type) -> dict:
-    """The keyword arguments of ``cls`` present in ``record``."""
-    names = {f.name for f in fields(cls)}
-    return {k: v for k, v in record.items() if k in names}
-
-
-def build(loaded: Loaded) -> Dataset:
-    """Turn schema-checked documents into records, skipping what failed the schema."""
-    broken: dict[str, set[str]] = {"branch": set(), "member": set(), "meeting": set(),
-                                   "event": set()}
-    organization: Organization | None = None
-    policy = Policy()
-    catalogues: list[Catalogue] = []
-    members: dict[str, Member] = {}
-    meetings: list[Meeting] = []
-    events: list[Event] = []
-    duplicates: list[tuple[str, str, str, Pointer, str]] = []
-    file_branches: dict[str, str] = {}
-    corrections: list[Correction] = []
-    closes: list[Close] = []
-    objections: list[Objection] = []
-    cases: list[Case] = []
-    nominations = Nominations()
-    addition_files: set[str] = set()
-    folder_conflicts: list[tuple[str, str, str]] = []
-    member_folders: dict[str, str] = {}
-    branch_folders: dict[str, str] = {}
-
-    def folder_branch(doc: Document) -> str | None:
-        folder = doc.folder
-        known = organization.branches if organization else {}
-        return folder if folder in known else None
-
-    def note_broken(doc: Document, kind: str, records: list, index: int) -> bool:
-        if not doc.broken or doc.usable(index):
-            return False
-        record = records[index] if 0 <= index < len(records) else None
-        if isinstance(record, dict) and isinstance(record.get("id"), str):
-            broken[kind].add(record["id"])
-        return True
-
-    for doc in loaded.documents:
-        value = doc.value if isinstance(doc.value, dict) else {}
-        if doc.kind == "organization":
-            raw = value.get("branches") if isinstance(value.get("branches"), list) else []
-            branches: dict[str, Branch] = {}
-            # Every branch that is itself well-formed is kept, whatever else is wrong in
-            # the file: everything refers to branches, so losing them would bury the one
-            # real error under hundreds of "unknown branch" reports.
-            for i, b in enumerate(raw):
-                if i in doc.broken:
-                    if isinstance(b, dict) and isinstance(b.get("id"), str):
-                        broken["branch"].add(b["id"])
-                    continue
-                if b["id"] in branches:
-                    duplicates.append(("党支部", b["id"], doc.path, ("branches", i, "id"),
-                                       branches[b["id"]].path))
-                    continue
-                branches[b["id"]] = Branch(b["id"], b["name"], b["kind"], b.get("general_branch"),
-                                           doc.path, ("branches", i),
-                                           tuple(b.get("registrars", ())))
-            gbs = value.get("general_branches")
-            organization = Organization(
-                committee=value.get("committee") if isinstance(value.get("committee"), str)
-                else "",
-                general_branches={g["id"]: g.get("name") for g in gbs or []
-                                  if isinstance(g, dict) and isinstance(g.get("id"), str)}
-                if isinstance(gbs, list) else {},
-                branches=branches, path=doc.path,
-                **_office(value.get("office") if "office" not in doc.broken else None))
-        elif doc.kind == "policy" and doc.usable():
-            args = dict(value)
-            if "veto_rules" in args:
-                args["veto_rules"] = tuple(args["veto_rules"])
-            policy = Policy(**args, path=doc.path)
-        elif doc.kind == "rules" and doc.usable():
-            versions: dict[str, list[Rule]] = {}
-            for i, r in enumerate(value["rules"]):
-                if not doc.usable(i):  # this rule failed the schema; the others stand
-                    continue
-                args = _opt(r, Rule)
-                if "range" in r:
-                    args["range"] = tuple(r["range"])
-                args["start"] = r.get("from")
-                versions.setdefault(r["code"], []).append(
-                    Rule(**args, path=doc.path, index=i))
-            catalogues.append(Catalogue(value["catalogue"], value["title"],
-                                        tuple(value["applies_to"]),
-                                        {c: tuple(v) for c, v in versions.items()}, doc.path))
-        elif doc.kind == "member":
-            if not doc.usable():
-                if isinstance(value.get("id"), str):
-                    broken["member"].add(value["id"])
-                continue
-            args = _opt(value, Member)
-            args["posts"] = tuple(value.get("posts", ()))
-            if "exempt" in value:
-                e = value["exempt"]
-                args["exempt"] = Exemption(e["from"], e.get("until"), e["reason"],
-                                           e["approved_on"])
-            member = Member(**args, path=doc.path)
-            if member.id in members:
-                duplicates.append(("党员", member.id, doc.path, ("id",), members[member.id].path))
-                continue
-            members[member.id] = member
-            folder = folder_branch(doc)
-            if folder is not None:
-                member_folders[member.id] = folder
-        elif doc.kind == "case":
-            if doc.usable():
-                cases.append(_case(value, doc.path))
-                folder = folder_branch(doc)
-                if folder is not None and folder != value["branch"]:
-                    folder_conflicts.append((doc.path, folder, value["branch"]))
-        elif doc.kind in ("close", "objection"):
-            if not doc.usable():
-                continue
-            folder = folder_branch(doc)
-            if folder is not None and folder != value["branch"]:
-                folder_conflicts.append((doc.path, folder, value["branch"]))
-            if doc.kind == "objection":
-                objections.append(Objection(**value, path=doc.path))
-                continue
-            closes.append(Close(value["branch"], value["quarter"], value["meeting"],
-                                (value["window"]["from"], value["window"]["until"]),
-                                value["digest"],
-                                {c["member"]: (c["score"], c["digest"])
-                                 for c in value["counted"]}, doc.path))
-        elif doc.kind == "nominations":
-            nominations.add(doc)
-        elif doc.kind in ("meetings", "events", "additions"):
-            key = "meetings" if doc.kind == "meetings" else "events"
-            if doc.kind == "additions":
-                addition_files.add(doc.path)
-            declared = value.get("branch") if doc.usable() else None
-            folder = folder_branch(doc)
-            if folder is not None:
-                branch_folders[doc.path] = folder
-            if isinstance(declared, str):
-                file_branches[doc.path] = declared
-                if folder is not None and folder != declared:
-                    folder_conflicts.append((doc.path, folder, declared))
-            elif folder is not None:
-                file_branches[doc.path] = folder
-            if key == "events" and isinstance(value.get("corrections"), list):
-                for i, c in enumerate(value["corrections"]):
-                    if doc.usable(-2 - i):
-                        corrections.append(Correction(c["id"], c["corrects"], c["date"],
-                                                      c["reason"], c.get("objection"),
-                                                      doc.path, i))
-            raw = value.get(key) if isinstance(value.get(key), list) else []
-            for i, r in enumerate(raw):
-                if note_broken(doc, key[:-1], raw, i):
-                    continue
-                if key == "meetings":
-                    meetings.append(Meeting(
-                        r["id"], r["branch"], r["date"], r["title"],
-                        tuple(r.get("absent", ())), tuple(r.get("leave", ())),
-                        tuple(r.get("late", ())), tuple(r.get("early", ())), doc.path, i))
-                else:
-                    # tuple.__new__ skips NamedTuple's Python-level __new__: this line
-                    # runs once per event, hundreds of thousands of times in a large year.
-                    events.append(_new_tuple(Event, (
-                        r["id"], r["member"], r["rule"], r["date"], r.get("points"),
-                        r.get("status"), doc.path, i, r.get("note"), r.get("evidence"),
-                        r.get("void_reason"), r.get("approved_by"), r.get("approved_on"))))
-    return Dataset(organization, policy, catalogues, members, meetings, events,
-                   file_branches, broken, duplicates, corrections=corrections, closes=closes,
-                   objections=objections, cases=cases, nominations=nominations,
-                   addition_files=addition_files,
-                   folder_conflicts=folder_conflicts, member_folders=member_folders,
-                   branch_folders=branch_folders)
-
-
-def _office(value: object) -> dict[str, object]:
-    if not isinstance(value, dict) or not isinstance(value.get("accounts"), list):
-        return {}
-    return {"office_name": value.get("name") or "党工委办公室",
-            "office_accounts": tuple(value["accounts"])}
+    def attendance_rule(self, member: Member, mark: str, date: str) -> Rule | None:
+        """The rule that scores attendance ``mark`` for ``member`` on ``date``."""
+        kind = self.branch_kind(member)
+        catalogue = self.catalogue_for(kind) if kind else None
+        return catalogue.for_mark(mark, date) if catalogue else None

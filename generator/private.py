@@ -44,6 +44,7 @@ from pathlib import Path
 from generator.errors import Diagnostic, Pointer, diag
 from generator.gitsource import GitError, toplevel
 from generator.model import Dataset
+from generator.kinds import WHOLE
 from generator.schema import SCHEMA_DIR, SchemaSet, StrictValidator
 from generator.yamlio import locate, parse
 
@@ -175,6 +176,7 @@ class _Schema(SchemaSet):
         self.schemas = {KIND: schema}
         self._full = {KIND: StrictValidator(schema)}
         self._fast = {KIND: self._full[KIND].is_valid}
+        self.lists = {KIND: ("members",)}
 
 
 @cache
@@ -266,17 +268,11 @@ def load_private(path: Path, dataset: Dataset, *, today: str | None = None
     problems += found
     if node is None and found:
         return PrivateStore(path), sorted(problems, key=Diagnostic.sort_key)
-    schema_problems, _ = _schema().check(KIND, shown, value, node)
+    schema_problems, positions = _schema().check(KIND, shown, value, node)
     problems += schema_problems
-    broken: set[int] = set()
-    for d in schema_problems:
-        p = d.pointer
-        if len(p) >= 2 and p[0] == "members" and isinstance(p[1], int):
-            broken.add(p[1])
-        else:
-            broken.add(-1)
-    if any(d.code == "E102" for d in found):
-        broken.add(-1)  # a key written twice: which value was meant is unknown
+    broken = {i for key, i in positions if key == "members"}
+    if WHOLE in positions or any(d.code == "E102" for d in found):
+        broken.add(-1)  # (a key written twice: which value was meant is unknown)
     records = value.get("members") if isinstance(value, dict) else None
     if -1 in broken or not isinstance(records, list):
         return PrivateStore(path), sorted(problems, key=Diagnostic.sort_key)

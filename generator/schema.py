@@ -20,6 +20,7 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 from yaml.nodes import Node, ScalarNode
 
 from generator.errors import Diagnostic, diag
+from generator.kinds import KINDS, WHOLE, Position
 from generator.yamlio import locate, node_at
 
 try:
@@ -28,18 +29,7 @@ except ImportError:  # pragma: no cover - every supported platform has a wheel
     jsonschema_rs = None
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
-# kind of file -> its schema (schema/<name>.schema.json); additions share the events schema.
-SCHEMA_OF = {"organization": "organization", "member": "member", "meetings": "meetings",
-             "events": "events", "additions": "events", "rules": "rules", "policy": "policy",
-             "close": "close", "objection": "objection", "case": "case",
-             "nominations": "nominations"}
-KINDS = tuple(SCHEMA_OF)
 MAX_REPORTED = 100  # schema problems listed per file
-
-# Lists of records: an error inside one record excludes only that record.
-RECORD_LISTS = {"organization": "branches", "meetings": "meetings", "events": "events",
-                "additions": "events",
-                "rules": "rules"}
 
 _TYPE_NAMES = {
     "string": "文字", "integer": "整数", "number": "数字", "object": "“键: 值”的映射",
@@ -122,9 +112,11 @@ class SchemaSet:
 
     def __init__(self, schema_dir: Path = SCHEMA_DIR) -> None:
         self.schemas: dict[str, dict] = {
-            kind: json.loads((schema_dir / f"{SCHEMA_OF[kind]}.schema.json").read_text("utf-8"))
+            kind.name: json.loads((schema_dir / f"{kind.schema}.schema.json").read_text("utf-8"))
             for kind in KINDS
         }
+        # Lists of records: an error inside one record excludes only that record.
+        self.lists: dict[str, tuple[str, ...]] = {kind.name: kind.lists for kind in KINDS}
         self._full = {kind: StrictValidator(schema) for kind, schema in self.schemas.items()}
         self._fast: dict[str, Callable[[object], bool]] = {
             kind: (jsonschema_rs.validator_for(schema).is_valid if jsonschema_rs
@@ -138,28 +130,24 @@ class SchemaSet:
         return self._fast[kind](value)
 
     def check(self, kind: str, path: str, value: object, node: Node | None
-              ) -> tuple[list[Diagnostic], set[int]]:
-        """Diagnostics for one document, and the indexes of records that failed.
-
-        Index -1 in the returned set means the whole document is unusable.
-        """
+              ) -> tuple[list[Diagnostic], set[Position]]:
+        """Diagnostics for one document, and the positions of the records that failed
+        (``WHOLE``: the document itself is unusable)."""
         if self.is_valid(kind, value) and not _has_float(value):
             return [], set()
         found: list[Diagnostic] = []
-        broken: set[int] = set()
-        list_key = RECORD_LISTS.get(kind)
+        broken: set[Position] = set()
+        lists = self.lists.get(kind, ())
         for count, error in enumerate(self._full[kind].iter_errors(value)):
             if count == MAX_REPORTED:  # a file of garbage records: enough to act on
                 found.append(diag("E114", path, line=1, col=1, limit=MAX_REPORTED))
-                broken.add(-1)
+                broken.add(WHOLE)
                 break
             where = tuple(error.absolute_path)
-            if list_key and len(where) >= 2 and where[0] == list_key and isinstance(where[1], int):
-                broken.add(where[1])
-            elif len(where) >= 2 and where[0] == "corrections" and isinstance(where[1], int):
-                broken.add(-2 - where[1])  # a correction record (see model.build)
+            if len(where) >= 2 and where[0] in lists and isinstance(where[1], int):
+                broken.add((str(where[0]), where[1]))
             else:
-                broken.add(-1)
+                broken.add(WHOLE)
             found.append(self._translate(error, path, node))
         return sorted(set(found), key=Diagnostic.sort_key), broken
 

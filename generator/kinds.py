@@ -1,0 +1,488 @@
+"""The kinds of data file: one registry entry each, the only place that knows them.
+
+Each ``RecordKind`` says, once: where its files live below the data directory (and so
+which CODEOWNERS rule covers them), which JSON Schema checks them and which of its lists
+hold records (an error inside one record leaves the others usable), how its records are
+built, who reviews its folders, which fields ``jifen diff`` shows, and which command
+writes it. The loader, the schema checks, ``build``, ``jifen codeowners``, ``jifen diff``
+and the edit commands all read ``KINDS``.
+
+Adding a kind of file is adding one entry (and its schema, builder and record type)::
+
+    RecordKind("objection", "objections/**/*.yaml", "objection", builder=_objection,
+               label="异议", owner="branch", diff=("branch", "quarter", "outcome"),
+               record="objection")
+
+Layout of a data directory, in loading order::
+
+    organization.yaml         党工委, 党总支, 党支部
+    policy.yaml               thresholds (optional: the regulation's defaults)
+    rules/*.yaml              rule catalogues (附件1)
+    members/**/<id>.yaml      one member per file
+    meetings/**/*.yaml        organisational life and attendance
+    events/**/*.yaml          deductions (扣分), registered by the branch
+    additions/**/*.yaml       additions (加分), approved by the 党工委
+    closes/**/<YYYY>-Q<n>.yaml  a branch committee's close of a quarter (支委会审定)
+    objections/**/*.yaml      objections raised in a publication window (异议)
+    cases/**/*.yaml           laggard cases, one per file (后进党员教育处置, 附件2)
+    nominations/<branch>/<YYYY>.yaml  a branch's 优秀党员 nominations (支部初定, 总支初审)
+    nominations/<YYYY>.yaml   the 党工委's 认定 and its decisions on the year-end lists
+
+A file in a folder named after a branch (``events/b-a/2025-03.yaml``) holds that
+branch's records only, so a forge's CODEOWNERS can give each branch's folders to its
+own registrars (``jifen codeowners``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from generator.errors import Pointer
+from generator.model import (
+    Announcement,
+    Approval,
+    Branch,
+    BranchDecision,
+    Case,
+    Catalogue,
+    Close,
+    Correction,
+    Dataset,
+    Decision,
+    Event,
+    Exemption,
+    Files,
+    Meeting,
+    Member,
+    MonthlyReport,
+    NominationFile,
+    Nominations,
+    Objection,
+    Organization,
+    Policy,
+    Rectification,
+    Resolution,
+    Review,
+    Rule,
+    Stage,
+    Transfer,
+)
+
+WHOLE = ("", -1)  # a position meaning "the whole document"
+Position = tuple[str, int]  # (record list, index): a record of a document
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One parsed file. ``broken`` holds the positions of records that failed the schema
+    (``WHOLE``: the document itself is unusable)."""
+
+    kind: str
+    path: str
+    value: object
+    broken: frozenset[Position] = frozenset()
+    relative: str = ""  # the path below the data directory
+
+    @property
+    def folder(self) -> str | None:
+        """The first folder below the kind's own (``events/<folder>/x.yaml``): the
+        branch the file belongs to when it names one."""
+        parts = self.relative.split("/")
+        return parts[1] if len(parts) >= 3 else None
+
+    def usable(self, position: Position = WHOLE) -> bool:
+        return WHOLE not in self.broken and position not in self.broken
+
+
+@dataclass
+class Builder:
+    """Records gathered from documents in loading order, then frozen into a ``Dataset``."""
+
+    organization: Organization | None = None
+    policy: Policy = field(default_factory=Policy)
+    catalogues: list[Catalogue] = field(default_factory=list)
+    members: dict[str, Member] = field(default_factory=dict)
+    meetings: list[Meeting] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    corrections: list[Correction] = field(default_factory=list)
+    closes: list[Close] = field(default_factory=list)
+    objections: list[Objection] = field(default_factory=list)
+    cases: list[Case] = field(default_factory=list)
+    nomination_files: list[NominationFile] = field(default_factory=list)
+    nomination_broken: set[int | None] = field(default_factory=set)
+    branch_of: dict[str, str] = field(default_factory=dict)
+    folder_of: dict[str, str] = field(default_factory=dict)
+    additions: set[str] = field(default_factory=set)
+    broken: dict[str, set[str]] = field(default_factory=lambda: {
+        "branch": set(), "member": set(), "meeting": set(), "event": set()})
+    duplicates: list[tuple[str, str, str, Pointer, str]] = field(default_factory=list)
+    folder_conflicts: list[tuple[str, str, str]] = field(default_factory=list)
+    member_folders: dict[str, str] = field(default_factory=dict)
+
+    def folder_branch(self, doc: Document) -> str | None:
+        """The branch a document's folder names, if it names a known one."""
+        folder = doc.folder
+        known = self.organization.branches if self.organization else {}
+        return folder if folder in known else None
+
+    def declares(self, doc: Document, branch: str) -> None:
+        """A file that states its branch: a folder of another branch is a conflict."""
+        folder = self.folder_branch(doc)
+        if folder is not None and folder != branch:
+            self.folder_conflicts.append((doc.path, folder, branch))
+
+    def skipped(self, doc: Document, record_kind: str, key: str, records: list, i: int
+                ) -> bool:
+        """Is record ``i`` of list ``key`` broken? Its id is noted, so that references to
+        it are not reported again."""
+        if doc.usable((key, i)):
+            return False
+        record = records[i] if 0 <= i < len(records) else None
+        if isinstance(record, dict) and isinstance(record.get("id"), str):
+            self.broken[record_kind].add(record["id"])
+        return True
+
+    def dataset(self) -> Dataset:
+        return Dataset(
+            organization=self.organization, policy=self.policy,
+            catalogues=tuple(self.catalogues), members=self.members,
+            meetings=tuple(self.meetings), events=tuple(self.events),
+            corrections=tuple(self.corrections), closes=tuple(self.closes),
+            objections=tuple(self.objections), cases=tuple(self.cases),
+            nominations=Nominations(tuple(self.nomination_files),
+                                    frozenset(self.nomination_broken)),
+            files=Files(branch_of=self.branch_of, folder_of=self.folder_of,
+                        additions=frozenset(self.additions),
+                        broken={k: frozenset(v) for k, v in self.broken.items()},
+                        duplicates=tuple(self.duplicates),
+                        folder_conflicts=tuple(self.folder_conflicts),
+                        member_folders=self.member_folders))
+
+
+# --- builders: one per kind, (document, builder) -> None ------------------------------------------
+
+def _organization(doc: Document, b: Builder) -> None:
+    value = doc.value if isinstance(doc.value, dict) else {}
+    raw = value.get("branches") if isinstance(value.get("branches"), list) else []
+    branches: dict[str, Branch] = {}
+    # Every branch that is itself well-formed is kept, whatever else is wrong in the
+    # file: everything refers to branches, so losing them would bury the one real
+    # error under hundreds of "unknown branch" reports.
+    for i, r in enumerate(raw):
+        if ("branches", i) in doc.broken:
+            if isinstance(r, dict) and isinstance(r.get("id"), str):
+                b.broken["branch"].add(r["id"])
+            continue
+        if r["id"] in branches:
+            b.duplicates.append(("党支部", r["id"], doc.path, ("branches", i, "id"),
+                                 branches[r["id"]].path))
+            continue
+        branches[r["id"]] = Branch(id=r["id"], name=r["name"], kind=r["kind"],
+                                   general_branch=r.get("general_branch"), path=doc.path,
+                                   pointer=("branches", i),
+                                   registrars=tuple(r.get("registrars", ())))
+    general = value.get("general_branches")
+    office = value.get("office")
+    accounts = office.get("accounts") if isinstance(office, dict) else None
+    b.organization = Organization(
+        committee=value["committee"] if isinstance(value.get("committee"), str) else "",
+        general_branches={g["id"]: g.get("name") for g in general or ()
+                          if isinstance(g, dict) and isinstance(g.get("id"), str)}
+        if isinstance(general, list) else {},
+        branches=branches, path=doc.path,
+        office_name=(office.get("name") or "党工委办公室") if isinstance(accounts, list)
+        and isinstance(office, dict) else "",
+        office_accounts=tuple(accounts) if isinstance(accounts, list) else ())
+
+
+def _policy(doc: Document, b: Builder) -> None:
+    if doc.usable():
+        args = dict(doc.value)  # type: ignore[call-overload]  # schema-valid: a mapping
+        if "veto_rules" in args:
+            args["veto_rules"] = tuple(args["veto_rules"])
+        b.policy = Policy(**args, path=doc.path)
+
+
+_RULE_KEYS = ("code", "name", "category", "kind", "points", "consecutive_points", "limit",
+              "attendance", "text", "until")
+
+
+def _rules(doc: Document, b: Builder) -> None:
+    if not doc.usable():
+        return
+    value: dict = doc.value  # type: ignore[assignment]  # schema-valid: a mapping
+    versions: dict[str, list[Rule]] = {}
+    attendance: dict[str, str] = {}
+    for i, r in enumerate(value["rules"]):
+        if not doc.usable(("rules", i)):  # this rule failed the schema; the others stand
+            continue
+        rule = Rule(**{k: r[k] for k in _RULE_KEYS if k in r}, path=doc.path, index=i,
+                    range=tuple(r["range"]) if "range" in r else None,  # type: ignore[arg-type]
+                    start=r.get("from"))
+        versions.setdefault(rule.code, []).append(rule)
+        for mark in rule.marks:
+            attendance.setdefault(mark, rule.code)
+    b.catalogues.append(Catalogue(id=value["catalogue"], title=value["title"],
+                                  applies_to=tuple(value["applies_to"]),
+                                  versions={c: tuple(v) for c, v in versions.items()},
+                                  path=doc.path, attendance=attendance))
+
+
+_MEMBER_KEYS = ("id", "name", "branch", "category", "gender", "joined", "education",
+                "transfer_to")
+
+
+def _member(doc: Document, b: Builder) -> None:
+    value = doc.value if isinstance(doc.value, dict) else {}
+    if not doc.usable():
+        if isinstance(value.get("id"), str):
+            b.broken["member"].add(value["id"])
+        return
+    e = value.get("exempt")
+    member = Member(**{k: value[k] for k in _MEMBER_KEYS if k in value}, path=doc.path,
+                    posts=tuple(value.get("posts", ())),
+                    exempt=None if e is None else Exemption(
+                        start=e["from"], until=e.get("until"), reason=e["reason"],
+                        approved_on=e["approved_on"]))
+    if member.id in b.members:
+        b.duplicates.append(("党员", member.id, doc.path, ("id",), b.members[member.id].path))
+        return
+    b.members[member.id] = member
+    folder = b.folder_branch(doc)
+    if folder is not None:
+        b.member_folders[member.id] = folder
+
+
+def _batch_branch(doc: Document, b: Builder) -> dict:
+    """A meetings or events file: the branch it is for (its ``branch`` key, else its
+    folder), noted for validation; its value."""
+    value = doc.value if isinstance(doc.value, dict) else {}
+    declared = value.get("branch") if doc.usable() else None
+    folder = b.folder_branch(doc)
+    if folder is not None:
+        b.folder_of[doc.path] = folder
+    if isinstance(declared, str):
+        b.branch_of[doc.path] = declared
+        b.declares(doc, declared)
+    elif folder is not None:
+        b.branch_of[doc.path] = folder
+    return value
+
+
+def _records(value: dict, key: str) -> list:
+    raw = value.get(key)
+    return raw if isinstance(raw, list) else []
+
+
+def _meetings(doc: Document, b: Builder) -> None:
+    raw = _records(_batch_branch(doc, b), "meetings")
+    for i, r in enumerate(raw):
+        if b.skipped(doc, "meeting", "meetings", raw, i):
+            continue
+        b.meetings.append(Meeting(
+            id=r["id"], branch=r["branch"], date=r["date"], title=r["title"],
+            absent=tuple(r.get("absent", ())), leave=tuple(r.get("leave", ())),
+            late=tuple(r.get("late", ())), early=tuple(r.get("early", ())),
+            path=doc.path, index=i))
+
+
+def _events(doc: Document, b: Builder) -> None:
+    value = _batch_branch(doc, b)
+    if doc.kind == "additions":
+        b.additions.add(doc.path)
+    for i, c in enumerate(_records(value, "corrections")):
+        if doc.usable(("corrections", i)):
+            b.corrections.append(Correction(
+                id=c["id"], corrects=c["corrects"], date=c["date"], reason=c["reason"],
+                objection=c.get("objection"), path=doc.path, index=i))
+    raw = _records(value, "events")
+    get = dict.get
+    for i, r in enumerate(raw):
+        if b.skipped(doc, "event", "events", raw, i):
+            continue
+        # The hottest line of a build (once per event, hundreds of thousands of times):
+        # keywords, and dict.get bound once.
+        b.events.append(Event(
+            id=r["id"], member=r["member"], rule=r["rule"], date=r["date"],
+            points=get(r, "points"), status=get(r, "status"), path=doc.path, index=i,
+            note=get(r, "note"), evidence=get(r, "evidence"),
+            void_reason=get(r, "void_reason"), approved_by=get(r, "approved_by"),
+            approved_on=get(r, "approved_on")))
+
+
+def _close(doc: Document, b: Builder) -> None:
+    if not doc.usable():
+        return
+    value: dict = doc.value  # type: ignore[assignment]  # schema-valid: a mapping
+    b.declares(doc, value["branch"])
+    b.closes.append(Close(
+        branch=value["branch"], quarter=value["quarter"], meeting=value["meeting"],
+        window=(value["window"]["from"], value["window"]["until"]), digest=value["digest"],
+        counted={c["member"]: (c["score"], c["digest"]) for c in value["counted"]},
+        path=doc.path))
+
+
+def _objection(doc: Document, b: Builder) -> None:
+    if not doc.usable():
+        return
+    value: dict = doc.value  # type: ignore[assignment]  # schema-valid: a mapping
+    b.declares(doc, value["branch"])
+    b.objections.append(Objection(**value, path=doc.path))
+
+
+def _case(doc: Document, b: Builder) -> None:
+    if not doc.usable():
+        return
+    value: dict = doc.value  # type: ignore[assignment]  # schema-valid: a mapping
+    b.declares(doc, value["branch"])
+
+    def step(key: str, cls: Callable[..., object]) -> object:
+        return cls(**value[key]) if key in value else None
+
+    rect = value.get("rectification")
+    b.cases.append(Case(
+        id=value["id"], member=value["member"], branch=value["branch"],
+        quarter=value["quarter"], path=doc.path, direct=value.get("direct", False),
+        announcement=step("announcement", Announcement),  # type: ignore[arg-type]
+        branch_decision=step("branch_decision", BranchDecision),  # type: ignore[arg-type]
+        general_review=step("general_review", Review),  # type: ignore[arg-type]
+        committee_review=step("committee_review", Review),  # type: ignore[arg-type]
+        transfer=step("transfer", Transfer),  # type: ignore[arg-type]
+        rectification=None if rect is None else Rectification(
+            start=rect["start"], months=rect["months"], mentors=tuple(rect["mentors"]),
+            help=tuple(rect["help"]), plan=rect.get("plan"),
+            reports=tuple(MonthlyReport(**r) for r in rect.get("reports", ()))),
+        resolutions=tuple(Resolution(**r) for r in value.get("resolutions", ())),
+        approval=step("approval", Approval)))  # type: ignore[arg-type]
+
+
+def _nominations(doc: Document, b: Builder) -> None:
+    value = doc.value if isinstance(doc.value, dict) else {}
+    if not doc.usable():
+        year = value.get("year")
+        b.nomination_broken.add(year if isinstance(year, int) else None)
+        return
+
+    def stage(key: str, members: str, note: str) -> Stage | None:
+        raw = value.get(key)
+        return None if raw is None else Stage(date=raw["date"], members=tuple(raw[members]),
+                                              note=raw.get(note))
+
+    b.nomination_files.append(NominationFile(
+        year=value["year"], path=doc.path, relative=doc.relative, branch=value.get("branch"),
+        nominated=stage("nominated", "members", "note"),
+        review=stage("review", "passed", "opinion"),
+        confirmed=stage("confirmed", "members", "note"),
+        decisions=tuple(Decision(member=d["member"], action=d["action"], date=d["date"],
+                                 note=d.get("note"), index=i)
+                        for i, d in enumerate(value.get("decisions", ())))))
+
+
+# --- the registry ----------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class RecordKind:
+    """One kind of data file (see the module docstring)."""
+
+    name: str
+    pattern: str  # below the data directory: "policy.yaml", "rules/*.yaml", "events/**/*.yaml"
+    schema: str  # schema/<schema>.schema.json
+    builder: Callable[[Document, Builder], None]
+    label: str  # what its records are called, in Chinese
+    owner: str  # who reviews its files: "branch" (per-branch folders) or "office"
+    lists: tuple[str, ...] = ()  # keys of its record lists (one broken record spares the rest)
+    diff: tuple[str, ...] = ()  # the fields `jifen diff` shows of a changed record
+    record: str | None = None  # the name `jifen diff` gives a record of this kind
+    command: str | None = None  # the command that writes it
+    required: str | None = None  # the message when the data directory has none
+    empty_ok: bool = False  # an empty file is an empty mapping (every key optional)
+
+    @property
+    def folder(self) -> str:
+        """The top folder of its files ("" for a file at the top)."""
+        return self.pattern.split("/")[0] if "/" in self.pattern else ""
+
+    @property
+    def branch_folders(self) -> bool:
+        """Do its files sit in one folder per branch (``events/<branch>/…``)?"""
+        return "**" in self.pattern
+
+    def matches(self, relative: str) -> bool:
+        if not relative.endswith(".yaml"):
+            return False
+        if "/" not in self.pattern:
+            return relative == self.pattern
+        if "**" in self.pattern:
+            return relative.startswith(self.folder + "/")
+        return relative.count("/") == 1 and relative.startswith(self.folder + "/")
+
+
+_EVENT_FIELDS = ("member", "rule", "date", "points", "status", "note", "evidence",
+                 "void_reason", "approved_by", "approved_on")
+
+KINDS: tuple[RecordKind, ...] = (
+    RecordKind("organization", "organization.yaml", "organization", _organization,
+               "组织架构", "office", lists=("branches",),
+               required="每个数据目录都要有 organization.yaml，登记党工委和各党支部。"),
+    RecordKind("policy", "policy.yaml", "policy", _policy, "积分政策", "office",
+               empty_ok=True),
+    RecordKind("rules", "rules/*.yaml", "rules", _rules, "积分标准", "office", lists=("rules",),
+               required="rules/ 中至少要有一个积分标准文件，例如 rules/enterprise.yaml。"),
+    RecordKind("member", "members/**/*.yaml", "member", _member, "党员档案", "branch",
+               record="member"),
+    RecordKind("meetings", "meetings/**/*.yaml", "meetings", _meetings, "会议考勤", "branch",
+               lists=("meetings",),
+               diff=("branch", "date", "title", "absent", "leave", "late", "early"),
+               record="meeting", command="jifen add meeting"),
+    RecordKind("events", "events/**/*.yaml", "events", _events, "扣分登记", "branch",
+               lists=("events", "corrections"), diff=_EVENT_FIELDS, record="event",
+               command="jifen add event"),
+    RecordKind("additions", "additions/**/*.yaml", "events", _events, "加分登记", "office",
+               lists=("events", "corrections"), diff=_EVENT_FIELDS, record="event",
+               command="jifen add event"),
+    RecordKind("close", "closes/**/*.yaml", "close", _close, "季度审定", "branch",
+               diff=("meeting", "window", "digest", "counted"), record="close",
+               command="jifen close"),
+    RecordKind("objection", "objections/**/*.yaml", "objection", _objection, "异议", "branch",
+               diff=("branch", "quarter", "raised_on", "member", "event", "details",
+                     "outcome", "decided_on", "decision", "correction"),
+               record="objection"),
+    RecordKind("case", "cases/**/*.yaml", "case", _case, "后进党员处置案件", "branch"),
+    RecordKind("nominations", "nominations/**/*.yaml", "nominations", _nominations,
+               "优秀党员评选和积分运用", "branch"),
+)
+BY_NAME = {kind.name: kind for kind in KINDS}
+# The fields `jifen diff` shows of a record, by the record's name (corrections are
+# records inside events files).
+DIFF_FIELDS = {k.record: k.diff for k in KINDS if k.record and k.diff} | {
+    "correction": ("corrects", "date", "reason", "objection")}
+
+
+def kind_of(relative: str) -> str | None:
+    """The kind of a data file from its path below the data directory; None for anything
+    else (only ``.yaml`` files are data)."""
+    for kind in KINDS:
+        if kind.matches(relative):
+            return kind.name
+    return None
+
+
+def arrange(relatives: Iterable[str]) -> tuple[list[tuple[str, str]], list[str]]:
+    """The data files among paths relative to a data directory, with their kind, in
+    loading order (``KINDS``, then path); and the required kinds that are missing. Used
+    for folders and for Git revisions alike."""
+    order = {kind.name: i for i, kind in enumerate(KINDS)}
+    found = sorted(((kind, r) for r in relatives if (kind := kind_of(r)) is not None),
+                   key=lambda pair: (order[pair[0]], pair[1]))
+    present = {kind for kind, _ in found}
+    return found, [k.name for k in KINDS if k.required and k.name not in present]
+
+
+def build(documents: Iterable[Document]) -> Dataset:
+    """Turn schema-checked documents (in loading order) into records, skipping what
+    failed the schema. ``derived`` is left empty: the pipeline fills it in."""
+    builder = Builder()
+    for doc in documents:
+        BY_NAME[doc.kind].builder(doc, builder)
+    return builder.dataset()
