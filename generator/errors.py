@@ -30,6 +30,8 @@ MESSAGES: dict[str, str] = {
     "E103": "文件名与编号不符：文件名是“{stem}.yaml”，编号（id）是“{id}”。"
     "请把文件改名为 {id}.yaml，或改正编号。",
     "E104": "缺少文件 {name}：{hint}",
+    "E120": "文件名不是 UTF-8 编码：{name}（无法识别的字节写成了 \\xNN）。这个文件没有读取。"
+    "请把它改名为 UTF-8 编码的文件名（例如用 git mv 改名）后再提交。",
     # --- schema ---
     "E201": "缺少必填字段“{field}”（{description}）。请补上。",
     "E202": "未知字段“{field}”。请检查拼写；这里允许的字段有：{allowed}。",
@@ -206,6 +208,16 @@ class Diagnostic:
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.line, self.col, self.code, self.message)
+
+
+def shown_path(path: str) -> str:
+    """A file name for a message: bytes that are not UTF-8 (kept by ``surrogateescape``, as
+    Python names such files) written as ``\\xNN``."""
+    try:
+        raw = path.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # not a name from the file system or from Git
+        return path.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def diag(

@@ -37,7 +37,7 @@ from pathlib import Path
 
 from generator import fastyaml
 from generator.cache import Cache, content_key
-from generator.errors import Diagnostic, diag
+from generator.errors import Diagnostic, diag, shown_path
 from generator.schema import schema_set
 from generator.yamlio import parse, read_text
 
@@ -108,6 +108,23 @@ def missing_file(kind: str, data_dir: str) -> Diagnostic:
                 hint=REQUIRED[kind])
 
 
+def split_names(relatives: Iterable[str], data_dir: str) -> tuple[list[str], list[Diagnostic]]:
+    """The paths that are text; and an error (E120) for each data file whose name has
+    bytes that are not UTF-8 (as Python names such files: ``surrogateescape``)."""
+    good: list[str] = []
+    bad: list[Diagnostic] = []
+    for relative in relatives:
+        try:
+            relative.encode("utf-8")
+        except UnicodeEncodeError:
+            if kind_of(relative) is not None:
+                shown = shown_path(str(Path(data_dir, relative)))
+                bad.append(diag("E120", shown, line=1, col=1, name=shown))
+        else:
+            good.append(relative)
+    return good, bad
+
+
 def discover(data_dir: Path) -> tuple[list[tuple[str, Path]], list[Diagnostic]]:
     """Every data file with its kind, in loading order; and what is missing."""
     relatives: list[str] = []
@@ -116,9 +133,10 @@ def discover(data_dir: Path) -> tuple[list[tuple[str, Path]], list[Diagnostic]]:
         base = Path(root).relative_to(data_dir).as_posix()
         prefix = "" if base == "." else base + "/"
         relatives.extend(prefix + name for name in names)
+    relatives, unnamed = split_names(relatives, str(data_dir))
     found, missing = arrange(relatives)
     return ([(kind, data_dir / relative) for kind, relative in found],
-            [missing_file(kind, str(data_dir)) for kind in missing])
+            [missing_file(kind, str(data_dir)) for kind in missing] + unnamed)
 
 
 @dataclass
@@ -146,7 +164,9 @@ class Scan:
         assert self.complete
         digest = hashlib.blake2b(digest_size=20)
         for (kind, path), key in zip(self.files, self.keys, strict=True):
-            digest.update(f"{kind}\0{path}\0{key}\n".encode())
+            digest.update(f"{kind}\0{path}\0{key}\n".encode("utf-8", "surrogateescape"))
+        for problem in self.problems:  # e.g. the names of files that cannot be read
+            digest.update(f"{problem.code}\0{problem.path}\n".encode("utf-8", "surrogateescape"))
         return digest.hexdigest()
 
 
@@ -280,8 +300,10 @@ def load_blobs(files: dict[str, bytes], data_dir: str) -> Loaded:
     """Load files given as bytes (from a Git revision, say), keyed by their path; the
     layout is matched below ``data_dir``. No cache, no worker processes."""
     prefix = data_dir.rstrip("/") + "/"
-    found, missing = arrange(p.removeprefix(prefix) for p in files if p.startswith(prefix))
-    loaded = Loaded(diagnostics=[missing_file(kind, data_dir) for kind in missing])
+    relatives, unnamed = split_names(
+        (p.removeprefix(prefix) for p in files if p.startswith(prefix)), data_dir)
+    found, missing = arrange(relatives)
+    loaded = Loaded(diagnostics=[missing_file(kind, data_dir) for kind in missing] + unnamed)
     for kind, relative in found:
         path = prefix + relative
         value, flat, broken = _check(kind, path, files[path])
