@@ -243,16 +243,25 @@ def _read(path: Path) -> bytes:
         return b""
 
 
+def _index_entry(known: object) -> bool:
+    """(page digest, fragment names): the shape ``write_work`` stores for a page."""
+    return (isinstance(known, tuple) and len(known) == 2 and isinstance(known[0], str)
+            and isinstance(known[1], tuple) and all(isinstance(f, str) for f in known[1]))
+
+
 def write_work(work: Path, pages: list[Page], internal: bool, committee: str
                ) -> tuple[int, int, int]:
     """Write the docs folder, the table fragments and the config: (written, removed,
     files). A page whose digest matches the last build's is not even rendered: its
     files are already there."""
     index_path = work / "rendered.pickle"
-    try:
-        previous = pickle.loads(index_path.read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError):
-        previous = {}
+    try:  # the last build's index; whatever is wrong with it only costs a full render
+        loaded = pickle.loads(index_path.read_bytes())
+    except Exception:
+        loaded = None
+    previous = {path: known for path, known in loaded.items()
+                if isinstance(path, str) and _index_entry(known)
+                } if isinstance(loaded, dict) else {}
     docs_dir, fragments_dir = work / "docs", work / "fragments"
     docs_dir.mkdir(parents=True, exist_ok=True)
     fragments_dir.mkdir(parents=True, exist_ok=True)

@@ -215,6 +215,20 @@ def _check(kind: str, path: str, data: bytes) -> tuple[object, list[tuple], froz
     return value, flat, frozenset(broken)
 
 
+def _result_shape(result: object) -> bool:
+    """Whether a cached value has the shape ``_check`` returns (the cache may hold anything:
+    what does not fit is a miss, parsed again and overwritten)."""
+    if not (isinstance(result, tuple) and len(result) == 3):
+        return False
+    value, flat, broken = result
+    return (isinstance(value, dict | list | str | int | float | None)
+            and isinstance(flat, list)
+            and all(p.__class__ is tuple and len(p) == 5 and isinstance(p[0], str)
+                    and isinstance(p[1], str) and isinstance(p[2], int)
+                    and isinstance(p[3], int) and isinstance(p[4], tuple) for p in flat)
+            and isinstance(broken, frozenset) and all(isinstance(i, int) for i in broken))
+
+
 def _check_job(job: tuple[str, str]) -> tuple[str, bytes]:
     """Worker: read, parse and check one file; (content key, pickled result).
 
@@ -238,7 +252,8 @@ def load(data: Path | Scan, cache: Cache | None = None, workers: int | None = No
     files = found.files
     loaded = Loaded(diagnostics=list(found.problems))
     known = [i for i, key in enumerate(found.keys) if key]
-    hits = cache.get_many([found.keys[i] for i in known]) if cache else {}  # type: ignore[misc]
+    hits = (cache.get_many([found.keys[i] for i in known], valid=_result_shape)  # type: ignore[misc]
+            if cache else {})
     results: dict[int, tuple] = {}
     misses: list[int] = []
     for index, key in enumerate(found.keys):

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from generator.cache import seal, unseal
 from tests.support import DataDir, event, events_file
 
 JIFEN = Path(sys.executable).parent / "jifen"
@@ -136,3 +139,122 @@ def test_validate_reports_a_name_that_is_not_utf8(data: DataDir, tmp_path: Path)
     done = jifen(tmp_path, "validate", "--data", str(data.root), "--today", "2026-01-15",
                  cache=cache)
     assert "other\\xff.yaml" in done.stdout and "bad\\xff" not in done.stdout
+
+
+# --- the cache: damaged rows, wrong shapes, a damaged file -------------------------------------
+
+
+def _rows(cache: Path) -> list[tuple[str, bytes]]:
+    with sqlite3.connect(cache / "cache.sqlite3") as db:
+        return db.execute("SELECT key, blob FROM entries ORDER BY key").fetchall()
+
+
+def _overwrite(cache: Path, blob: bytes) -> None:
+    db = sqlite3.connect(cache / "cache.sqlite3")
+    with db:
+        db.execute("UPDATE entries SET blob = ?", (blob,))
+    db.close()
+
+
+WRONG = {
+    "garbage": os.urandom(64),
+    "empty": b"",
+    "a truncated pickle": seal(pickle.dumps({"x": list(range(100))}))[:40],
+    "a tuple of three": seal(pickle.dumps((1, 2, 3))),
+    "a pair that is no output": seal(pickle.dumps((0, "nothing"))),
+    "a broken parse result": seal(pickle.dumps((None, [("E100",)], frozenset()))),
+    "a result with a bad diagnostic": seal(pickle.dumps(({}, [("E1", "m", "1", 1, ())],
+                                                         frozenset()))),
+    "an index of strings": seal(pickle.dumps({"a": "b"})),
+    "a class that is gone": seal(b"cgenerator.cache\nNoSuchThing\n(tR."),
+    "text": seal(pickle.dumps("text")),
+}
+
+
+@pytest.mark.parametrize("wrong", WRONG.values(), ids=WRONG.keys())
+def test_anything_in_the_cache_rows_is_a_miss_and_is_overwritten(
+        data: DataDir, tmp_path: Path, wrong: bytes) -> None:
+    data.member("m01")
+    data.member("m02", name="李二")
+    data.events(events_file(event("e1", "J3", "2025-03-01"),
+                            event("e2", "K7", "2025-03-02", member="m02", points=-3)))
+    settle(data.root)
+    cache = tmp_path / "cache"
+    commands = [("validate",), ("score", "--year", "2025")]
+
+    def run(command: tuple[str, ...]) -> tuple[int, str, str]:
+        done = jifen(tmp_path, *command, "--data", str(data.root), "--today", "2026-01-15",
+                     cache=cache)
+        return done.returncode, done.stdout, done.stderr
+
+    clean = [run(command) for command in commands]
+    assert clean[0][0] == 0 and "李二" in clean[1][1]
+    assert [run(command) for command in commands] == clean  # replayed from the memo
+    rows = len(_rows(cache))
+    assert rows == 6 + 1 + 2  # parse results, the stat index and the two commands' output
+    _overwrite(cache, wrong)
+    assert [run(command) for command in commands] == clean
+    after = _rows(cache)
+    assert len(after) == rows and all(blob != wrong for _, blob in after)
+    assert all(unseal(blob) is not None for _, blob in after)
+
+
+def _damage(cache: Path, how: str) -> None:
+    path = cache / "cache.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    if how == "garbage":
+        path.write_bytes(os.urandom(8192))
+    elif how == "truncated":
+        with path.open("r+b") as file:
+            file.truncate(path.stat().st_size // 3)
+    else:  # a valid database, but not ours
+        path.unlink()
+        with sqlite3.connect(path) as db:
+            db.execute("CREATE TABLE entries (key TEXT, value TEXT)")
+            db.execute("INSERT INTO entries VALUES ('k', 'v')")
+        db.close()
+
+
+@pytest.mark.parametrize("how", ["garbage", "truncated", "a table of another shape"])
+def test_a_damaged_cache_file_is_started_again(data: DataDir, tmp_path: Path, how: str) -> None:
+    data.member("m01")
+    for month in range(1, 13):  # enough rows that a third of the file cuts through them
+        data.events(events_file(event(f"e{month}", "K7", f"2025-{month:02d}-01", points=-2,
+                                      note="说明" * 200)), name=f"b-a/2025-{month:02d}.yaml")
+    settle(data.root)
+    cache = tmp_path / "cache"
+    command = ("validate", "--data", str(data.root), "--today", "2026-01-15")
+    clean = jifen(tmp_path, *command, cache=cache)
+    assert clean.returncode == 0, clean.stdout
+    _damage(cache, how)
+    for _ in range(2):
+        done = jifen(tmp_path, *command, cache=cache)
+        assert (done.returncode, done.stdout) == (clean.returncode, clean.stdout)
+    with sqlite3.connect(cache / "cache.sqlite3") as db:  # a sound cache again, filled
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert db.execute("SELECT count(*) FROM entries").fetchone()[0] > 12
+    db.close()
+
+
+# --- the build's index of rendered pages ---------------------------------------------------------
+
+
+def test_anything_in_the_builds_index_only_costs_a_full_render(data: DataDir,
+                                                               tmp_path: Path) -> None:
+    data.member("m01")
+    data.events(events_file(event("e1", "J3", "2025-03-01")))
+    command = ("build", "--data", str(data.root), "--as-of", "2025-12-31", "--today",
+               "2026-01-15", "--no-cache")
+    assert jifen(tmp_path, *command).returncode == 0
+    index = tmp_path / "build" / "public" / "rendered.pickle"
+    page = (tmp_path / "site" / "members" / "m01" / "2025" / "index.html").read_bytes()
+    for wrong in (os.urandom(100), pickle.dumps(["a list"]),
+                  pickle.dumps({"index.md": "not a pair"}),
+                  b"cgenerator.cache\nNoSuchThing\n(tR."):
+        index.write_bytes(wrong)
+        done = jifen(tmp_path, *command)
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / "site" / "members" / "m01" / "2025" / "index.html").read_bytes() \
+            == page
