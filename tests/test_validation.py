@@ -5,6 +5,7 @@ Paths are shown relative to the data directory; line and column are 1-based.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -65,6 +66,17 @@ def test_e104_missing_rules(data: DataDir) -> None:
     (data.root / "rules/enterprise.yaml").unlink()
     assert data.lines() == [
         "rules:1:1: E104 缺少文件 rules/：rules/ 中至少要有一个积分标准文件，例如 rules/enterprise.yaml。"]
+
+
+def test_e120_file_name_not_utf8(data: DataDir) -> None:
+    data.member()
+    (data.root / "events").mkdir()
+    (data.root / "events" / os.fsdecode(b"2025-03\xb1.yaml")).write_text(
+        events_file(event("e1", "J3", "2025-03-01")), "utf-8")
+    assert data.lines() == [
+        "events/2025-03\\xb1.yaml:1:1: E120 文件名不是 UTF-8 编码：" + str(data.root)
+        + "/events/2025-03\\xb1.yaml（无法识别的字节写成了 \\xNN）。这个文件没有读取。"
+        "请把它改名为 UTF-8 编码的文件名（例如用 git mv 改名）后再提交。"]
 
 
 # --- schema ---------------------------------------------------------------------------------
