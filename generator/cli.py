@@ -424,10 +424,20 @@ def execute(args: argparse.Namespace) -> tuple[int, Output]:
     found = scan(args.data, cache)
     options = repr(sorted((k, str(v)) for k, v in vars(args).items()
                           if k not in ("run", "today")))
+
+    def replayable(memo: object) -> bool:
+        """(exit status, Output of text lines): anything else in the cache is a miss."""
+        if not (isinstance(memo, tuple) and len(memo) == 2 and type(memo[0]) is int
+                and type(memo[1]) is Output):
+            return False
+        lines = [getattr(memo[1], "stdout", None), getattr(memo[1], "stderr", None)]
+        return all(isinstance(kept, list) and all(isinstance(t, str) for t in kept)
+                   for kept in lines)
+
     if found.complete:
-        memo = cache.get(cache.memo_key(found.digest(), options, _today(args)))
-        if isinstance(memo, tuple):
-            code, output = memo
+        memo = cache.get(cache.memo_key(found.digest(), options, _today(args)), replayable)
+        if memo is not None:
+            code, output = memo  # type: ignore[misc]
             return code, output
     output = Output()
     code = args.run(Run(args, found, cache), output)

@@ -45,6 +45,8 @@ MESSAGES: dict[str, str] = {
     "E114": "这个文件还有更多问题没有列出（每个文件最多列出 {limit} 个）。请先改正已列出的问题。",
     "E113": "这里不是普通文件（{what}），不会读取它的内容。数据目录中只能放普通文件：请删除它，"
     "或换成文件本身。",
+    "E120": "文件名不是 UTF-8 编码：{name}（无法识别的字节写成了 \\xNN）。这个文件没有读取。"
+    "请把它改名为 UTF-8 编码的文件名（例如用 git mv 改名）后再提交。",
     # --- schema ---
     "E201": "缺少必填字段“{field}”（{description}）。请补上。",
     "E202": "未知字段“{field}”。请检查拼写；这里允许的字段有：{allowed}。",
@@ -222,6 +224,16 @@ class Diagnostic:
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.line, self.col, self.code, self.message)
+
+
+def shown_path(path: str) -> str:
+    """A file name for a message: bytes that are not UTF-8 (kept by ``surrogateescape``, as
+    Python names such files) written as ``\\xNN``."""
+    try:
+        raw = path.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # not a name from the file system or from Git
+        return path.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def diag(

@@ -42,7 +42,7 @@ from pathlib import Path
 
 from generator import fastyaml
 from generator.cache import Cache, content_key
-from generator.errors import Diagnostic, diag
+from generator.errors import Diagnostic, diag, shown_path
 from generator.kinds import BY_NAME, WHOLE, Document, Position, arrange, kind_of
 from generator.schema import schema_set
 from generator.yamlio import LIMITS, parse, read_text, too_large
@@ -62,6 +62,23 @@ def missing_file(kind: str, data_dir: str) -> Diagnostic:
     name = entry.pattern if "/" not in entry.pattern else entry.folder + "/"
     return diag("E104", str(Path(data_dir, name)), line=1, col=1, name=name,
                 hint=entry.required)
+
+
+def split_names(relatives: Iterable[str], data_dir: str) -> tuple[list[str], list[Diagnostic]]:
+    """The paths that are text; and an error (E120) for each data file whose name has
+    bytes that are not UTF-8 (as Python names such files: ``surrogateescape``)."""
+    good: list[str] = []
+    bad: list[Diagnostic] = []
+    for relative in relatives:
+        try:
+            relative.encode("utf-8")
+        except UnicodeEncodeError:
+            if kind_of(relative) is not None:
+                shown = shown_path(str(Path(data_dir, relative)))
+                bad.append(diag("E120", shown, line=1, col=1, name=shown))
+        else:
+            good.append(relative)
+    return good, bad
 
 
 def discover(data_dir: Path) -> tuple[list[tuple[str, Path]], list[Diagnostic]]:
@@ -96,10 +113,11 @@ def discover(data_dir: Path) -> tuple[list[tuple[str, Path]], list[Diagnostic]]:
                     problems.append(_not_regular(data_dir, relative, _special(entry.path)))
             else:
                 relatives.append(relative)
+    relatives, unnamed = split_names(relatives, str(data_dir))
     found, missing = arrange(relatives)
     problems += ignored(relatives, str(data_dir))
     return ([(kind, data_dir / relative) for kind, relative in found],
-            problems + [missing_file(kind, str(data_dir)) for kind in missing])
+            problems + [missing_file(kind, str(data_dir)) for kind in missing] + unnamed)
 
 
 _DATA_SUFFIXES = (".yaml", ".yml", ".json")
@@ -190,7 +208,9 @@ class Scan:
         assert self.complete
         digest = hashlib.blake2b(digest_size=20)
         for (kind, path), key in zip(self.files, self.keys, strict=True):
-            digest.update(f"{kind}\0{path}\0{key}\n".encode())
+            digest.update(f"{kind}\0{path}\0{key}\n".encode("utf-8", "surrogateescape"))
+        for problem in self.problems:  # e.g. the names of files that cannot be read
+            digest.update(f"{problem.code}\0{problem.path}\n".encode("utf-8", "surrogateescape"))
         return digest.hexdigest()
 
 
@@ -259,6 +279,22 @@ def _worker_start(parent: int) -> None:
         os._exit(1)
 
 
+def _result_shape(result: object) -> bool:
+    """Whether a cached value has the shape ``_check`` returns (the cache may hold anything:
+    what does not fit is a miss, parsed again and overwritten)."""
+    if not (isinstance(result, tuple) and len(result) == 3):
+        return False
+    value, flat, broken = result
+    return (isinstance(value, dict | list | str | int | float | None)
+            and isinstance(flat, list)
+            and all(p.__class__ is tuple and len(p) == 5 and isinstance(p[0], str)
+                    and isinstance(p[1], str) and isinstance(p[2], int)
+                    and isinstance(p[3], int) and isinstance(p[4], tuple) for p in flat)
+            and isinstance(broken, frozenset)
+            and all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str)
+                    and isinstance(p[1], int) for p in broken))
+
+
 def _check_job(job: tuple[str, str]) -> tuple[str, bytes]:
     """Worker: read, parse and check one file; (content key, pickled result).
 
@@ -282,7 +318,8 @@ def load(data: Path | Scan, cache: Cache | None = None, workers: int | None = No
     files = found.files
     loaded = Loaded(diagnostics=list(found.problems))
     known = [i for i, key in enumerate(found.keys) if key]
-    hits = cache.get_many([found.keys[i] for i in known]) if cache else {}  # type: ignore[misc]
+    hits = (cache.get_many([found.keys[i] for i in known], valid=_result_shape)  # type: ignore[misc]
+            if cache else {})
     results: dict[int, tuple] = {}
     misses: list[int] = []
     for index, key in enumerate(found.keys):
@@ -328,11 +365,12 @@ def load_blobs(files: dict[str, bytes], data_dir: str) -> Loaded:
     """Load files given as bytes (from a Git revision, say), keyed by their path; the
     layout is matched below ``data_dir``. No cache, no worker processes."""
     prefix = data_dir.rstrip("/") + "/"
-    relatives = [r for r in (p.removeprefix(prefix) for p in files if p.startswith(prefix))
-                 if not any(part.startswith(".") for part in r.split("/"))]
+    relatives, unnamed = split_names(
+        (r for r in (p.removeprefix(prefix) for p in files if p.startswith(prefix))
+         if not any(part.startswith(".") for part in r.split("/"))), data_dir)
     found, missing = arrange(relatives)
     loaded = Loaded(diagnostics=[missing_file(kind, data_dir) for kind in missing]
-                    + ignored(relatives, data_dir))
+                    + ignored(relatives, data_dir) + unnamed)
     for kind, relative in found:
         path = prefix + relative
         value, flat, broken = _check(kind, path, files[path])

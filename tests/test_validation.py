@@ -207,6 +207,16 @@ def test_w109_data_like_files_that_would_be_ignored(data: DataDir) -> None:
         f"rules/old/enterprise.yaml:1:1: W109 这个文件不会被读取：它不在数据目录的任何一个数据文件夹中。"
         f"数据文件夹有：{folders}；请把它移到对应的文件夹，不是数据就请移出数据目录。"]
 
+def test_e120_file_name_not_utf8(data: DataDir) -> None:
+    data.member()
+    (data.root / "events").mkdir()
+    (data.root / "events" / os.fsdecode(b"2025-03\xb1.yaml")).write_text(
+        events_file(event("e1", "J3", "2025-03-01")), "utf-8")
+    assert data.lines() == [
+        "events/2025-03\\xb1.yaml:1:1: E120 文件名不是 UTF-8 编码：" + str(data.root)
+        + "/events/2025-03\\xb1.yaml（无法识别的字节写成了 \\xNN）。这个文件没有读取。"
+        "请把它改名为 UTF-8 编码的文件名（例如用 git mv 改名）后再提交。"]
+
 
 # --- schema ---------------------------------------------------------------------------------
 
