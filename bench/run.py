@@ -299,7 +299,8 @@ STAGES_SCRIPT = """
 import json, sys, time
 from pathlib import Path
 from generator.load import load
-from generator.model import build
+from generator.derive import derive
+from generator.kinds import build
 from generator.validate import Context, validate
 from generator.score import standings
 data, year = Path(sys.argv[1]), int(sys.argv[2])
@@ -308,7 +309,7 @@ start = time.perf_counter()
 loaded = load(data)
 seconds["load (parse + schema, both cores, no cache)"] = time.perf_counter() - start
 start = time.perf_counter()
-dataset = build(loaded)
+dataset = derive(build(loaded.documents))
 del loaded
 found = validate(dataset, Context(today="2099-01-01"))
 seconds["validate (build records + cross-file checks)"] = time.perf_counter() - start

@@ -96,33 +96,6 @@ def stage(case: Case) -> Stage:
     return Stage("", False, "")
 
 
-def transfer_spans(ds: Dataset) -> dict[str, list[tuple[str, str | None, str, str]]]:
-    """Member → (from, until or None, education branch, reporting branch) per transfer."""
-    found = ds.memo.get("transfers")
-    if found is None:
-        found = {}
-        for case in sorted(ds.cases, key=lambda c: (c.member, c.id)):
-            if case.transfer is None:
-                continue
-            back = case.approval.returned_on if case.approval else None
-            found.setdefault(case.member, []).append(
-                (case.transfer.date, back, case.transfer.to, case.branch))
-        ds.memo["transfers"] = found
-    return found  # type: ignore[return-value]
-
-
-def branch_on(ds: Dataset, member: Member, date: str) -> str:
-    """The branch ``member`` belonged to on ``date``: the education branch while a case
-    holds their relation there, the reporting branch outside it."""
-    spans = transfer_spans(ds).get(member.id) if ds.cases else None
-    if not spans:
-        return member.branch
-    for start, until, to, _origin in spans:
-        if start <= date and (until is None or date < until):
-            return to
-    return spans[0][3]
-
-
 # --- validation -------------------------------------------------------------------------------
 
 def check_cases(ds: Dataset, today: str) -> Iterator[Diagnostic]:
@@ -138,11 +111,11 @@ def check_cases(ds: Dataset, today: str) -> Iterator[Diagnostic]:
         seen[case.id] = case.path
         member = ds.members.get(case.member)
         if member is None:
-            if case.member not in ds.broken_ids["member"]:
+            if case.member not in ds.files.broken_ids("member"):
                 yield diag("E303", case.path, ("member",), id=case.member)
             continue
         if case.branch not in branches:
-            if org is not None and case.branch not in ds.broken_ids["branch"]:
+            if org is not None and case.branch not in ds.files.broken_ids("branch"):
                 yield diag("E302", case.path, ("branch",), id=case.branch)
             continue
         dated = list(_dates(case))
@@ -253,7 +226,7 @@ def _steps(ds: Dataset, case: Case, member: Member) -> Iterator[Diagnostic]:
     if t is not None:
         target = branches.get(t.to)
         if target is None:
-            if t.to not in ds.broken_ids["branch"]:
+            if t.to not in ds.files.broken_ids("branch"):
                 yield diag("E302", case.path, ("transfer", "to"), id=t.to)
         elif target.kind != "education":
             yield diag("E706", case.path, ("transfer", "to"), id=t.to)
@@ -283,7 +256,7 @@ def _mentors(ds: Dataset, case: Case, member: Member) -> Iterator[Diagnostic]:
     for i, ident in enumerate(rect.mentors):
         mentor = ds.members.get(ident)
         if mentor is None:
-            if ident not in ds.broken_ids["member"]:
+            if ident not in ds.files.broken_ids("member"):
                 yield diag("E303", case.path, ("rectification", "mentors", i), id=ident)
             continue
         why = "是后进党员本人" if ident == member.id else (

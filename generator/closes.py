@@ -20,50 +20,12 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable
+from weakref import WeakKeyDictionary
 
-from generator.model import Close, Correction, Dataset, Event, Meeting
-from generator.periods import quarter_bounds, quarter_of
-
-
-def closed_quarters(ds: Dataset) -> dict[tuple[str, str], Close]:
-    """(member, quarter) → the close that published it (memoised on the data set)."""
-    found = ds.memo.get("closed")
-    if found is None:
-        found = {}
-        for close in sorted(ds.closes, key=lambda c: (c.quarter, c.branch, c.path)):
-            for member in close.counted:
-                found.setdefault((member, close.quarter), close)
-        ds.memo["closed"] = found
-    return found
-
-
-def late_approvals(ds: Dataset) -> dict[str, str]:
-    """Event id → the date it counts from, for the additions approved after their
-    quarter was closed (they count from their approval); every other event counts
-    from its own date. Found once per data set: the scoring loop only looks it up."""
-    found = ds.memo.get("late")
-    if found is None:
-        found = {}
-        closed = closed_quarters(ds)
-        if closed:
-            for event in ds.events:
-                if event.approved_on and event.status == "approved":
-                    close = closed.get((event.member, quarter_of(event.date)))
-                    if close is not None and event.approved_on > close.meeting:
-                        found[event.id] = event.approved_on
-        ds.memo["late"] = found
-    return found  # type: ignore[return-value]
-
-
-def corrections_of(ds: Dataset) -> dict[str, Correction]:
-    """Corrected event id → its (first) correction."""
-    found = ds.memo.get("corrections")
-    if found is None:
-        found = {}
-        for c in sorted(ds.corrections, key=lambda c: (c.date, c.id)):
-            found.setdefault(c.corrects, c)
-        ds.memo["corrections"] = found
-    return found
+from generator.derive import branch_on
+from generator.model import Dataset, Event, Meeting
+from generator.periods import Quarter, quarter_bounds, quarter_of, year_end
+from generator.score import earlier, standings
 
 
 def _hash(rows: list[object], size: int) -> str:
@@ -82,9 +44,9 @@ def counted_records(ds: Dataset, year: int) -> dict[str, dict[str, list[list[obj
     """Quarter → member → the records counted for them in it, as plain rows; the whole
     year in one pass."""
     first, last = f"{year}-01-01", f"{year}-12-31"
-    late = late_approvals(ds)
+    late = ds.derived.late
     found: dict[str, dict[str, list[list[object]]]] = defaultdict(lambda: defaultdict(list))
-    for event, rule in zip(ds.events, ds.event_rules(), strict=True):
+    for event, rule in zip(ds.events, ds.derived.event_rules, strict=True):
         if rule is None or event.status == "void" or (
                 rule.kind == "addition" and event.status != "approved"):
             continue
@@ -109,31 +71,32 @@ def counted_records(ds: Dataset, year: int) -> dict[str, dict[str, list[list[obj
     return found
 
 
+# Per data set and year, computed once however many closes and cases ask; kept beside
+# the data set (weakly: gone with it), never in it.
+_SCORES: WeakKeyDictionary[Dataset, dict[int, dict[str, dict[str, int | None]]]] = \
+    WeakKeyDictionary()
+_RECORDS: WeakKeyDictionary[Dataset, dict[int, dict[str, dict[str, list[list[object]]]]]] = \
+    WeakKeyDictionary()
+
+
 def quarter_end_scores(ds: Dataset, quarter: str) -> dict[str, int | None]:
     """Everyone's score at the quarter's end. The year is scored once (with ledgers),
-    each quarter's end read from the ledgers, however many closes and cases ask."""
-    from generator.score import earlier, standings  # score imports this module
-
+    each quarter's end read from the ledgers."""
     year = int(quarter[:4])
-    key = f"scores {year}"
-    found: dict[str, dict[str, int | None]] | None = ds.memo.get(key)  # type: ignore[assignment]
-    if found is None:
-        full = standings(ds, year, f"{year}-12-31")
-        found = {}
-        for n in range(1, 5):
-            end = quarter_bounds(f"{year}-Q{n}")[1]
-            found[f"{year}-Q{n}"] = {s.member.id: earlier(ds, s, end).score for s in full}
-        ds.memo[key] = found
-    return found[quarter]
+    years = _SCORES.setdefault(ds, {})
+    if year not in years:
+        full = standings(ds, year, year_end(year))
+        years[year] = {q.code: {s.member.id: earlier(ds, s, q.end).score for s in full}
+                       for q in Quarter.all_of(year)}
+    return years[year][quarter]
 
 
 def _records(ds: Dataset, quarter: str) -> dict[str, list[list[object]]]:
     year = int(quarter[:4])
-    key = f"records {year}"
-    found = ds.memo.get(key)
-    if found is None:
-        found = ds.memo[key] = counted_records(ds, year)
-    return found.get(quarter, {})  # type: ignore[union-attr]
+    years = _RECORDS.setdefault(ds, {})
+    if year not in years:
+        years[year] = counted_records(ds, year)
+    return years[year].get(quarter, {})
 
 
 def _meetings_rows(meetings: Iterable[Meeting]) -> list[list[object]]:
@@ -159,8 +122,6 @@ def close_text(ds: Dataset, branch: str, quarter: str, meeting: str,
                window: tuple[str, str]) -> str:
     """The close file for ``branch`` and ``quarter``: every member of the branch at the
     quarter's end, with the figures published."""
-    from generator.cases import branch_on  # cases imports this module
-
     assert ds.organization is not None
     end = quarter_bounds(quarter)[1]
     members = sorted(m.id for m in ds.members.values() if branch_on(ds, m, end) == branch)

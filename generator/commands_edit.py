@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator import edit
-from generator.closes import closed_quarters
 from generator.edit import EditError, Field, flow_list, plain, quoted
 from generator.errors import Diagnostic
 from generator.model import RULE_KIND_NAMES, STATUS_NAMES, Dataset, Event, Member
@@ -354,7 +353,8 @@ def _check_change(run: Run, change: Change, before: list[Diagnostic]
     data had before remain: the whole data set is checked with the changed files replaced
     by their new text (unchanged files come from the parse cache)."""
     from generator import pipeline
-    from generator.load import LAYOUT, Loaded, load, load_blobs, scan
+    from generator.kinds import KINDS
+    from generator.load import Loaded, load, load_blobs, scan
 
     data: Path = run.args.data
     blobs = {path: text.encode("utf-8") for path, text in change.texts.items()}
@@ -367,7 +367,7 @@ def _check_change(run: Run, change: Change, before: list[Diagnostic]
         documents += [replace(doc, path=path) for doc in single.documents]
         diagnostics += [replace(d, path=path) for d in single.diagnostics
                         if d.path == "d/" + relative]
-    order = {kind: i for i, (kind, _) in enumerate(LAYOUT)}
+    order = {kind.name: i for i, kind in enumerate(KINDS)}
     documents.sort(key=lambda doc: (order[doc.kind], doc.relative))
 
     def read(path: str) -> bytes:
@@ -481,13 +481,13 @@ def _taken_numbers(prefix: str, taken: set[str]) -> str:
 def next_event_id(dataset: Dataset, branch: str, date: str, batch: str | None = None) -> str:
     """``ev-<branch>-<YYYY>-<MM>-<nn>`` (with the batch name before ``nn`` for a batch
     file, so that batches prepared in parallel merge requests never share an id)."""
-    taken = {e.id for e in dataset.events} | dataset.broken_ids.get("event", set())
+    taken = {e.id for e in dataset.events} | dataset.files.broken_ids("event")
     prefix = f"ev-{branch}-{date[:4]}-{date[5:7]}-" + (f"{batch}-" if batch else "")
     return _taken_numbers(prefix, taken)
 
 
 def next_meeting_id(dataset: Dataset, branch: str, date: str) -> str:
-    taken = {m.id for m in dataset.meetings} | dataset.broken_ids.get("meeting", set())
+    taken = {m.id for m in dataset.meetings} | dataset.files.broken_ids("meeting")
     return _taken_numbers(f"mt-{branch}-{date[:4]}-{date[5:7]}-", taken)
 
 
@@ -549,7 +549,7 @@ def cmd_add_event(run: Run, out: Output) -> int:
         note = ask.ask("说明（不公开，可留空，直接回车跳过）：", optional=True) or None
     _usable_text(member_id, rule_code, note, evidence)
     status = args.status or ("declared" if addition else None)
-    closed = closed_quarters(dataset).get((member.id, quarter_of(date)))
+    closed = dataset.derived.closed.get((member.id, quarter_of(date)))
     if closed is not None and not addition:
         return _fail(out, [_closed_message(closed.quarter, closed.meeting)])
 
@@ -666,7 +666,7 @@ def _change_events(run: Run, out: Output, ids: list[str], decide: Decide, action
     for ident in ids:
         found = by_id.get(ident, [])
         if not found:
-            if ident in dataset.broken_ids.get("event", set()):
+            if ident in dataset.files.broken_ids("event"):
                 problems.append(f"登记“{ident}”有格式错误，请先改正（运行 jifen validate 查看）。")
             elif ident in meeting_ids:
                 problems.append(f"“{ident}”是会议编号，不是加扣分登记。会议考勤请修改 "

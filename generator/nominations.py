@@ -30,6 +30,7 @@ from collections import defaultdict
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from generator.errors import Diagnostic, Pointer, diag
 from generator.model import (
@@ -55,14 +56,16 @@ def year_end(year: int) -> str:
     return f"{year}-12-31"
 
 
+_FINAL: WeakKeyDictionary[Dataset, dict[int, dict[str, Standing]]] = WeakKeyDictionary()
+
+
 def final_standings(ds: Dataset, year: int) -> dict[str, Standing]:
-    """Everyone's standing on the last day of ``year`` (memoised on the data set)."""
-    key = f"nominations:year-end:{year}"
-    found = ds.memo.get(key)
-    if found is None:
-        found = {s.member.id: s for s in standings(ds, year, ledgers=False)}
-        ds.memo[key] = found
-    return found  # type: ignore[return-value]
+    """Everyone's standing on the last day of ``year`` (computed once per data set and
+    year, kept beside the data set)."""
+    years = _FINAL.setdefault(ds, {})
+    if year not in years:
+        years[year] = {s.member.id: s for s in standings(ds, year, ledgers=False)}
+    return years[year]
 
 
 def scorable(ds: Dataset) -> bool:
@@ -70,7 +73,7 @@ def scorable(ds: Dataset) -> bool:
     resolves; with a record missing or unresolved, eligibility would be judged on the
     wrong totals, so those checks wait until the other errors are fixed."""
     org = ds.organization
-    if org is None or any(ds.broken_ids.values()):
+    if org is None or any(ds.files.broken.values()):
         return False
     if any(m.branch not in org.branches for m in ds.members.values()):
         return False
@@ -78,7 +81,7 @@ def scorable(ds: Dataset) -> bool:
         for key in ATTENDANCE_NAMES:
             if any(ident not in ds.members for ident in getattr(meeting, key)):
                 return False
-    for event, rule in zip(ds.events, ds.event_rules(), strict=True):
+    for event, rule in zip(ds.events, ds.derived.event_rules, strict=True):
         if event.member not in ds.members:
             continue
         if rule is None or (event.points is None and rule.points is None
@@ -163,7 +166,7 @@ def _check_file(ds: Dataset, ctx: Context, f: NominationFile
                    what=what)
     org = ds.organization
     if f.branch is not None and org is not None and f.branch not in org.branches and (
-            f.branch not in ds.broken_ids["branch"]):
+            f.branch not in ds.files.broken_ids("branch")):
         yield diag("E302", f.path, ("branch",), id=f.branch)
     yield from _check_sections(f)
     end = year_end(f.year)
@@ -229,7 +232,7 @@ class _Year:
             yield diag("E809", f.path, pointer, member=ident, where=where)
             return
         seen.add(ident)
-        if ident not in self.ds.members and ident not in self.ds.broken_ids["member"]:
+        if ident not in self.ds.members and ident not in self.ds.files.broken_ids("member"):
             yield diag("E303", f.path, pointer, id=ident)
 
     def eligible(self, f: NominationFile, pointer: Pointer, ident: str
@@ -375,7 +378,7 @@ def _check_decisions(state: _Year, c: NominationFile, partial: bool) -> Iterator
         seen.add(key)
         member = ds.members.get(d.member)
         if member is None:
-            if d.member not in ds.broken_ids["member"]:
+            if d.member not in ds.files.broken_ids("member"):
                 yield diag("E303", c.path, d.at("member"), id=d.member)
             continue
         if final is not None and d.action not in final[d.member].flags:

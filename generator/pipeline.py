@@ -1,7 +1,7 @@
-"""The pipeline, stage by stage: load → build → validate → (score, render).
+"""The pipeline, stage by stage (see the package docstring for the whole picture).
 
-``check`` is what every command runs first; later stages only ever see data
-that passed it.
+``check`` is what every command runs first; later stages (scoring, pages, exports,
+forms) only ever see a data set that passed it without errors.
 """
 
 from __future__ import annotations
@@ -10,9 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from generator.cache import Cache
+from generator.derive import derive
 from generator.errors import Diagnostic
+from generator.kinds import build
 from generator.load import Loaded, Scan, load, load_blobs
-from generator.model import Dataset, build
+from generator.model import Dataset
 from generator.validate import Context, validate
 from generator.yamlio import resolve
 
@@ -32,10 +34,10 @@ def check_blobs(files: dict[str, bytes], data_dir: str, *, today: str
 
 def validated(loaded: Loaded, today: str, read: Callable[[str], bytes] | None = None
               ) -> tuple[Dataset, list[Diagnostic], int]:
-    """Build and validate documents already loaded (``read`` gives a file's bytes for
-    positioning diagnostics, when the files are not on disk as they are)."""
+    """Build, derive and validate documents already loaded (``read`` gives a file's bytes
+    for positioning diagnostics, when the files are not on disk as they are)."""
     files = len(loaded.documents)
-    dataset = build(loaded)
+    dataset = derive(build(loaded.documents))
     diagnostics = loaded.diagnostics
     clean = not any(d.is_error for d in diagnostics)
     del loaded  # the parsed documents are no longer needed: free them before validating

@@ -43,8 +43,8 @@ from pathlib import Path
 
 from generator.errors import Diagnostic, Pointer, diag
 from generator.gitsource import GitError, toplevel
-from generator.model import Dataset
 from generator.kinds import WHOLE
+from generator.model import Dataset
 from generator.schema import SCHEMA_DIR, SchemaSet, StrictValidator
 from generator.yamlio import locate, parse
 
@@ -283,7 +283,7 @@ def load_private(path: Path, dataset: Dataset, *, today: str | None = None
 
     members: dict[str, PrivateMember] = {}
     first: dict[str, int] = {}
-    known_broken = dataset.broken_ids.get("member", set())
+    known_broken = dataset.files.broken_ids("member")
     for i, record in enumerate(records):
         if i in broken:
             continue

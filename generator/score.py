@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import NamedTuple
 
-from generator.closes import corrections_of, late_approvals
 from generator.model import Dataset, Event, Member, Rule
 
 # Stable flag strings, in the order they are listed.
@@ -137,9 +136,8 @@ def standings(ds: Dataset, year: int, as_of: str | None = None,
     veto_codes = set(policy.veto_rules)
     vetoed: set[str] = set()
     first_day = f"{y}-01-01"
-    late = late_approvals(ds) if ds.closes else {}
-    corrected = corrections_of(ds) if ds.corrections else {}
-    for event, rule in zip(ds.events, ds.event_rules(), strict=True):
+    late, corrected = ds.derived.late, ds.derived.corrections
+    for event, rule in zip(ds.events, ds.derived.event_rules, strict=True):
         if rule is None:
             continue
         date = late.get(event.id, event.date) if late else event.date

@@ -24,12 +24,11 @@ from generator.cases import (
     DISPOSAL_NAMES,
     HELP_NAMES,
     STEP_NAMES,
-    branch_on,
     deadline,
     overdue,
     stage,
 )
-from generator.closes import corrections_of
+from generator.derive import branch_on
 from generator.model import (
     BRANCH_KIND_NAMES,
     CATEGORY_NAMES,
@@ -151,7 +150,7 @@ class Planner:
         for meeting in sorted(ds.meetings, key=lambda m: (m.date, m.id)):
             self.meetings_by_month[(meeting.branch, meeting.date[:7])].append(meeting)
         self.closes: dict[tuple[str, str], Close] = {(c.branch, c.quarter): c for c in ds.closes}
-        self.corrected = corrections_of(ds)
+        self.corrected = ds.derived.corrections
         self.corrections_by_id = {c.id: c for c in ds.corrections}
         self.objections: dict[tuple[str, str], list] = defaultdict(list)
         for o in sorted(ds.objections, key=lambda o: (o.raised_on, o.id)):
@@ -163,7 +162,7 @@ class Planner:
         self._by_branch: dict[str, list[Member]] = defaultdict(list)
         for member in sorted(ds.members.values(), key=lambda m: m.id):
             self._by_branch[member.branch].append(member)
-        for event, rule in zip(ds.events, ds.event_rules(), strict=True):
+        for event, rule in zip(ds.events, ds.derived.event_rules, strict=True):
             member = ds.members.get(event.member)
             if member is not None and rule is not None:
                 self.by_month[(branch_on(ds, member, event.date), event.date[:7])].append(

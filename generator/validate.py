@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from generator.cases import branch_on, check_case_scores, check_cases
-from generator.closes import closed_quarters, compute
+from generator.cases import check_case_scores, check_cases
+from generator.closes import compute
+from generator.derive import branch_on
 from generator.errors import Diagnostic, diag
 from generator.model import (
     ATTENDANCE_NAMES,
@@ -61,16 +62,16 @@ def check_file_names(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
 
 def check_folders(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
     """A branch's folder holds that branch's files only: CODEOWNERS relies on it."""
-    for path, folder, declared in ds.folder_conflicts:
+    for path, folder, declared in ds.files.folder_conflicts:
         yield diag("E311", path, ("branch",), folder=folder, branch=declared)
-    for ident, folder in ds.member_folders.items():
+    for ident, folder in ds.files.member_folders.items():
         member = ds.members[ident]
         if member.branch != folder:
             yield diag("E312", member.path, ("branch",), folder=folder, branch=member.branch)
 
 
 def check_unique_ids(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
-    for kind, ident, path, pointer, other in ds.duplicates:
+    for kind, ident, path, pointer, other in ds.files.duplicates:
         yield diag("E301", path, pointer, id=ident, other=other, kind=kind)
     for kind, records in (("会议", ds.meetings), ("登记", ds.events)):
         seen: dict[str, str] = {}
@@ -186,7 +187,7 @@ def check_policy(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
 def check_members(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
     org = ds.organization
     branches = org.branches if org else {}
-    broken_branches = ds.broken_ids["branch"]
+    broken_branches = ds.files.broken_ids("branch")
     for member in ds.members.values():
         branch = branches.get(member.branch)
         if branch is None and org is not None and member.branch not in broken_branches:
@@ -217,10 +218,10 @@ def check_members(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
 
 def check_meetings(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
     org = ds.organization
-    file_branch = ds.file_branches
+    file_branch = ds.files.branch_of
     for meeting in ds.meetings:
         if org is not None and meeting.branch not in org.branches and (
-                meeting.branch not in ds.broken_ids["branch"]):
+                meeting.branch not in ds.files.broken_ids("branch")):
             yield diag("E302", meeting.path, meeting.at("branch"), id=meeting.branch)
         declared = file_branch.get(meeting.path)
         if declared is not None and declared != meeting.branch:
@@ -239,7 +240,7 @@ def check_meetings(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
                 where.setdefault(ident, key)
                 member = ds.members.get(ident)
                 if member is None:
-                    if ident not in ds.broken_ids["member"]:
+                    if ident not in ds.files.broken_ids("member"):
                         yield diag("E303", meeting.path, pointer, id=ident)
                     continue
                 if member.branch != meeting.branch and (
@@ -257,13 +258,13 @@ def check_meetings(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
 
 def check_events(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
     # The hot loop of a large year: the common path creates no objects.
-    file_branch = ds.file_branches
+    file_branch = ds.files.branch_of
     members = ds.members
     once: dict[tuple[str, str, str], Event] = {}
     same_day: dict[tuple[str, str, str], Event] = {}
     cutoff = ctx.pending_cutoff
-    branch_folders, addition_files = ds.branch_folders, ds.addition_files
-    for event, rule in zip(ds.events, ds.event_rules(), strict=True):
+    branch_folders, addition_files = ds.files.folder_of, ds.files.additions
+    for event, rule in zip(ds.events, ds.derived.event_rules, strict=True):
         status = event.status
         if status == "void":
             if not event.void_reason:
@@ -272,7 +273,7 @@ def check_events(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
             yield diag("W105", event.path, event.at("void_reason"))
         member = members.get(event.member)
         if member is None:
-            if event.member not in ds.broken_ids["member"]:
+            if event.member not in ds.files.broken_ids("member"):
                 yield diag("E303", event.path, event.at("member"), id=event.member)
             continue
         declared = file_branch.get(event.path)
@@ -413,8 +414,8 @@ def check_closes(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
 
 
 def check_corrections(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
-    events = {e.id: (e, r) for e, r in zip(ds.events, ds.event_rules(), strict=True)}
-    closed = closed_quarters(ds)
+    events = {e.id: (e, r) for e, r in zip(ds.events, ds.derived.event_rules, strict=True)}
+    closed = ds.derived.closed
     first: dict[str, str] = {}
     ids: dict[str, str] = {}
     for c in sorted(ds.corrections, key=lambda c: (c.date, c.id)):
@@ -428,7 +429,7 @@ def check_corrections(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
             yield diag("E501", c.path, c.at("date"), date=c.date, today=ctx.today)
         found = events.get(c.corrects)
         if found is None:
-            if c.corrects not in ds.broken_ids["event"]:
+            if c.corrects not in ds.files.broken_ids("event"):
                 yield diag("E313", c.path, c.at("corrects"), id=c.corrects)
             continue
         event, rule = found
@@ -444,7 +445,7 @@ def check_corrections(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
                        hint="请删除这条更正。" if event.status == "void"
                        else "请直接修改或作废这条登记。")
             continue
-        if rule.kind == "addition" and c.path not in ds.addition_files:
+        if rule.is_addition and c.path not in ds.files.additions:
             yield diag("E416", c.path, c.at("corrects"))
         quarter = quarter_of(event.date)
         close = closed.get((event.member, quarter))
@@ -479,10 +480,10 @@ def check_objections(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
             elif value is not None and value > ctx.today:
                 yield diag("E501", o.path, (key,), date=value, today=ctx.today)
         if o.member is not None and o.member not in ds.members and (
-                o.member not in ds.broken_ids["member"]):
+                o.member not in ds.files.broken_ids("member")):
             yield diag("E303", o.path, ("member",), id=o.member)
         if o.event is not None and o.event not in events and (
-                o.event not in ds.broken_ids["event"]):
+                o.event not in ds.files.broken_ids("event")):
             yield diag("E313", o.path, ("event",), id=o.event)
         close = closes.get((o.branch, o.quarter))
         if close is None:
@@ -512,8 +513,8 @@ def check_objections(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
 def check_frozen(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
     """Closed quarters are as they were published: recompute every close's figures.
     Runs only on data without other errors (scoring assumes valid data)."""
-    closed = closed_quarters(ds)
-    for event, rule in zip(ds.events, ds.event_rules(), strict=True):
+    closed = ds.derived.closed
+    for event, rule in zip(ds.events, ds.derived.event_rules, strict=True):
         if rule is None or rule.kind != "addition" or event.status != "approved" or (
                 not event.approved_on):
             continue

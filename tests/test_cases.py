@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from generator.cases import branch_on, deadline, due_reports, stage
+from generator.cases import deadline, due_reports, stage
+from generator.derive import branch_on
 from tests.cases_fixture import STEPS, laggard_data, write_case
 from tests.support import DataDir, event, events_file
 

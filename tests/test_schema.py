@@ -11,11 +11,12 @@ import jsonschema_rs
 import pytest
 from jsonschema import Draft202012Validator
 
-from generator.load import LAYOUT, load
-from generator.schema import KINDS, SCHEMA_DIR, SCHEMA_OF
+from generator.kinds import KINDS
+from generator.load import load
+from generator.schema import SCHEMA_DIR
 from tests.support import REPO
 
-SCHEMAS = {kind: json.loads((SCHEMA_DIR / f"{SCHEMA_OF[kind]}.schema.json").read_text("utf-8"))
+SCHEMAS = {kind.name: json.loads((SCHEMA_DIR / f"{kind.schema}.schema.json").read_text("utf-8"))
            for kind in KINDS}
 
 
@@ -30,7 +31,7 @@ def properties(schema: object, where: str = "") -> Iterator[tuple[str, dict]]:
             yield from properties(sub, f"{where}[{i}]")
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", sorted(SCHEMAS))
 def test_every_property_has_a_description(kind: str) -> None:
     schema = SCHEMAS[kind]
     Draft202012Validator.check_schema(schema)
@@ -64,11 +65,11 @@ def test_editor_settings_associate_every_schema_with_its_files() -> None:
     mapping = settings["yaml.schemas"]
     assert settings["yaml.yamlVersion"] == "1.1"  # the editor reads `no` and `007` as we do
     assert sorted(Path(p).name for p in mapping) == sorted(
-        {f"{SCHEMA_OF[k]}.schema.json" for k in KINDS})
-    for kind, pattern in LAYOUT:
-        globs = mapping[f"./schema/{SCHEMA_OF[kind]}.schema.json"]
-        assert f"data/{pattern}" in globs
-    assert sum(len(globs) for globs in mapping.values()) == len(LAYOUT)
+        {f"{k.schema}.schema.json" for k in KINDS})
+    for kind in KINDS:
+        globs = mapping[f"./schema/{kind.schema}.schema.json"]
+        assert f"data/{kind.pattern}" in globs
+    assert sum(len(globs) for globs in mapping.values()) == len(KINDS)
     # and the globs match the example data the way the loader finds it
     example = REPO / "data" / "events" / "b-a" / "2025-03.yaml"
     assert fnmatch.fnmatch(str(example.relative_to(REPO)),

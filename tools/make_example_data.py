@@ -891,7 +891,7 @@ def write_closes() -> None:
 def write_objections() -> None:
     """One objection upheld and corrected (2026-Q3, 鑫源), one rejected (2026-Q2, 绿洲)."""
     dataset = _checked()
-    rules = dict(zip((e.id for e in dataset.events), dataset.event_rules(), strict=True))
+    rules = dict(zip((e.id for e in dataset.events), dataset.derived.event_rules, strict=True))
     target = next(e for e in sorted(dataset.events, key=lambda e: (e.date, e.id))
                   if e.path.endswith("events/b-xinyuan/2026-07.yaml") and e.status != "void"
                   and rules[e.id] is not None and rules[e.id].attendance is None
