@@ -16,6 +16,7 @@ import subprocess
 from pathlib import Path
 
 from generator.errors import shown_path
+from generator.files import NotAFile, read_regular, walk
 
 
 class GitError(Exception):
@@ -42,9 +43,13 @@ def toplevel(path: Path) -> Path:
     return Path(name(_git(path, "rev-parse", "--show-toplevel").rstrip(b"\n")))
 
 
-def files_at(repo: Path, revision: str, folder: str) -> dict[str, bytes]:
+Tree = dict[str, bytes | NotAFile]
+
+
+def files_at(repo: Path, revision: str, folder: str) -> Tree:
     """path (relative to the repository) -> content, for every file below ``folder``
-    in ``revision``."""
+    in ``revision``; a symbolic link or a submodule is a ``NotAFile`` (never read: the
+    loader reports it, as it does on disk)."""
     try:
         if revision.startswith("-"):  # never an option of git's
             raise GitError(revision)
@@ -54,6 +59,7 @@ def files_at(repo: Path, revision: str, folder: str) -> dict[str, bytes]:
     listing = _git(repo, "ls-tree", "-r", "-z", "--full-tree", commit.strip().decode(),
                    "--", folder)
     blobs: list[tuple[str, bytes]] = []
+    files: Tree = {}
     for entry in listing.split(b"\0"):
         if not entry:
             continue
@@ -61,12 +67,16 @@ def files_at(repo: Path, revision: str, folder: str) -> dict[str, bytes]:
         fields = meta.split()
         if len(fields) != 3 or not path:
             raise GitError(f"无法读取 Git 版本“{revision}”的文件列表。")
-        if fields[1] == b"blob":
-            blobs.append((name(path), fields[2]))
+        mode, kind, sha = fields
+        if kind == b"commit":
+            files[name(path)] = NotAFile("子模块")
+        elif mode == b"120000":
+            files[name(path)] = NotAFile("符号链接")
+        elif kind == b"blob":
+            blobs.append((name(path), sha))
     if not blobs:
-        return {}
+        return files
     batch = _git(repo, "cat-file", "--batch", data=b"".join(sha + b"\n" for _, sha in blobs))
-    files: dict[str, bytes] = {}
     offset = 0
     for path, sha in blobs:
         header_end = batch.find(b"\n", offset)
@@ -80,16 +90,20 @@ def files_at(repo: Path, revision: str, folder: str) -> dict[str, bytes]:
     return files
 
 
-def files_in_worktree(repo: Path, folder: str) -> dict[str, bytes]:
-    """The same for the working tree (files on disk, tracked or not)."""
+def files_in_worktree(repo: Path, folder: str) -> Tree:
+    """The same for the working tree (files on disk, tracked or not), read as the loader
+    reads them: links and special files are ``NotAFile``, never followed or read."""
     root = repo / folder
-    files: dict[str, bytes] = {}
-    for path in sorted(root.rglob("*")):
-        if not path.is_file():
-            continue
-        relative = path.relative_to(repo).as_posix()
+    regular, others, unlisted = walk(root)
+    if unlisted:
+        where, reason = unlisted[0]
+        raise GitError(f"无法读取文件夹 {shown_path(where)}：{reason}。")
+    prefix = Path(folder).as_posix().rstrip("/") + "/" if folder not in ("", ".") else ""
+    files: Tree = {prefix + relative: NotAFile(what) for relative, what in others}
+    for relative in regular:
         try:
-            files[relative] = path.read_bytes()
+            files[prefix + relative] = read_regular(str(root / relative))
         except OSError as exc:
-            raise GitError(f"无法读取文件 {shown_path(relative)}：{exc.strerror}。") from None
+            raise GitError(f"无法读取文件 {shown_path(prefix + relative)}："
+                           f"{exc.strerror or exc}。") from None
     return files

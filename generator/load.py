@@ -29,20 +29,19 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import errno
 import hashlib
 import multiprocessing
 import os
 import pickle
 import signal
-import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import fastyaml
 from generator.cache import Cache, content_key
 from generator.errors import Diagnostic, diag, shown_path
+from generator.files import NotAFile, data_like, read_regular, walk
 from generator.kinds import BY_NAME, WHOLE, Document, Position, arrange, kind_of
 from generator.schema import schema_set
 from generator.yamlio import LIMITS, parse, read_text, too_large
@@ -84,35 +83,13 @@ def split_names(relatives: Iterable[str], data_dir: str) -> tuple[list[str], lis
 def discover(data_dir: Path) -> tuple[list[tuple[str, Path]], list[Diagnostic]]:
     """Every data file with its kind, in loading order; and what is wrong with the
     folder: missing required files (E104), data-like entries that are not regular
-    files (E113: symbolic links, named pipes, devices; never followed, never read) and
-    data-like files that would be ignored (W109: a wrong extension or folder).
-
-    Hidden entries (a leading dot: ``.git``, editor and lock files) are skipped."""
-    relatives: list[str] = []
-    problems: list[Diagnostic] = []
-    stack = [(str(data_dir), "")]
-    while stack:  # os.scandir: the entry types come with the listing, no stat per file
-        folder, prefix = stack.pop()
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError as exc:
-            problems.append(diag("E100", folder, line=1, col=1, reason=exc.strerror))
-            continue
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                continue
-            relative = prefix + name
-            if entry.is_symlink():
-                if entry.is_dir() or _data_like(name):
-                    problems.append(_not_regular(data_dir, relative, "符号链接"))
-            elif entry.is_dir(follow_symlinks=False):
-                stack.append((entry.path, relative + "/"))
-            elif not entry.is_file(follow_symlinks=False):
-                if _data_like(name):
-                    problems.append(_not_regular(data_dir, relative, _special(entry.path)))
-            else:
-                relatives.append(relative)
+    files (E113: symbolic links, named pipes, devices; never followed, never read),
+    data-like files that would be ignored (W109: a wrong extension or folder) and names
+    that are not UTF-8 (E120). Hidden entries (a leading dot) are skipped."""
+    relatives, others, unlisted = walk(data_dir)
+    problems = [diag("E100", shown_path(folder), line=1, col=1, reason=reason)
+                for folder, reason in unlisted]
+    problems += [_not_regular(str(data_dir / relative), what) for relative, what in others]
     relatives, unnamed = split_names(relatives, str(data_dir))
     found, missing = arrange(relatives)
     problems += ignored(relatives, str(data_dir))
@@ -120,29 +97,8 @@ def discover(data_dir: Path) -> tuple[list[tuple[str, Path]], list[Diagnostic]]:
             problems + [missing_file(kind, str(data_dir)) for kind in missing] + unnamed)
 
 
-_DATA_SUFFIXES = (".yaml", ".yml", ".json")
-
-
-def _data_like(name: str) -> bool:
-    return name.lower().endswith(_DATA_SUFFIXES)
-
-
-def _special(path: str) -> str:
-    try:
-        mode = os.lstat(path).st_mode
-    except OSError:
-        return "无法读取的文件"
-    if stat.S_ISFIFO(mode):
-        return "命名管道"
-    if stat.S_ISSOCK(mode):
-        return "套接字"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "设备文件"
-    return "特殊文件"
-
-
-def _not_regular(data_dir: Path, relative: str, what: str) -> Diagnostic:
-    return diag("E113", str(data_dir / relative), line=1, col=1, what=what)
+def _not_regular(path: str, what: str) -> Diagnostic:
+    return diag("E113", shown_path(path), line=1, col=1, what=what)
 
 
 def ignored(relatives: Iterable[str], data_dir: str) -> list[Diagnostic]:
@@ -150,7 +106,7 @@ def ignored(relatives: Iterable[str], data_dir: str) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for relative in relatives:
         name = relative.rsplit("/", 1)[-1]
-        if not _data_like(name) or kind_of(relative) is not None:
+        if not data_like(name) or kind_of(relative) is not None:
             continue
         path = str(Path(data_dir, relative))
         stem, _, suffix = name.rpartition(".")
@@ -165,22 +121,6 @@ def ignored(relatives: Iterable[str], data_dir: str) -> list[Diagnostic]:
                               why=f"扩展名是“.{suffix}”，数据文件的扩展名须是小写的“.yaml”",
                               fix=f"请把它改名为 {stem}.yaml。"))
     return found
-
-
-def read_regular(path: str) -> bytes:
-    """The bytes of a regular file, never following a symbolic link and never blocking
-    on a pipe; at most ``LIMITS.bytes + 1`` bytes are read (the caller reports E105).
-    OSError otherwise, with a Chinese reason."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise OSError(exc.errno, "这是符号链接，不会读取它指向的内容") from None
-        raise
-    with os.fdopen(fd, "rb") as file:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "这不是普通文件，不会读取")
-        return file.read(LIMITS.bytes + 1)
 
 
 @dataclass
@@ -361,19 +301,26 @@ def load(data: Path | Scan, cache: Cache | None = None, workers: int | None = No
     return loaded
 
 
-def load_blobs(files: dict[str, bytes], data_dir: str) -> Loaded:
+def load_blobs(files: Mapping[str, bytes | NotAFile], data_dir: str) -> Loaded:
     """Load files given as bytes (from a Git revision, say), keyed by their path; the
-    layout is matched below ``data_dir``. No cache, no worker processes."""
+    layout is matched below ``data_dir``. An entry that is not a file (a symbolic link
+    or a submodule in Git) is reported (E113), never read. No cache, no workers."""
     prefix = data_dir.rstrip("/") + "/"
-    relatives, unnamed = split_names(
-        (r for r in (p.removeprefix(prefix) for p in files if p.startswith(prefix))
-         if not any(part.startswith(".") for part in r.split("/"))), data_dir)
+    below = {r: blob for r, blob in ((p.removeprefix(prefix), blob)
+                                     for p, blob in files.items() if p.startswith(prefix))
+             if not any(part.startswith(".") for part in r.split("/"))}
+    others = [_not_regular(prefix + r, blob.what) for r, blob in below.items()
+              if isinstance(blob, NotAFile)]
+    relatives, unnamed = split_names((r for r, blob in below.items()
+                                      if not isinstance(blob, NotAFile)), data_dir)
     found, missing = arrange(relatives)
     loaded = Loaded(diagnostics=[missing_file(kind, data_dir) for kind in missing]
-                    + ignored(relatives, data_dir) + unnamed)
+                    + ignored(relatives, data_dir) + unnamed + others)
     for kind, relative in found:
         path = prefix + relative
-        value, flat, broken = _check(kind, path, files[path])
+        blob = below[relative]
+        assert isinstance(blob, bytes)
+        value, flat, broken = _check(kind, path, blob)
         loaded.documents.append(Document(kind, path, value, broken, relative))
         loaded.diagnostics.extend(Diagnostic(path, code, message, line, col, pointer)
                                   for code, message, line, col, pointer in flat)

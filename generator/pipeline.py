@@ -6,12 +6,13 @@ forms) only ever see a data set that passed it without errors.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from generator.cache import Cache
 from generator.derive import derive
 from generator.errors import Diagnostic
+from generator.files import NotAFile
 from generator.kinds import build
 from generator.load import Loaded, Scan, load, load_blobs
 from generator.model import Dataset
@@ -26,10 +27,17 @@ def check(data: Path | Scan, *, today: str, cache: Cache | None = None,
     return validated(load(data, cache=cache, workers=workers), today)
 
 
-def check_blobs(files: dict[str, bytes], data_dir: str, *, today: str
+def check_blobs(files: Mapping[str, bytes | NotAFile], data_dir: str, *, today: str
                 ) -> tuple[Dataset, list[Diagnostic], int]:
     """The same for files given as bytes (a Git revision): nothing is read from disk."""
-    return validated(load_blobs(files, data_dir), today, read=files.__getitem__)
+
+    def read(path: str) -> bytes:
+        blob = files[path]
+        if isinstance(blob, NotAFile):
+            raise KeyError(path)
+        return blob
+
+    return validated(load_blobs(files, data_dir), today, read=read)
 
 
 def validated(loaded: Loaded, today: str, read: Callable[[str], bytes] | None = None

@@ -440,3 +440,45 @@ def test_a_killed_run_leaves_no_worker_running(large: Path, tmp_path: Path, how:
     if how == "Ctrl-C":
         assert run.returncode == 130 and "Traceback" not in err, err
         assert "已中断" in err
+
+
+# --- 6. only the data, only inside the repository: jifen diff agrees with jifen validate ---------
+
+def test_links_and_submodules_are_never_read_by_diff(tmp_path: Path) -> None:
+    """A committed symbolic link (to a file outside the repository, or to a data file) and
+    a submodule are reported (E113) in both revisions read from Git and in the working
+    tree, exactly as on disk; the link's target is never read."""
+    repo = tmp_path / "repo"
+    shutil.copytree(DATA, repo / "data")
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("events:\n  - {id: secret-outside, member: m-lz-01, rule: J3, "
+                       "date: 2026-10-01}\n", "utf-8")
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], check=True)
+    subprocess.run([*git, "checkout", "-qb", "change"], check=True)
+    (repo / "data/events/b-lvzhou/outside.yaml").symlink_to(outside)
+    (repo / "data/events/b-lvzhou/passwd.yaml").symlink_to("/etc/passwd")
+    sub = repo / "data/rules/vendored"
+    subprocess.run(["git", "init", "-q", str(sub)], check=True)
+    subprocess.run(["git", "-C", str(sub), "-c", "user.name=t", "-c",
+                    "user.email=t@example.invalid", "commit", "-q", "--allow-empty", "-m", "x"],
+                   check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "links"], check=True)
+    env = dict(os.environ, JIFEN_CACHE_DIR=str(tmp_path / "cache"))
+    outputs = {}
+    for argv in (["validate", "--data", "data"], ["diff", "--data", "data", "main", "change"],
+                 ["diff", "--data", "data", "main"]):
+        done = subprocess.run([str(JIFEN), *argv, "--today", TODAY], cwd=repo, env=env,
+                              capture_output=True, text=True, timeout=120)
+        output = done.stdout + done.stderr
+        assert done.returncode == 1 and "Traceback" not in output, output[-2000:]
+        assert "secret-outside" not in output and "root:" not in output
+        outputs[" ".join(argv[:1] + argv[3:])] = output
+    for output in outputs.values():
+        for name in ("events/b-lvzhou/outside.yaml", "events/b-lvzhou/passwd.yaml"):
+            assert re.search(rf"{name}:1:1:?`? E113 这里不是普通文件（符号链接）", output), output
+    assert re.search(r"rules/vendored:1:1:?`? E113 这里不是普通文件（子模块）",
+                     outputs["diff main change"])
