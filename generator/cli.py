@@ -27,6 +27,7 @@ from generator.diff import as_json as diff_json
 from generator.diff import markdown as diff_markdown
 from generator.documents import write_file
 from generator.errors import Diagnostic
+from generator.exceptions import UsageError
 from generator.gitsource import GitError, files_at, files_in_worktree, toplevel
 from generator.load import Scan, scan
 from generator.model import Dataset
@@ -47,10 +48,6 @@ EPILOG_CLOSE = "示例：jifen close b-a 2026-Q3 --meeting 2026-10-10"
 EPILOG_CODEOWNERS = "示例：jifen codeowners --forge github（写入 .github/CODEOWNERS）"
 
 
-
-
-class UsageError(Exception):
-    """The command was used wrongly (exit 2); the message is for the user."""
 
 
 def _date(text: str) -> str:

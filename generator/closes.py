@@ -48,7 +48,7 @@ def counted_records(ds: Dataset, year: int) -> dict[str, dict[str, list[list[obj
     found: dict[str, dict[str, list[list[object]]]] = defaultdict(lambda: defaultdict(list))
     for event, rule in zip(ds.events, ds.derived.event_rules, strict=True):
         if rule is None or event.status == "void" or (
-                rule.kind == "addition" and event.status != "approved"):
+                rule.is_addition and event.status != "approved"):
             continue
         date = late.get(event.id, event.date)
         if first <= date <= last:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from generator import edit
 from generator.edit import EditError, Field, flow_list, plain, quoted
 from generator.errors import Diagnostic
+from generator.exceptions import UsageError
 from generator.model import RULE_KIND_NAMES, STATUS_NAMES, Dataset, Event, Member
 from generator.periods import quarter_of
 from generator.writing import Lock, LockError, wait_seconds, write_atomic
@@ -167,7 +168,6 @@ class Asker:
 
     def require(self, missing: Sequence[str]) -> None:
         """Without prompts, name the missing options (exit 2)."""
-        from generator.cli import UsageError
         if missing and not self.on:
             raise UsageError(f"缺少 {'、'.join(missing)}。请在命令行中给出，"
                              "或加上 -i 逐项填写。")
@@ -175,7 +175,6 @@ class Asker:
     def ask(self, prompt: str, check: Check | None = None, *, optional: bool = False) -> str:
         """One answer; asked again while ``check`` finds fault. ``""`` when optional and
         left blank."""
-        from generator.cli import UsageError
         session = self.session
         if session is not None and session.replaying:
             return session.replay(prompt, check)
@@ -239,7 +238,6 @@ def _ids(values: Sequence[str] | None) -> list[str]:
 
 
 def _usable_text(*values: str | None) -> None:
-    from generator.cli import UsageError
     for value in values:
         if value is not None and any("\ud800" <= c <= "\udfff" for c in value):
             raise UsageError("参数中有无法识别的字符（不是 UTF-8 编码）。请检查终端的编码设置。")
@@ -528,13 +526,17 @@ def cmd_add_event(run: Run, out: Output) -> int:
             return None
         return f"规则“{code}”不存在。请核对 data/rules/ 中的规则编号（例如 J3、K7）。"
 
-    rule_code = args.rule or ask.ask("规则编号（J 开头加分、K 开头扣分，例如 J3、K7）：", known_rule)
+    rule_code = args.rule or ask.ask("规则编号（见 data/rules/，例如 J3、K7）：", known_rule)
     rule_code = rule_code.strip()
-    if re.fullmatch(r"[jk][0-9.]+", rule_code):
+    if rule_code not in codes and rule_code.upper() in codes:
         rule_code = rule_code.upper()
     date = args.date or _date(ask.ask("发生日期（YYYY-MM-DD）：", _check_date))
     rule = dataset.rule_for(member, rule_code, date)
-    addition = rule.kind == "addition" if rule else rule_code.startswith("J")
+    if rule is None:
+        return _fail(out, [f"规则“{rule_code}”在 {date} 不适用于{member.name}（{member.id}）："
+                           "它不在该党员所在党支部适用的积分标准中，或当天不在有效期内。"
+                           "请核对 data/rules/ 中的规则编号和有效期。"])
+    addition = rule.is_addition
 
     points = args.points
     if points is None and rule is not None and rule.range is not None and ask.on:
@@ -649,9 +651,11 @@ reason it cannot be done."""
 
 
 def _is_addition(dataset: Dataset, event: Event) -> bool:
+    """What the catalogue says the event's rule is; for a rule it does not know, where
+    the event is registered (additions live under additions/)."""
     member: Member | None = dataset.members.get(event.member)
     rule = dataset.rule_for(member, event.rule, event.date) if member else None
-    return rule.kind == "addition" if rule else event.rule.startswith("J")
+    return rule.is_addition if rule else event.path in dataset.files.additions
 
 
 def _change_events(run: Run, out: Output, ids: list[str], decide: Decide, action: str,

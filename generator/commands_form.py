@@ -31,8 +31,9 @@ def register(sub: argparse._SubParsersAction, common: Callable[[argparse.Argumen
 
 
 def cmd_form(run: Run, out: Output) -> int:
-    from generator.cli import UsageError, _today
+    from generator.cli import _today
     from generator.documents import write_file
+    from generator.exceptions import UsageError
     from generator.form import form_fields, laggard_docx
     from generator.private import require_private
 

@@ -119,8 +119,6 @@ MESSAGES: dict[str, str] = {
     "E602": "规则 {code} 须填写 points（固定分值）或 range（分值范围）之一，且只能填一个。",
     "E603": "规则 {code} 是{kind_name}，分值应为{sign}数。",
     "E604": "规则 {code} 的 range 应写成 [较小值, 较大值]，例如 [-20, -10]。",
-    "E605": "规则编号以 K 开头的应为扣分项（kind: deduction），以 J 开头的应为加分项"
-    "（kind: addition）。规则 {code} 的 kind 是 {kind}。",
     "E606": "党支部类型 {kind} {problem}。请检查 data/rules/ 中各标准的 applies_to。",
     "E607": "规则 {code} 的有效期截止日期 {until} 早于开始日期 {start}。",
     "E608": "{field} 只能用于由考勤计算的请假规则（attendance: leave），且考勤规则须有固定分值。",

@@ -94,7 +94,7 @@ def _meeting_entries(ds: Dataset, year: str, as_of: str) -> dict[str, list[_Raw]
                                 ("early", "（早退）")):
                 for ident in getattr(meeting, key):
                     member = ds.members[ident]
-                    rule = ds.rule_for(member, _ATTENDANCE_RULES[key], meeting.date)
+                    rule = ds.attendance_rule(member, key, meeting.date)
                     if rule is None or rule.points is None:
                         continue
                     points = rule.points
@@ -109,9 +109,6 @@ def _meeting_entries(ds: Dataset, year: str, as_of: str) -> dict[str, list[_Raw]
 
 
 _ORDER = itemgetter(0, 1, 2)  # date, then id: the regulation's order of registration
-
-# attendance list -> the rule code it derives (looked up per date for the points)
-_ATTENDANCE_RULES = {"absent": "K1.1", "leave": "K1.2", "late": "K1.3", "early": "K1.3"}
 
 
 def counts(event: Event, kind: str) -> bool:

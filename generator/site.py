@@ -288,7 +288,7 @@ class Planner:
                         "points": (f"{lo:+d}" if lo == hi else f"{lo:+d} 至 {hi:+d}") + (
                             f"（连续请假第二次起 {rule.consecutive_points:+d}）"
                             if rule.consecutive_points else ""),
-                        "limit": "每年一次" if rule.limit == "once_per_year" else "每次",
+                        "limit": "每年一次" if rule.once_a_year else "每次",
                         "veto": code in self.ds.policy.veto_rules,
                         "attendance": rule.attendance is not None,
                         "period": rule.period() if (rule.start or rule.until) else "",

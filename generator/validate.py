@@ -151,8 +151,6 @@ def check_catalogues(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
 
 def _check_rule(rule: Rule) -> Iterator[Diagnostic]:
     code = rule.code
-    if (code[0] == "K") != (rule.kind == "deduction"):
-        yield diag("E605", rule.path, rule.at("kind"), code=code, kind=rule.kind)
     if (rule.points is None) == (rule.range is None):
         yield diag("E602", rule.path, rule.at(), code=code)
         return
@@ -296,7 +294,7 @@ def check_events(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
         wrong_points = _check_points(event, rule)
         if wrong_points is not None:
             yield wrong_points
-        addition = rule.kind == "addition"
+        addition = rule.is_addition
         if status is not None and status not in (ADDITION_STATUSES if addition
                                                  else DEDUCTION_STATUSES):
             hint = ("加分的状态依次为 declared（个人申报）→ verified（支部核实）→ approved"
@@ -323,7 +321,7 @@ def check_events(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
         first = same_day.setdefault(key, event)
         if first is not event:
             yield diag("W104", event.path, event.at("id"), id=event.id, other=first.id)
-        if rule.limit == "once_per_year" and (not addition or status == "approved"):
+        if rule.once_a_year and (not addition or status == "approved"):
             year_key = (event.member, event.rule, event.date[:4])
             first = once.setdefault(year_key, event)
             if first is not event:
@@ -439,7 +437,7 @@ def check_corrections(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
         first[c.corrects] = c.id
         if rule is None or not real_date(event.date):
             continue
-        if event.status == "void" or (rule.kind == "addition" and event.status != "approved"):
+        if event.status == "void" or (rule.is_addition and event.status != "approved"):
             why = "已作废" if event.status == "void" else "尚未经党工委审定"
             yield diag("E414", c.path, c.at("corrects"), id=event.id, why=why,
                        hint="请删除这条更正。" if event.status == "void"
@@ -515,7 +513,7 @@ def check_frozen(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
     Runs only on data without other errors (scoring assumes valid data)."""
     closed = ds.derived.closed
     for event, rule in zip(ds.events, ds.derived.event_rules, strict=True):
-        if rule is None or rule.kind != "addition" or event.status != "approved" or (
+        if rule is None or not rule.is_addition or event.status != "approved" or (
                 not event.approved_on):
             continue
         close = closed.get((event.member, quarter_of(event.date)))

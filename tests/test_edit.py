@@ -213,8 +213,6 @@ def test_add_meeting(branch_a: DataDir) -> None:
 
 
 @pytest.mark.parametrize(("args", "line"), [
-    (["--rule", "J99", "--date", "2025-03-20", "--evidence", "x"],
-     "data/additions/b-a/2025-03.yaml:18:11: E304 规则“J99”不存在于《党员积分量化管理标准（企业）》中。"),
     (["--rule", "K1.1", "--date", "2025-03-20"],
      "data/events/b-a/2025-03.yaml:11:11: E410 规则 K1.1（无故不参加党组织学习活动）由会议考勤自动计算，"
      "不能手工登记。"),
@@ -235,6 +233,18 @@ def test_a_bad_add_writes_nothing(branch_a: DataDir, args: list[str], line: str)
     errors = result.stderr.splitlines()
     assert errors[0].startswith(line), errors
     assert errors[-1] == "这次修改会带来 1 个错误（行号指修改后的文件），没有写入任何文件。请按上面的提示改正后重试。"
+    assert snapshot(branch_a.root) == before
+
+
+def test_unknown_rule_writes_nothing(branch_a: DataDir) -> None:
+    """The catalogue decides what a rule is: one it does not know cannot be placed (an
+    addition or a deduction?), so nothing is written and no file's line is cited."""
+    before = snapshot(branch_a.root)
+    result = jifen("add", "event", "--member", "m02", "--rule", "J99", "--date", "2025-03-20",
+                   "--evidence", "x", "--data", str(branch_a.root))
+    assert (result.returncode, result.stderr) == (1, (
+        "规则“J99”在 2025-03-20 不适用于李二（m02）：它不在该党员所在党支部适用的积分标准中，"
+        "或当天不在有效期内。请核对 data/rules/ 中的规则编号和有效期。\n没有写入任何文件。\n"))
     assert snapshot(branch_a.root) == before
 
 

@@ -3,6 +3,8 @@ boundary, year boundaries and rule versions."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 
@@ -312,3 +314,44 @@ def test_an_earlier_standing_derives_from_a_later_one(data: DataDir) -> None:
         direct = {s.member.id: s for s in standings(dataset, 2025, date)}
         for ident, standing in full.items():
             assert earlier(dataset, standing, date) == direct[ident], (ident, date)
+
+
+def test_a_committee_can_rename_every_code(data: DataDir) -> None:
+    """What a rule is comes from the catalogue (kind, attendance, limit, points) and the
+    policy (veto), never from its code's spelling: the same records under renamed codes
+    (K… → D-…, J… → A-…) score exactly as before."""
+    def renamed(code: str) -> str:
+        return ("D-" if code.startswith("K") else "A-") + code[1:]
+
+    data.member()
+    data.member("m02")
+    data.meetings("meetings:\n  - {id: mt-01, branch: b-a, date: 2025-01-10, title: 1月主题党日,"
+                  " absent: [m01], late: [m02]}\n"
+                  "  - {id: mt-02, branch: b-a, date: 2025-02-10, title: 2月主题党日,"
+                  " leave: [m01], early: [m02]}\n"
+                  "  - {id: mt-03, branch: b-a, date: 2025-03-10, title: 3月主题党日,"
+                  " leave: [m01]}\n")
+    records = [("e1", "K7", "2025-03-01", {"points": -3}), ("e2", "K4.1", "2025-04-01", {}),
+               ("e3", "K2.1", "2025-05-01", {})]
+    data.events(events_file(*(event(i, code, date, **extra) for i, code, date, extra in records)))
+    data.additions(events_file(event("a1", "J3", "2025-06-01", member="m02")))
+    before = {m: (s.score, s.flags, [(e.date, e.points, e.balance) for e in s.entries])
+              for m, s in data.standings().items()}
+
+    rules = (data.root / "rules/enterprise.yaml").read_text("utf-8")
+    rules = re.sub(r"code: ([JK][0-9.]+)", lambda m: f"code: {renamed(m[1])}", rules)
+    (data.root / "rules/enterprise.yaml").write_text(rules, "utf-8")
+    policy = (data.root / "policy.yaml").read_text("utf-8")
+    policy = re.sub(r"veto_rules: \[([^]]*)\]", lambda m: "veto_rules: [" + ", ".join(
+        renamed(c.strip()) for c in m[1].split(",")) + "]", policy)
+    (data.root / "policy.yaml").write_text(policy, "utf-8")
+    data.events(events_file(*(event(i, renamed(code), date, **extra)
+                              for i, code, date, extra in records)))
+    data.additions(events_file(event("a1", renamed("J3"), "2025-06-01", member="m02",
+                                     status="approved", evidence="签到表", approved_by="党工委",
+                                     approved_on="2025-06-01")))
+    assert [d.format() for d in data.check()[1] if d.is_error] == []
+    after = {m: (s.score, s.flags, [(e.date, e.points, e.balance) for e in s.entries])
+             for m, s in data.standings().items()}
+    assert after == before
+    assert "vetoed" in after["m01"][1]

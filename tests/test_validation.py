@@ -625,13 +625,6 @@ def test_e604_range_order(data: DataDir) -> None:
 """) == ["rules/enterprise.yaml:13:66: E604 规则 K7 的 range 应写成 [较小值, 较大值]，例如 [-20, -10]。"]
 
 
-def test_e605_code_prefix_and_kind(data: DataDir) -> None:
-    assert catalogue_lines(data, """\
-  - {code: J9, name: 违规, category: 遵纪守法, kind: deduction, points: -2}
-""") == ["rules/enterprise.yaml:13:48: E605 规则编号以 K 开头的应为扣分项（kind: deduction），以 J 开头的"
-         "应为加分项（kind: addition）。规则 J9 的 kind 是 deduction。"]
-
-
 def test_e606_branch_kind_without_catalogue(data: DataDir) -> None:
     data.write("rules/enterprise.yaml", RULE.replace(", education]", "]"))
     assert data.lines() == [
