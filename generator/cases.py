@@ -23,6 +23,7 @@ from generator.closes import quarter_end_scores
 from generator.errors import Diagnostic, diag
 from generator.model import CATEGORY_NAMES, Case, Dataset, Member
 from generator.periods import add_months, month_end, quarter_bounds, real_date
+from generator.score import standings
 
 EXTENSION_MONTHS = 3  # 延长三个月整改期
 APPROVAL_WARN_DAYS = 30  # a resolution awaiting the 党工委's reply this long is flagged
@@ -270,7 +271,6 @@ def _mentors(ds: Dataset, case: Case, member: Member) -> Iterator[Diagnostic]:
 def check_case_scores(ds: Dataset, today: str) -> Iterator[Diagnostic]:
     """What needs scores (on data without other errors): the member was below the line
     at the quarter's end, and the mentors were in good standing when the help began."""
-    from generator.score import standings  # score imports closes, which imports nothing here
 
     for case in ds.cases:
         member = ds.members.get(case.member)

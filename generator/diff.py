@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from generator.errors import Diagnostic
 from generator.model import Dataset
 from generator.periods import Quarter
-from generator.render import md_escape
 from generator.score import FLAG_NAMES, standings
+from generator.text import md_escape
 
 RECORD_FIELDS = {"event": ("member", "rule", "date", "points", "status", "note", "evidence",
                            "void_reason", "approved_by", "approved_on"),

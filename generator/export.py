@@ -1,7 +1,7 @@
 """Spreadsheets for the office (.xlsx): the quarterly 积分公示表 and the year's results.
 
 ``quarter_workbook`` gives one sheet per branch, laid out like the bulletin's quarter
-page (the rows come from ``Planner.quarter_table``, as the page's do);
+page (the rows come from ``tables.ScoreBook.quarter_table``, as the page's do);
 ``year_workbook`` gives every member's year score and one sheet per consequence of
 section 四(三) of the regulation (the flags of ``score.py``). Both return the bytes
 of the file.
@@ -34,7 +34,7 @@ from generator.documents import stable_zip, xml_text
 from generator.model import BRANCH_KIND_NAMES, CATEGORY_NAMES, INDICATORS, Branch, Dataset
 from generator.periods import Quarter
 from generator.score import FLAG_NAMES, Standing, standings
-from generator.site import Planner
+from generator.tables import ScoreBook
 
 # Number formats: signed, and signed with zero left blank (as the bulletin shows them).
 SIGNED = '+0;-0;0'
@@ -58,7 +58,7 @@ def quarter_workbook(ds: Dataset, q: Quarter, as_of: str, branch: str | None = N
     """积分公示表 of quarter ``q`` as of ``as_of`` (figures at the quarter's end, or at
     ``as_of`` if earlier): one sheet per branch, or only ``branch``. The data set must
     be valid, the quarter begun by ``as_of`` and ``branch`` (if given) known."""
-    planner = Planner(ds, as_of, internal=False)
+    planner = ScoreBook(ds, as_of)
     date = planner.cutoff(q.end)
     wb = Workbook()
     wb.remove(wb.active)

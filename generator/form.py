@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from generator.documents import stable_zip, xml_text
 from generator.model import Case, Dataset
 from generator.periods import quarter_bounds
+from generator.score import standings
 
 NOTE = ("说明：1. 党支部呈报的对象，意见栏填写参加会议应到支部委员人数，实到支部委员人数，评定情况等；"
         "2. 本表一式两份，支部留存一份，上报工委一份。")
@@ -50,7 +51,6 @@ def chinese_date(date: str | None) -> str:
 
 def performance(ds: Dataset, case: Case) -> str:
     """后进党员主要表现: the score at the quarter's end and the deductions behind it."""
-    from generator.score import standings
 
     end = quarter_bounds(case.quarter)[1]
     standing = standings(ds, int(case.quarter[:4]), end, only=[case.member])[0]

@@ -29,9 +29,9 @@ import math
 from collections import defaultdict
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
+from generator.context import Context
 from generator.errors import Diagnostic, Pointer, diag
 from generator.model import (
     ATTENDANCE_NAMES,
@@ -44,9 +44,6 @@ from generator.model import (
 )
 from generator.periods import real_date
 from generator.score import Standing, counts, standings
-
-if TYPE_CHECKING:  # validate.py lists the check below in its CHECKS
-    from generator.validate import Context
 
 PARTY = ("full", "probationary")  # 党员 (含预备党员); activists are not party members
 ACTIONS = tuple(DECISION_NAMES)

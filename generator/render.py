@@ -27,32 +27,9 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from generator.site import Page
+from generator.text import md_escape
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "site_templates"
-
-# Characters with a meaning in Markdown (or in the extensions we enable, or in HTML),
-# written as character references so that they can only ever be text.
-_MD_SPECIAL = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+!|~<>\"':$^="}
-_MD_SPECIAL["&"] = "&amp;"
-_MD_TABLE = str.maketrans(_MD_SPECIAL | {"\n": " ", "\r": " ", "\t": " "})
-
-
-def md_escape(value: object) -> str:
-    """Data as Markdown text: nothing in it can become markup, a link or a table cell."""
-    if value.__class__ is str and value.isalnum():  # the common case: a name, an id
-        return value  # type: ignore[return-value]
-    if isinstance(value, Markup):
-        return str(value)
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, int | float):
-        return str(value)
-    text = str(value).translate(_MD_TABLE)
-    # A leading "-", "." or digit run could start a list; leading spaces a code block.
-    return text.strip(" ")
-
 
 def _finalize(value: object) -> object:
     return value if isinstance(value, Markup) else md_escape(value)

@@ -16,8 +16,8 @@ that they were handled and how; reasons and details are internal).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from generator.cases import (
@@ -29,6 +29,7 @@ from generator.cases import (
     stage,
 )
 from generator.derive import branch_on
+from generator.form import form_fields  # the same fields as the .docx form
 from generator.model import (
     BRANCH_KIND_NAMES,
     CATEGORY_NAMES,
@@ -45,9 +46,10 @@ from generator.model import (
     Rule,
 )
 from generator.nominations import DECISION_NAMES, Decision, Progress, list_rule, progress
-from generator.periods import Quarter, add_days, quarter_of
+from generator.periods import Quarter, quarter_of
 from generator.provenance import UNCOMMITTED, Commit, Provenance
-from generator.score import FLAG_NAMES, Entry, Standing, counts, earlier, standings
+from generator.score import Entry, Standing, counts
+from generator.tables import ScoreBook, flag_names, member_link, member_row, rank
 
 CHANGES_SHOWN = 50
 # Flags that are candidacies for a decision of the 党工委, not facts to publish.
@@ -76,72 +78,16 @@ def years_of(ds: Dataset, as_of: str) -> list[int]:
     return sorted(y for y in found if y <= int(as_of[:4]))
 
 
-def _rank(rows: list[Standing]) -> dict[str, int]:
-    """Competition ranking (1, 2, 2, 4) by score; members without a score are unranked."""
-    scored = sorted((s for s in rows if s.score is not None), key=lambda s: -(s.score or 0))
-    ranks: dict[str, int] = {}
-    for s in scored:
-        ranks[s.member.id] = 1 + sum(1 for o in scored if (o.score or 0) > (s.score or 0))
-    return ranks
-
-
-def _member_link(member: Member, year: int) -> str:
-    return f"members/{member.id}/{year}.md"
-
-
-def _flags(flags: tuple[str, ...]) -> list[str]:
-    return [FLAG_NAMES[f] for f in flags]
-
-
-def member_row(s: Standing, year: int) -> dict[str, object]:
-    """A member's line in a table of the bulletin: who, and the standing's score and flags."""
-    return {"id": s.member.id, "name": s.member.name,
-            "category": CATEGORY_NAMES[s.member.category],
-            "score": s.score, "flags": _flags(s.flags),
-            "link": _member_link(s.member, year)}
-
-
-def quarter_rows(ds: Dataset, q: Quarter, members: Sequence[Member],
-                 now: Mapping[str, Standing], before: Mapping[str, Standing] | None
-                 ) -> list[dict[str, object]]:
-    """The rows of a branch's quarterly table (季通报; also the office's 积分公示表,
-    ``export.py``), best first: each of ``members`` as of the quarter's end (``now``),
-    with the rank in the branch, the score at the quarter's start (``start``: the base
-    in the first quarter, else the score in ``before``, the standings of the day before
-    the quarter began), the ``change`` since, and per indicator the points added
-    (``plus``) and deducted (``minus``) in the quarter. Public facts only."""
-    rows = []
-    ranks = _rank([now[m.id] for m in members])
-    for m in members:
-        s = now[m.id]
-        start = ds.policy.base if before is None else before[m.id].score
-        by_category = {c: [0, 0] for c in INDICATORS}
-        for e in s.entries:
-            if q.start <= e.date:
-                by_category[e.category][0 if e.points > 0 else 1] += e.points
-        rows.append({
-            **member_row(s, q.year), "rank": ranks.get(m.id), "start": start,
-            "change": None if s.score is None or start is None else s.score - start,
-            "categories": [{"name": c, "plus": by_category[c][0],
-                            "minus": by_category[c][1]} for c in INDICATORS]})
-    rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["id"]))
-    return rows
-
-
-class Planner:
-    """Collects the pages of one build."""
+class Planner(ScoreBook):
+    """Collects the pages of one build, over the score book the exports share."""
 
     def __init__(self, ds: Dataset, as_of: str, internal: bool,
                  provenance: Provenance | None = None) -> None:
-        assert ds.organization is not None
-        self.ds = ds
+        super().__init__(ds, as_of)
         self.provenance = provenance
-        self.org = ds.organization
-        self.as_of = as_of
         self.internal = internal
         self.pages: list[Page] = []
         self.years = years_of(ds, as_of)
-        self._standings: dict[tuple[int, str], dict[str, Standing]] = {}
         # Indexes built once: pages look events up by branch and month, or by id.
         self.by_month: dict[tuple[str, str], list[tuple[Event, Rule]]] = defaultdict(list)
         self.events_by_id = {e.id: e for e in ds.events}
@@ -149,7 +95,6 @@ class Planner:
         self.meetings_by_month: dict[tuple[str, str], list[Meeting]] = defaultdict(list)
         for meeting in sorted(ds.meetings, key=lambda m: (m.date, m.id)):
             self.meetings_by_month[(meeting.branch, meeting.date[:7])].append(meeting)
-        self.closes: dict[tuple[str, str], Close] = {(c.branch, c.quarter): c for c in ds.closes}
         self.corrected = ds.derived.corrections
         self.corrections_by_id = {c.id: c for c in ds.corrections}
         self.objections: dict[tuple[str, str], list] = defaultdict(list)
@@ -158,63 +103,11 @@ class Planner:
         self.events_of_member: dict[str, list[Event]] = defaultdict(list)
         for e in sorted(ds.events, key=lambda e: (e.date, e.id)):
             self.events_of_member[e.member].append(e)
-        self._at: dict[str, dict[str, list[Member]]] = {}  # date -> branch -> members
-        self._by_branch: dict[str, list[Member]] = defaultdict(list)
-        for member in sorted(ds.members.values(), key=lambda m: m.id):
-            self._by_branch[member.branch].append(member)
         for event, rule in zip(ds.events, ds.derived.event_rules, strict=True):
             member = ds.members.get(event.member)
             if member is not None and rule is not None:
                 self.by_month[(branch_on(ds, member, event.date), event.date[:7])].append(
                     (event, rule))
-
-    # --- shared facts ------------------------------------------------------------------------
-
-    def standing(self, year: int, date: str) -> dict[str, Standing]:
-        """Everyone's standing on ``date``: scored once per year (to the year's end or
-        the as-of date), earlier dates derived from that."""
-        key = (year, date)
-        if key not in self._standings:
-            last = self.cutoff(f"{year}-12-31")
-            if (year, last) not in self._standings:
-                self._standings[(year, last)] = {
-                    s.member.id: s for s in standings(self.ds, year, last)}
-            full = self._standings[(year, last)]
-            self._standings[key] = {i: earlier(self.ds, s, date) for i, s in full.items()}
-        return self._standings[key]
-
-    def quarters(self, year: int) -> list[Quarter]:
-        return [q for q in Quarter.all_of(year) if q.start <= self.as_of]
-
-    def months(self, year: int) -> list[int]:
-        return [m for m in range(1, 13) if f"{year}-{m:02d}-01" <= self.as_of]
-
-    def closed(self, q: Quarter, branch: str) -> Close | None:
-        close = self.closes.get((branch, q.code))
-        return close if close is not None and close.meeting <= self.as_of else None
-
-    def all_closed(self, q: Quarter) -> bool:
-        return all(self.closed(q, b.id) for b in self.branches())
-
-    def cutoff(self, date: str) -> str:
-        return min(date, self.as_of)
-
-    def branches(self) -> list[Branch]:
-        return sorted(self.org.branches.values(), key=lambda b: b.id)
-
-    def members_at(self, branch: str, date: str) -> list[Member]:
-        """The branch's members on ``date`` (a laggard case moves a member for a while)."""
-        if not self.ds.cases:
-            return self.members_of(branch)
-        if date not in self._at:
-            found: dict[str, list[Member]] = defaultdict(list)
-            for member in sorted(self.ds.members.values(), key=lambda m: m.id):
-                found[branch_on(self.ds, member, date)].append(member)
-            self._at[date] = found
-        return self._at[date].get(branch, [])
-
-    def members_of(self, branch: str) -> list[Member]:
-        return self._by_branch.get(branch, [])
 
     def base(self, page: str) -> dict[str, object]:
         return {"committee": self.org.committee, "as_of": self.as_of, "page": page,
@@ -314,7 +207,7 @@ class Planner:
                          for y in reversed(self.years) for m in reversed(self.months(y))])
 
     def _row(self, s: Standing, year: int) -> dict[str, object]:
-        return {**member_row(s, year), "flags": _flags(self.shown(s.flags))}
+        return {**member_row(s, year), "flags": flag_names(self.shown(s.flags))}
 
     def shown(self, flags: tuple[str, ...]) -> tuple[str, ...]:
         """The flags a page may show. The year-end consequences (优秀党员候选, 取消预备党员
@@ -356,19 +249,10 @@ class Planner:
                           "ended": q.end <= self.as_of},
                  branches=summary)
 
-    def quarter_table(self, q: Quarter, branch: str
-                      ) -> tuple[dict[str, Standing], list[dict[str, object]]]:
-        """A branch's quarterly table (its standings on the quarter's end or the as-of
-        date, and ``quarter_rows``): the bulletin's page and the office's export."""
-        date = self.cutoff(q.end)
-        now = self.standing(q.year, date)
-        before = self.standing(q.year, _day_before(q.start)) if q.number > 1 else None
-        return now, quarter_rows(self.ds, q, self.members_at(branch, date), now, before)
-
     def quarter_page(self, q: Quarter, branch: Branch) -> None:
         date = self.cutoff(q.end)
         now, table = self.quarter_table(q, branch.id)
-        rows = [{**r, "flags": _flags(self.shown(now[str(r["id"])].flags))} for r in table]
+        rows = [{**r, "flags": flag_names(self.shown(now[str(r["id"])].flags))} for r in table]
         close = self.closed(q, branch.id)
         title = f"{branch.name} {q.name}积分通报" + ("" if close else "（暂定）")
         chart = _distribution([r["score"] for r in rows])
@@ -408,7 +292,7 @@ class Planner:
                         correction.date > self.as_of):
                     continue
                 row = {"date": correction.date, "name": member.name,
-                       "link": _member_link(member, q.year), "event_date": event.date,
+                       "link": member_link(member, q.year), "event_date": event.date,
                        "rule": event.rule}
                 if self.internal:
                     row |= {"id": correction.id, "event": event.id, "reason": correction.reason}
@@ -444,7 +328,7 @@ class Planner:
             counted = counts(event, rule.kind)
             points = event.points if event.points is not None else rule.points
             row = {"date": event.date, "id": event.id, "name": members[event.member].name,
-                   "link": _member_link(members[event.member], year), "rule": rule.code,
+                   "link": member_link(members[event.member], year), "rule": rule.code,
                    "rule_name": rule.name, "points": points,
                    "status": STATUS_NAMES.get(event.status or "registered", ""),
                    "counted": counted, "pending": event.status in ("declared", "verified"),
@@ -457,7 +341,7 @@ class Planner:
         for meeting in self.meetings_by_month.get((branch.id, start[:7]), ()):
             attendance.append({"date": meeting.date, "title": meeting.title, "lists": [
                 {"kind": kind, "names": [{"name": members[i].name,
-                                          "link": _member_link(members[i], year)}
+                                          "link": member_link(members[i], year)}
                                          for i in getattr(meeting, key) if i in members]}
                 for key, kind in (("absent", "缺席"), ("leave", "请假"), ("late", "迟到"),
                                   ("early", "早退"))]})
@@ -492,7 +376,7 @@ class Planner:
                               "category": CATEGORY_NAMES[member.category],
                               "branch": branch.name, "branch_link": f"branches/{branch.id}.md",
                               "posts": list(member.posts)},
-                   "year": year, "score": s.score, "flags": _flags(self.shown(s.flags)),
+                   "year": year, "score": s.score, "flags": flag_names(self.shown(s.flags)),
                    "base": self.ds.policy.base, "entries": entries, "pending": pending,
                    "years": [{"year": y, "link": f"{y}.md"} for y in other_years],
                    "provenance": self.provenance is not None,
@@ -603,7 +487,7 @@ class Planner:
             nominated, review = selection.nominated(b.id), selection.review(b.id)
             if not rows and nominated is None:
                 continue
-            ranks = _rank(rows)
+            ranks = rank(rows)
             order = {i: n for n, i in enumerate(nominated.members, 1)} if nominated else {}
             passed = set(review.members) if review else set()
             out = []
@@ -680,7 +564,6 @@ class Planner:
         self.add("internal/cases/index.md", "cases.md.j2", "后进党员处置（内部）", rows=rows)
 
     def case_page(self, case: object) -> None:
-        from generator.form import form_fields  # the same fields as the .docx form
 
         assert isinstance(case, Case)
         member = self.ds.members[case.member]
@@ -746,12 +629,9 @@ class Planner:
                  branch={"id": branch.id, "name": branch.name}, rows=waiting)
 
 
-def _code_key(code: str) -> tuple[str, tuple[int, ...]]:
-    return code[0], tuple(int(p) for p in code[1:].split("."))
-
-
-def _day_before(date: str) -> str:
-    return add_days(date, -1)
+def _code_key(code: str) -> list[str | int]:
+    """Rule codes in natural order (K2 before K10), whatever the committee calls them."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", code)]
 
 
 def _distribution(scores: list[int | None]) -> list[dict[str, object]]:

@@ -10,11 +10,12 @@ that depends on them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from generator.cases import check_case_scores, check_cases
 from generator.closes import compute
+from generator.context import PENDING_WARN_DAYS, Context
 from generator.derive import branch_on
 from generator.errors import Diagnostic, diag
 from generator.model import (
@@ -28,23 +29,10 @@ from generator.model import (
     Rule,
 )
 from generator.nominations import check_nominations
-from generator.periods import add_days, quarter_bounds, quarter_of, real_date
+from generator.periods import quarter_bounds, quarter_of, real_date
 
-PENDING_WARN_DAYS = 60
 ADDITION_STATUSES = ("declared", "verified", "approved", "void")
 DEDUCTION_STATUSES = ("registered", "void")
-
-
-@dataclass(frozen=True)
-class Context:
-    today: str  # YYYY-MM-DD
-    # every file parsed and passed its schema: checks that score (and so assume every
-    # record is there) run only then
-    loaded_cleanly: bool = True
-
-    @property
-    def pending_cutoff(self) -> str:
-        return add_days(self.today, -PENDING_WARN_DAYS)
 
 
 def _member_label(member: Member) -> dict[str, str]:
