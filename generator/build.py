@@ -55,7 +55,7 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Set
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
@@ -116,7 +116,7 @@ def nav(pages: list[Page], internal: bool) -> list[object]:
     return entries
 
 
-def write_docs(docs: Path, files: dict[str, bytes], keep: set[str] = frozenset()
+def write_docs(docs: Path, files: dict[str, bytes], keep: Set[str] = frozenset()
                ) -> tuple[int, int]:
     """Make ``docs`` hold ``files`` plus the already written ``keep``: write what
     changed, delete the rest. (written, removed)"""

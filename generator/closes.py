@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from weakref import WeakKeyDictionary
 
 from generator.derive import branch_on
@@ -28,7 +28,7 @@ from generator.periods import Quarter, quarter_bounds, quarter_of, year_end
 from generator.score import earlier, standings
 
 
-def _hash(rows: list[object], size: int) -> str:
+def _hash(rows: Sequence[object], size: int) -> str:
     text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:size]
 
@@ -66,8 +66,9 @@ def counted_records(ds: Dataset, year: int) -> dict[str, dict[str, list[list[obj
             found[quarter_of(c.date)][target.member].append(
                 ["correction", c.id, c.corrects, c.date, c.reason, c.objection])
     for members in found.values():
-        for rows in members.values():
-            rows.sort(key=lambda r: (r[0], r[1], str(r[-1])))  # kind, id: unique but late/early
+        for member_rows in members.values():
+            member_rows.sort(key=lambda r: (str(r[0]), str(r[1]), str(r[-1])))
+            # (kind, id: unique but for late and early at one meeting)
     return found
 
 

@@ -14,18 +14,11 @@ import re
 from dataclasses import dataclass, field
 
 from generator.errors import Diagnostic
-from generator.model import Dataset
+from generator.kinds import DIFF_FIELDS
+from generator.model import Correction, Dataset, Event
 from generator.periods import Quarter
 from generator.score import FLAG_NAMES, standings
 from generator.text import md_escape
-
-RECORD_FIELDS = {"event": ("member", "rule", "date", "points", "status", "note", "evidence",
-                           "void_reason", "approved_by", "approved_on"),
-                 "meeting": ("branch", "date", "title", "absent", "leave", "late", "early"),
-                 "correction": ("corrects", "date", "reason", "objection"),
-                 "close": ("meeting", "window", "digest", "counted"),
-                 "objection": ("branch", "quarter", "raised_on", "member", "event", "details",
-                               "outcome", "decided_on", "decision", "correction")}
 
 
 @dataclass
@@ -115,12 +108,13 @@ def _record_changes(base: Dataset, head: Dataset) -> list[Change]:
                             {f"{c.branch} {c.quarter}": c for c in head.closes}),
                            ("objection", {o.id: o for o in base.objections},
                             {o.id: o for o in head.objections})):
-        fields = RECORD_FIELDS[kind]
+        fields = DIFF_FIELDS[kind]  # the registry says which fields a reviewer sees
         for ident in sorted(old.keys() | new.keys()):
             a, b = old.get(ident), new.get(ident)
-            member = getattr(b or a, "member", "") or ""
-            if kind == "correction":
-                target = events.get((b or a).corrects)  # type: ignore[union-attr]
+            record = b or a
+            member = getattr(record, "member", "") or ""
+            if isinstance(record, Correction):
+                target = events.get(record.corrects)
                 member = target.member if target else ""
             if a is None:
                 changes.append(Change(kind, ident, "added", member))
@@ -130,29 +124,32 @@ def _record_changes(base: Dataset, head: Dataset) -> list[Change]:
                 differ = [f for f in fields if getattr(a, f) != getattr(b, f)]
                 if not differ:
                     continue
-                voided = kind == "event" and b.status == "void" and a.status != "void"
+                voided = (isinstance(a, Event) and isinstance(b, Event)
+                          and b.status == "void" and a.status != "void")
                 changes.append(Change(kind, ident, "voided" if voided else "changed", member,
                                       "、".join(differ)))
     old_files = {f.relative: f for f in base.nominations.files}
     new_files = {f.relative: f for f in head.nominations.files}
     for ident in sorted(old_files.keys() | new_files.keys()):
-        a, b = old_files.get(ident), new_files.get(ident)
-        if a is None or b is None:
-            changes.append(Change("nominations", ident, "added" if a is None else "removed"))
+        old_file, new_file = old_files.get(ident), new_files.get(ident)
+        if old_file is None or new_file is None:
+            changes.append(Change("nominations", ident,
+                                  "added" if old_file is None else "removed"))
             continue
         differ = [n for n in ("nominated", "review", "confirmed", "decisions")
-                  if getattr(a, n) != getattr(b, n)]
+                  if getattr(old_file, n) != getattr(new_file, n)]
         if differ:
             changes.append(Change("nominations", ident, "changed", "", "、".join(differ)))
     old_members, new_members = base.members, head.members
     for ident in sorted(old_members.keys() | new_members.keys()):
-        a, b = old_members.get(ident), new_members.get(ident)
-        if a is None:
+        old_member, new_member = old_members.get(ident), new_members.get(ident)
+        if old_member is None:
             changes.append(Change("member", ident, "added", ident))
-        elif b is None:
+        elif new_member is None:
             changes.append(Change("member", ident, "removed", ident))
-        elif _member_fields(a) != _member_fields(b):
-            differ = [k for k, v in _member_fields(a).items() if _member_fields(b)[k] != v]
+        elif _member_fields(old_member) != _member_fields(new_member):
+            differ = [k for k, v in _member_fields(old_member).items()
+                      if _member_fields(new_member)[k] != v]
             changes.append(Change("member", ident, "changed", ident, "、".join(differ)))
     return changes
 
@@ -215,7 +212,9 @@ def compare(base: Revision, head: Revision, *, year: int, as_of: str) -> Report:
             q = (qa.score if qa else None, qb.score if qb else None)
         if score[0] == score[1] and flags_a == flags_b and (q is None or q[0] == q[1]):
             continue
-        member = (b or a).member  # type: ignore[union-attr]
+        standing = b or a
+        assert standing is not None  # the ident came from one side or the other
+        member = standing.member
         branch = org.branches[member.branch].name if org and member.branch in org.branches \
             else member.branch
         report.movements.append(Movement(

@@ -34,7 +34,7 @@ from generator.documents import stable_zip, xml_text
 from generator.model import BRANCH_KIND_NAMES, CATEGORY_NAMES, INDICATORS, Branch, Dataset
 from generator.periods import Quarter
 from generator.score import FLAG_NAMES, Standing, standings
-from generator.tables import ScoreBook
+from generator.tables import QuarterRow, ScoreBook
 
 # Number formats: signed, and signed with zero left blank (as the bulletin shows them).
 SIGNED = '+0;-0;0'
@@ -85,7 +85,7 @@ QUARTER_HEAD = ("排名", "姓名", "类别", "季初积分", "本季变化", "�
 
 
 def _quarter_sheet(ws: Worksheet, ds: Dataset, branch: Branch, q: Quarter, date: str,
-                   title: str, note: str, rows: list[dict[str, object]]) -> None:
+                   title: str, note: str, rows: list[QuarterRow]) -> None:
     width = len(QUARTER_HEAD) + 2 * len(INDICATORS) + 1
     committee = ds.organization.committee if ds.organization else ""
     _title(ws, width, title, f"{committee}　{BRANCH_KIND_NAMES[branch.kind]}　积分截至 {date}。"
@@ -106,9 +106,9 @@ def _quarter_sheet(ws: Worksheet, ds: Dataset, branch: Branch, q: Quarter, date:
     for r, row in enumerate(rows, start=5):
         values: list[object] = [row["rank"], row["name"], row["category"], row["start"],
                                 row["change"], row["score"]]
-        for c in row["categories"]:  # type: ignore[attr-defined]
+        for c in row["categories"]:
             values += [c["plus"], c["minus"]]
-        values.append("、".join(row["flags"]))  # type: ignore[arg-type]
+        values.append("、".join(row["flags"]))
         _write_row(ws, r, values)
         ws.cell(r, 5).number_format = SIGNED
         for col in range(len(QUARTER_HEAD) + 1, width):

@@ -123,6 +123,7 @@ def _mapping(lines: list[_Line], i: int, indent: int, key: str | None, rest: str
 
 def _sequence(lines: list[_Line], i: int, indent: int) -> tuple[list[object], int]:
     items: list[object] = []
+    item: object
     n = len(lines)
     while i < n:
         line_indent, dash, key, rest, column = lines[i]
@@ -204,6 +205,7 @@ def _single_quoted(rest: str) -> str:
 def _flow_sequence(rest: str) -> list[object]:
     """A one-line flow sequence of scalars: ``[a, "b", 'c']``."""
     items: list[object] = []
+    item: object
     i, n = 1, len(rest)
     while True:
         while i < n and rest[i] == " ":

@@ -124,7 +124,7 @@ def laggard_docx(fields: FormFields, *, created: str) -> bytes:
     run.bold = True
     run.font.size = Pt(18)
     run.font.name = "黑体"
-    run._element.rPr.rFonts.set(qn("w:eastAsia"), "黑体")
+    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "黑体")
 
     table = doc.add_table(rows=7, cols=6)
     table.style = "Table Grid"

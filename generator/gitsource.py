@@ -78,14 +78,14 @@ def files_at(repo: Path, revision: str, folder: str) -> Tree:
         return files
     batch = _git(repo, "cat-file", "--batch", data=b"".join(sha + b"\n" for _, sha in blobs))
     offset = 0
-    for path, sha in blobs:
+    for shown, sha in blobs:
         header_end = batch.find(b"\n", offset)
         header = batch[offset:header_end].split() if header_end >= 0 else []
         if len(header) != 3 or header[0] != sha or not header[2].isdigit():
-            raise GitError(f"无法读取 {shown_path(path)}（{revision}）")
+            raise GitError(f"无法读取 {shown_path(shown)}（{revision}）")
         size = int(header[2])
         start = header_end + 1
-        files[path] = batch[start:start + size]
+        files[shown] = batch[start:start + size]
         offset = start + size + 1
     return files
 

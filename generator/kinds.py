@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from generator.errors import Pointer
 from generator.model import (
@@ -162,9 +163,18 @@ class Builder:
 
 # --- builders: one per kind, (document, builder) -> None ------------------------------------------
 
+T = TypeVar("T")
+
+
+def _mapping(doc: Document) -> dict[str, Any]:
+    """The value of a document that passed its schema: a mapping, by every schema."""
+    assert isinstance(doc.value, dict)
+    return doc.value
+
+
 def _organization(doc: Document, b: Builder) -> None:
     value = doc.value if isinstance(doc.value, dict) else {}
-    raw = value.get("branches") if isinstance(value.get("branches"), list) else []
+    raw: list[Any] = value["branches"] if isinstance(value.get("branches"), list) else []
     branches: dict[str, Branch] = {}
     # Every branch that is itself well-formed is kept, whatever else is wrong in the
     # file: everything refers to branches, so losing them would bury the one real
@@ -187,7 +197,7 @@ def _organization(doc: Document, b: Builder) -> None:
     accounts = office.get("accounts") if isinstance(office, dict) else None
     b.organization = Organization(
         committee=value["committee"] if isinstance(value.get("committee"), str) else "",
-        general_branches={g["id"]: g.get("name") for g in general or ()
+        general_branches={g["id"]: g.get("name") or "" for g in general or ()
                           if isinstance(g, dict) and isinstance(g.get("id"), str)}
         if isinstance(general, list) else {},
         branches=branches, path=doc.path,
@@ -198,7 +208,7 @@ def _organization(doc: Document, b: Builder) -> None:
 
 def _policy(doc: Document, b: Builder) -> None:
     if doc.usable():
-        args = dict(doc.value)  # type: ignore[call-overload]  # schema-valid: a mapping
+        args = dict(_mapping(doc))
         if "veto_rules" in args:
             args["veto_rules"] = tuple(args["veto_rules"])
         b.policy = Policy(**args, path=doc.path)
@@ -211,14 +221,14 @@ _RULE_KEYS = ("code", "name", "category", "kind", "points", "consecutive_points"
 def _rules(doc: Document, b: Builder) -> None:
     if not doc.usable():
         return
-    value: dict = doc.value  # type: ignore[assignment]  # schema-valid: a mapping
+    value = _mapping(doc)
     versions: dict[str, list[Rule]] = {}
     attendance: dict[str, str] = {}
     for i, r in enumerate(value["rules"]):
         if not doc.usable(("rules", i)):  # this rule failed the schema; the others stand
             continue
         rule = Rule(**{k: r[k] for k in _RULE_KEYS if k in r}, path=doc.path, index=i,
-                    range=tuple(r["range"]) if "range" in r else None,  # type: ignore[arg-type]
+                    range=(r["range"][0], r["range"][1]) if "range" in r else None,
                     start=r.get("from"))
         versions.setdefault(rule.code, []).append(rule)
         for mark in rule.marks:
@@ -284,7 +294,7 @@ def _meetings(doc: Document, b: Builder) -> None:
             id=r["id"], branch=r["branch"], date=r["date"], title=r["title"],
             absent=tuple(r.get("absent", ())), leave=tuple(r.get("leave", ())),
             late=tuple(r.get("late", ())), early=tuple(r.get("early", ())),
-            path=doc.path, index=i))
+            path=doc.path, slot=i))
 
 
 def _events(doc: Document, b: Builder) -> None:
@@ -295,7 +305,7 @@ def _events(doc: Document, b: Builder) -> None:
         if doc.usable(("corrections", i)):
             b.corrections.append(Correction(
                 id=c["id"], corrects=c["corrects"], date=c["date"], reason=c["reason"],
-                objection=c.get("objection"), path=doc.path, index=i))
+                objection=c.get("objection"), path=doc.path, slot=i))
     raw = _records(value, "events")
     get = dict.get
     for i, r in enumerate(raw):
@@ -305,7 +315,7 @@ def _events(doc: Document, b: Builder) -> None:
         # keywords, and dict.get bound once.
         b.events.append(Event(
             id=r["id"], member=r["member"], rule=r["rule"], date=r["date"],
-            points=get(r, "points"), status=get(r, "status"), path=doc.path, index=i,
+            points=get(r, "points"), status=get(r, "status"), path=doc.path, slot=i,
             note=get(r, "note"), evidence=get(r, "evidence"),
             void_reason=get(r, "void_reason"), approved_by=get(r, "approved_by"),
             approved_on=get(r, "approved_on")))
@@ -314,7 +324,7 @@ def _events(doc: Document, b: Builder) -> None:
 def _close(doc: Document, b: Builder) -> None:
     if not doc.usable():
         return
-    value: dict = doc.value  # type: ignore[assignment]  # schema-valid: a mapping
+    value = _mapping(doc)
     b.declares(doc, value["branch"])
     b.closes.append(Close(
         branch=value["branch"], quarter=value["quarter"], meeting=value["meeting"],
@@ -326,7 +336,7 @@ def _close(doc: Document, b: Builder) -> None:
 def _objection(doc: Document, b: Builder) -> None:
     if not doc.usable():
         return
-    value: dict = doc.value  # type: ignore[assignment]  # schema-valid: a mapping
+    value = _mapping(doc)
     b.declares(doc, value["branch"])
     b.objections.append(Objection(**value, path=doc.path))
 
@@ -334,27 +344,27 @@ def _objection(doc: Document, b: Builder) -> None:
 def _case(doc: Document, b: Builder) -> None:
     if not doc.usable():
         return
-    value: dict = doc.value  # type: ignore[assignment]  # schema-valid: a mapping
+    value = _mapping(doc)
     b.declares(doc, value["branch"])
 
-    def step(key: str, cls: Callable[..., object]) -> object:
+    def step(key: str, cls: Callable[..., T]) -> T | None:
         return cls(**value[key]) if key in value else None
 
     rect = value.get("rectification")
     b.cases.append(Case(
         id=value["id"], member=value["member"], branch=value["branch"],
         quarter=value["quarter"], path=doc.path, direct=value.get("direct", False),
-        announcement=step("announcement", Announcement),  # type: ignore[arg-type]
-        branch_decision=step("branch_decision", BranchDecision),  # type: ignore[arg-type]
-        general_review=step("general_review", Review),  # type: ignore[arg-type]
-        committee_review=step("committee_review", Review),  # type: ignore[arg-type]
-        transfer=step("transfer", Transfer),  # type: ignore[arg-type]
+        announcement=step("announcement", Announcement),
+        branch_decision=step("branch_decision", BranchDecision),
+        general_review=step("general_review", Review),
+        committee_review=step("committee_review", Review),
+        transfer=step("transfer", Transfer),
         rectification=None if rect is None else Rectification(
             start=rect["start"], months=rect["months"], mentors=tuple(rect["mentors"]),
             help=tuple(rect["help"]), plan=rect.get("plan"),
             reports=tuple(MonthlyReport(**r) for r in rect.get("reports", ()))),
         resolutions=tuple(Resolution(**r) for r in value.get("resolutions", ())),
-        approval=step("approval", Approval)))  # type: ignore[arg-type]
+        approval=step("approval", Approval)))
 
 
 def _nominations(doc: Document, b: Builder) -> None:
@@ -375,7 +385,7 @@ def _nominations(doc: Document, b: Builder) -> None:
         review=stage("review", "passed", "opinion"),
         confirmed=stage("confirmed", "members", "note"),
         decisions=tuple(Decision(member=d["member"], action=d["action"], date=d["date"],
-                                 note=d.get("note"), index=i)
+                                 note=d.get("note"), slot=i)
                         for i, d in enumerate(value.get("decisions", ())))))
 
 

@@ -257,9 +257,8 @@ def load(data: Path | Scan, cache: Cache | None = None, workers: int | None = No
     found = data if isinstance(data, Scan) else scan(data, cache)
     files = found.files
     loaded = Loaded(diagnostics=list(found.problems))
-    known = [i for i, key in enumerate(found.keys) if key]
-    hits = (cache.get_many([found.keys[i] for i in known], valid=_result_shape)  # type: ignore[misc]
-            if cache else {})
+    known = [key for key in found.keys if key]
+    hits = cache.get_many(known, valid=_result_shape) if cache else {}
     results: dict[int, tuple] = {}
     misses: list[int] = []
     for index, key in enumerate(found.keys):

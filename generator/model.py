@@ -88,10 +88,10 @@ class Meeting(NamedTuple):  # a tuple: hundreds of thousands are built per run
     late: tuple[str, ...]
     early: tuple[str, ...]
     path: str
-    index: int
+    slot: int  # the record's place in its file's list
 
     def at(self, *rest: str | int) -> Pointer:
-        return ("meetings", self.index, *rest)
+        return ("meetings", self.slot, *rest)
 
 
 class Event(NamedTuple):  # a tuple: hundreds of thousands are built per run
@@ -102,7 +102,7 @@ class Event(NamedTuple):  # a tuple: hundreds of thousands are built per run
     points: int | None
     status: str | None
     path: str
-    index: int
+    slot: int  # the record's place in its file's list
     note: str | None = None
     evidence: str | None = None
     void_reason: str | None = None
@@ -110,7 +110,7 @@ class Event(NamedTuple):  # a tuple: hundreds of thousands are built per run
     approved_on: str | None = None
 
     def at(self, *rest: str | int) -> Pointer:
-        return ("events", self.index, *rest)
+        return ("events", self.slot, *rest)
 
 
 class Correction(NamedTuple):
@@ -122,10 +122,10 @@ class Correction(NamedTuple):
     reason: str
     objection: str | None
     path: str
-    index: int
+    slot: int  # the record's place in its file's list
 
     def at(self, *rest: str | int) -> Pointer:
-        return ("corrections", self.index, *rest)
+        return ("corrections", self.slot, *rest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,10 +277,10 @@ class Decision(NamedTuple):
     action: str
     date: str
     note: str | None
-    index: int
+    slot: int  # the record's place in its file's list
 
     def at(self, *rest: str | int) -> Pointer:
-        return ("decisions", self.index, *rest)
+        return ("decisions", self.slot, *rest)
 
 
 @dataclass(frozen=True, slots=True)

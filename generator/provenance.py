@@ -27,7 +27,7 @@ from itertools import accumulate
 from pathlib import Path
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNode
 
 from generator.yamlio import compose, read_text
 
@@ -298,7 +298,7 @@ def _ident(node: MappingNode) -> str | None:
 def _last_mark(node: Node) -> yaml.Mark:
     """Where a node's text ends. A block collection's own end mark lies at the next token
     (on a later line); its last descendant's does not."""
-    while not (node.__class__ is ScalarNode or node.flow_style) and node.value:
+    while isinstance(node, CollectionNode) and not node.flow_style and node.value:
         last = node.value[-1]
         node = last[1] if node.__class__ is MappingNode else last
     return node.end_mark

@@ -4,7 +4,7 @@ Chinese characters."""
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 
 from generator.model import CATEGORY_NAMES, STATUS_NAMES, Dataset
 from generator.score import FLAG_NAMES, Standing
@@ -14,7 +14,7 @@ def width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[str]], right: set[int] = frozenset()
+def table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Set[int] = frozenset()
           ) -> str:
     """Columns padded to the widest cell; columns in ``right`` are right-aligned."""
     widths = [max(width(r[i]) for r in (header, *rows)) for i in range(len(header))]
@@ -76,10 +76,12 @@ def ledger(ds: Dataset, standing: Standing) -> str:
     if standing.pending:
         lines += ["", "待审定的加分（尚未计分）："]
         pend = []
-        for e in standing.pending:
-            rule = ds.rule_for(member, e.rule, e.date)
-            points = e.points if e.points is not None else (rule.points if rule else None)
-            pend.append([e.date, e.id, e.rule, "" if points is None else signed(points),
-                         STATUS_NAMES[e.status or "declared"]])
+        for waiting in standing.pending:
+            rule = ds.rule_for(member, waiting.rule, waiting.date)
+            points = waiting.points if waiting.points is not None else (
+                rule.points if rule else None)
+            pend.append([waiting.date, waiting.id, waiting.rule,
+                         "" if points is None else signed(points),
+                         STATUS_NAMES[waiting.status or "declared"]])
         lines.append(table(["日期", "编号", "规则", "分值", "状态"], pend, {3}))
     return "\n".join(lines)

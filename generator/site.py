@@ -252,10 +252,10 @@ class Planner(ScoreBook):
     def quarter_page(self, q: Quarter, branch: Branch) -> None:
         date = self.cutoff(q.end)
         now, table = self.quarter_table(q, branch.id)
-        rows = [{**r, "flags": flag_names(self.shown(now[str(r["id"])].flags))} for r in table]
+        rows = [{**r, "flags": flag_names(self.shown(now[r["id"]].flags))} for r in table]
         close = self.closed(q, branch.id)
         title = f"{branch.name} {q.name}积分通报" + ("" if close else "（暂定）")
-        chart = _distribution([r["score"] for r in rows])
+        chart = _distribution([r["score"] for r in table])
         context = {"branch": {"id": branch.id, "name": branch.name}, "rows": rows,
                    "quarter": {"name": q.name, "end": date, "provisional": close is None,
                                "ended": q.end <= self.as_of,
@@ -275,7 +275,7 @@ class Planner(ScoreBook):
                          "rank": r["rank"], "change": r["change"],
                          "flags": list(self.shown(now[r["id"]].flags)),
                          "categories": {c["name"]: {"plus": c["plus"], "minus": c["minus"]}
-                                        for c in r["categories"]}} for r in rows]}))
+                                        for c in r["categories"]}} for r in table]}))
 
     def _corrections_of(self, q: Quarter, close: Close | None) -> list[dict[str, object]]:
         """Corrections, made after the close, of events counted in this quarter."""
@@ -291,9 +291,10 @@ class Planner(ScoreBook):
                 if correction is None or quarter_of(event.date) != q.code or (
                         correction.date > self.as_of):
                     continue
-                row = {"date": correction.date, "name": member.name,
-                       "link": member_link(member, q.year), "event_date": event.date,
-                       "rule": event.rule}
+                row: dict[str, object] = {
+                    "date": correction.date, "name": member.name,
+                    "link": member_link(member, q.year), "event_date": event.date,
+                    "rule": event.rule}
                 if self.internal:
                     row |= {"id": correction.id, "event": event.id, "reason": correction.reason}
                 rows.append(row)
@@ -412,7 +413,8 @@ class Planner(ScoreBook):
             return {"uncommitted": True}
         if not isinstance(found, Commit):
             return None
-        commit = {"short": found.short, "date": found.date, "pr": found.pull_request}
+        commit: dict[str, object] = {"short": found.short, "date": found.date,
+                                     "pr": found.pull_request}
         if self.internal:
             commit |= {"author": found.author, "subject": found.subject}
         return commit
@@ -523,6 +525,7 @@ class Planner(ScoreBook):
         rows.sort(key=lambda r: (r["branch"], r["score"] or 0, r["id"]))
         opened = {(c.member, c.quarter) for c in self.ds.cases}
         uncased: dict[str, dict[str, object]] = {}  # member -> their latest such quarter
+        uncased_quarters: dict[str, list[str]] = defaultdict(list)
         posts = []
         for y in self.years:
             for q in self.quarters(y):
@@ -535,8 +538,9 @@ class Planner(ScoreBook):
                     row = {**self._row(s, y), "quarter": q.name, "branch": branch,
                            "posts": list(s.member.posts)}
                     if (s.member.id, q.code) not in opened:
-                        quarters = [*uncased.get(s.member.id, {}).get("quarters", []), q.name]
-                        uncased[s.member.id] = {**row, "quarters": quarters}
+                        uncased_quarters[s.member.id].append(q.name)
+                        uncased[s.member.id] = {**row,
+                                                "quarters": list(uncased_quarters[s.member.id])}
                     if s.member.posts:
                         posts.append(row)
         late = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from typing import TypedDict
 
 from generator.derive import branch_on
 from generator.model import CATEGORY_NAMES, INDICATORS, Branch, Close, Dataset, Member
@@ -35,24 +36,50 @@ def flag_names(flags: tuple[str, ...]) -> list[str]:
     return [FLAG_NAMES[f] for f in flags]
 
 
-def member_row(s: Standing, year: int) -> dict[str, object]:
+class MemberRow(TypedDict):
     """A member's line in a table of the bulletin: who, and the standing's score and flags."""
-    return {"id": s.member.id, "name": s.member.name,
-            "category": CATEGORY_NAMES[s.member.category],
-            "score": s.score, "flags": flag_names(s.flags),
-            "link": member_link(s.member, year)}
+
+    id: str
+    name: str
+    category: str
+    score: int | None
+    flags: list[str]
+    link: str
+
+
+class Cell(TypedDict):
+    """An indicator's points in a quarter: added and deducted."""
+
+    name: str
+    plus: int
+    minus: int
+
+
+class QuarterRow(MemberRow):
+    """A line of a branch's quarterly table."""
+
+    rank: int | None
+    start: int | None
+    change: int | None
+    categories: list[Cell]
+
+
+def member_row(s: Standing, year: int) -> MemberRow:
+    return MemberRow(id=s.member.id, name=s.member.name,
+                     category=CATEGORY_NAMES[s.member.category], score=s.score,
+                     flags=flag_names(s.flags), link=member_link(s.member, year))
 
 
 def quarter_rows(ds: Dataset, q: Quarter, members: Sequence[Member],
                  now: Mapping[str, Standing], before: Mapping[str, Standing] | None
-                 ) -> list[dict[str, object]]:
+                 ) -> list[QuarterRow]:
     """The rows of a branch's quarterly table (季通报; also the office's 积分公示表,
     ``export.py``), best first: each of ``members`` as of the quarter's end (``now``),
     with the rank in the branch, the score at the quarter's start (``start``: the base
     in the first quarter, else the score in ``before``, the standings of the day before
     the quarter began), the ``change`` since, and per indicator the points added
     (``plus``) and deducted (``minus``) in the quarter. Public facts only."""
-    rows = []
+    rows: list[QuarterRow] = []
     ranks = rank([now[m.id] for m in members])
     for m in members:
         s = now[m.id]
@@ -61,11 +88,11 @@ def quarter_rows(ds: Dataset, q: Quarter, members: Sequence[Member],
         for e in s.entries:
             if q.start <= e.date:
                 by_category[e.category][0 if e.points > 0 else 1] += e.points
-        rows.append({
-            **member_row(s, q.year), "rank": ranks.get(m.id), "start": start,
-            "change": None if s.score is None or start is None else s.score - start,
-            "categories": [{"name": c, "plus": by_category[c][0],
-                            "minus": by_category[c][1]} for c in INDICATORS]})
+        rows.append(QuarterRow(
+            **member_row(s, q.year), rank=ranks.get(m.id), start=start,
+            change=None if s.score is None or start is None else s.score - start,
+            categories=[Cell(name=c, plus=by_category[c][0], minus=by_category[c][1])
+                        for c in INDICATORS]))
     rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["id"]))
     return rows
 
@@ -132,7 +159,7 @@ class ScoreBook:
         return self._by_branch.get(branch, [])
 
     def quarter_table(self, q: Quarter, branch: str
-                      ) -> tuple[dict[str, Standing], list[dict[str, object]]]:
+                      ) -> tuple[dict[str, Standing], list[QuarterRow]]:
         """A branch's quarterly table (its standings on the quarter's end or the as-of
         date, and ``quarter_rows``): the bulletin's page and the office's export."""
         date = self.cutoff(q.end)

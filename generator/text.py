@@ -15,8 +15,8 @@ _MD_TABLE = str.maketrans(_MD_SPECIAL | {"\n": " ", "\r": " ", "\t": " "})
 
 def md_escape(value: object) -> str:
     """Data as Markdown text: nothing in it can become markup, a link or a table cell."""
-    if value.__class__ is str and value.isalnum():  # the common case: a name, an id
-        return value  # type: ignore[return-value]
+    if isinstance(value, str) and value.__class__ is str and value.isalnum():
+        return value  # the common case: a name, an id
     if isinstance(value, Markup):
         return str(value)
     if value is None:

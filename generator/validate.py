@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
+from itertools import chain
 from pathlib import Path
+from typing import TypedDict
 
 from generator.cases import check_case_scores, check_cases
 from generator.closes import compute
@@ -25,6 +27,7 @@ from generator.model import (
     STATUS_NAMES,
     Dataset,
     Event,
+    Meeting,
     Member,
     Rule,
 )
@@ -35,7 +38,12 @@ ADDITION_STATUSES = ("declared", "verified", "approved", "void")
 DEDUCTION_STATUSES = ("registered", "void")
 
 
-def _member_label(member: Member) -> dict[str, str]:
+class _Label(TypedDict):
+    member: str
+    name: str
+
+
+def _member_label(member: Member) -> _Label:
     return {"member": member.id, "name": member.name}
 
 
@@ -85,7 +93,8 @@ def check_dates(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
                 for key, value in (("from", rule.start), ("until", rule.until)):
                     if value is not None and not real_date(value):
                         yield diag("E206", rule.path, rule.at(key), value=value)
-    for record in (*ds.meetings, *ds.events):
+    records: Iterable[Meeting | Event] = chain(ds.meetings, ds.events)
+    for record in records:
         if not real_date(record.date):
             yield diag("E206", record.path, record.at("date"), value=record.date)
         elif record.date > ctx.today:

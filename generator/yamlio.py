@@ -29,6 +29,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -43,12 +44,15 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from generator.errors import Diagnostic, Pointer, diag
 
-_BASE_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:  # libyaml's loader where present; the same interface as the pure one
+    _BASE_LOADER = yaml.SafeLoader
+else:
+    _BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _STR = "tag:yaml.org,2002:str"
 
 
-class Loader(_BASE_LOADER):  # type: ignore[misc, valid-type]
+class Loader(_BASE_LOADER):
     """Safe loader without implicit timestamps: dates stay strings.
 
     Tag resolution of plain scalars is PyYAML's pure-Python hot spot; it depends
@@ -76,6 +80,13 @@ Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
     for first, resolvers in _BASE_LOADER.yaml_implicit_resolvers.items()
 }
+
+class Mark(Protocol):
+    """A position in a text, as libyaml's and PyYAML's marks give it (0-based)."""
+
+    line: int
+    column: int
+
 
 _resolver = Loader.__new__(Loader)  # only its (memoised) tag resolution is used
 _INT = "tag:yaml.org,2002:int"
@@ -133,16 +144,16 @@ def hazards(path: str, text: str, limit: int = 20) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
     depth = nodes = 0
 
-    def add(code: str, mark: yaml.Mark, **fields: object) -> None:
-        problems.append(diag(code, path, line=mark.line + 1, col=mark.column + 1, **fields))
+    def add(code: str, mark: Mark | None, **fields: object) -> None:
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        problems.append(diag(code, path, line=line, col=col, **fields))
 
     try:
         for event in yaml.parse(text, Loader=Loader):
-            cls = event.__class__
-            if cls is AliasEvent:
+            if isinstance(event, AliasEvent):
                 add("E106", event.start_mark, what=f"别名“*{event.anchor}”")
                 return problems
-            if cls is ScalarEvent or isinstance(event, CollectionStartEvent):
+            if isinstance(event, ScalarEvent | CollectionStartEvent):
                 nodes += 1
                 mark = event.start_mark
                 if event.anchor is not None:
@@ -153,7 +164,7 @@ def hazards(path: str, text: str, limit: int = 20) -> list[Diagnostic]:
                     return problems
                 if event.tag is not None:
                     add("E109", mark, tag=event.tag.replace("tag:yaml.org,2002:", "!!"))
-                if cls is ScalarEvent:
+                if isinstance(event, ScalarEvent):
                     value = event.value
                     if len(value) > LIMITS.chars:
                         add("E108", mark, length=len(value), limit=LIMITS.chars)
@@ -168,7 +179,7 @@ def hazards(path: str, text: str, limit: int = 20) -> list[Diagnostic]:
                     if depth > LIMITS.depth:
                         add("E107", mark, limit=LIMITS.depth)
                         return problems
-            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+            elif isinstance(event, MappingEndEvent | SequenceEndEvent):
                 depth -= 1
             if len(problems) >= limit:
                 return problems
@@ -230,7 +241,7 @@ def convert(node: Node | None, path: str, problems: list[Diagnostic]) -> object:
     if node is None:
         return None
     cls = node.__class__
-    if cls is ScalarNode:
+    if isinstance(node, ScalarNode):
         if node.tag == _STR:
             # Interned: ids, codes, dates and statuses repeat across thousands of records.
             value = node.value
