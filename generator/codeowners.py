@@ -16,17 +16,21 @@ a catch-all.
 
 from __future__ import annotations
 
+from generator.kinds import KINDS
 from generator.model import Organization
 
 FORGES = ("github", "gitlab", "gitea")
 # Where each forge looks first.
 DEFAULT_PATH = {"github": ".github/CODEOWNERS", "gitlab": ".gitlab/CODEOWNERS",
                 "gitea": ".gitea/CODEOWNERS"}
-# Folders holding one subfolder per branch, reviewed by that branch's registrars.
-# nominations/<branch>/ holds a branch's 优秀党员 nominations; the 党工委's file,
-# nominations/<YYYY>.yaml, is in no branch folder, so it falls to the office.
-BRANCH_FOLDERS = ("events", "meetings", "members", "closes", "objections", "cases",
-                  "nominations")
+# Folders holding one subfolder per branch, reviewed by that branch's registrars: the
+# registry's kinds owned by the branches. nominations/<branch>/ holds a branch's 优秀党员
+# nominations; the 党工委's file, nominations/<YYYY>.yaml, is in no branch folder, so it
+# falls to the office, like every kind the registry gives the office (additions/ …).
+BRANCH_FOLDERS = tuple(k.folder for k in KINDS if k.owner == "branch" and k.branch_folders)
+# Folders with one subfolder per branch that the office reviews all the same (additions/,
+# which the 党工委 approves): a rule after the branches' own, so that it takes precedence.
+OFFICE_FOLDERS = tuple(k.folder for k in KINDS if k.owner == "office" and k.branch_folders)
 
 
 def _rx(text: str) -> str:
@@ -75,5 +79,5 @@ def codeowners(org: Organization, data: str, forge: str) -> tuple[str, list[str]
             lines += [f"/{prefix}{folder}/{b.id}/ {owners}" for folder in BRANCH_FOLDERS]
             lines.append("")
         lines += ["# 加分须党工委审定：放在最后，优先于以上各行",
-                  f"/{prefix}additions/ {office}", ""]
+                  *(f"/{prefix}{folder}/ {office}" for folder in OFFICE_FOLDERS), ""]
     return "\n".join(lines).rstrip("\n") + "\n", notes

@@ -71,18 +71,18 @@ def test_github_file_for_a_fixture(repo: Path, capsys: pytest.CaptureFixture[str
 * @jiedao/office
 
 # 甲公司党支部
-/records/events/b-a/ @zhang @li @jiedao/office
-/records/meetings/b-a/ @zhang @li @jiedao/office
 /records/members/b-a/ @zhang @li @jiedao/office
+/records/meetings/b-a/ @zhang @li @jiedao/office
+/records/events/b-a/ @zhang @li @jiedao/office
 /records/closes/b-a/ @zhang @li @jiedao/office
 /records/objections/b-a/ @zhang @li @jiedao/office
 /records/cases/b-a/ @zhang @li @jiedao/office
 /records/nominations/b-a/ @zhang @li @jiedao/office
 
 # 一村党支部
-/records/events/b.v1/ @jiedao/office
-/records/meetings/b.v1/ @jiedao/office
 /records/members/b.v1/ @jiedao/office
+/records/meetings/b.v1/ @jiedao/office
+/records/events/b.v1/ @jiedao/office
 /records/closes/b.v1/ @jiedao/office
 /records/objections/b.v1/ @jiedao/office
 /records/cases/b.v1/ @jiedao/office
