@@ -5,24 +5,9 @@ file content (``cache.py``) and, for large data sets, spread over the cores.
 The result is a list of ``Document`` values plus the problems found; nothing
 here looks across files (that is ``validate.py``'s job).
 
-Layout of a data directory::
-
-    organization.yaml         党工委, 党总支, 党支部
-    policy.yaml               thresholds (optional: the regulation's defaults)
-    rules/*.yaml              rule catalogues (附件1)
-    members/**/<id>.yaml      one member per file
-    meetings/**/*.yaml        organisational life and attendance
-    events/**/*.yaml          deductions (扣分), registered by the branch
-    additions/**/*.yaml       additions (加分), approved by the 党工委
-    closes/**/<YYYY>-Q<n>.yaml  a branch committee's close of a quarter (支委会审定)
-    objections/**/*.yaml      objections raised in a publication window (异议)
-    cases/**/*.yaml           laggard cases, one per file (后进党员教育处置, 附件2)
-    nominations/<branch>/<YYYY>.yaml  a branch's 优秀党员 nominations (支部初定, 总支初审)
-    nominations/<YYYY>.yaml   the 党工委's 认定 and its decisions on the year-end lists
-
-A file in a folder named after a branch (``events/b-a/2025-03.yaml``) holds that
-branch's records only, so a forge's CODEOWNERS can give each branch's folders to
-its own registrars (``jifen codeowners``).
+The layout of a data directory (which file is which kind) is the registry's,
+``kinds.KINDS``; files on disk are walked and read by ``files.py`` (regular files only),
+and each text is parsed by ``yamlio.py`` (or the fast reader, ``fastyaml.py``).
 """
 
 from __future__ import annotations
