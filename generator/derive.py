@@ -11,6 +11,7 @@ none of them recomputes it, and nothing here depends on scoring.
 from __future__ import annotations
 
 from dataclasses import replace
+from types import MappingProxyType
 
 from generator.model import Close, Correction, Dataset, Derived, Member, Rule, TransferSpan
 from generator.periods import quarter_of
@@ -20,8 +21,10 @@ def derive(ds: Dataset) -> Dataset:
     """The data set with its ``derived`` values filled in."""
     closed = _closed(ds)
     return replace(ds, derived=Derived(
-        event_rules=_event_rules(ds), closed=closed, late=_late(ds, closed),
-        corrections=_corrections(ds), transfers=_transfers(ds)))
+        event_rules=_event_rules(ds), closed=MappingProxyType(closed),
+        late=MappingProxyType(_late(ds, closed)),
+        corrections=MappingProxyType(_corrections(ds)),
+        transfers=MappingProxyType(_transfers(ds))))
 
 
 def _event_rules(ds: Dataset) -> tuple[Rule | None, ...]:

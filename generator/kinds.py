@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from generator.errors import Pointer
@@ -147,18 +148,19 @@ class Builder:
     def dataset(self) -> Dataset:
         return Dataset(
             organization=self.organization, policy=self.policy,
-            catalogues=tuple(self.catalogues), members=self.members,
+            catalogues=tuple(self.catalogues), members=MappingProxyType(self.members),
             meetings=tuple(self.meetings), events=tuple(self.events),
             corrections=tuple(self.corrections), closes=tuple(self.closes),
             objections=tuple(self.objections), cases=tuple(self.cases),
             nominations=Nominations(tuple(self.nomination_files),
                                     frozenset(self.nomination_broken)),
-            files=Files(branch_of=self.branch_of, folder_of=self.folder_of,
+            files=Files(branch_of=MappingProxyType(self.branch_of),
+                        folder_of=MappingProxyType(self.folder_of),
                         additions=frozenset(self.additions),
                         broken={k: frozenset(v) for k, v in self.broken.items()},
                         duplicates=tuple(self.duplicates),
                         folder_conflicts=tuple(self.folder_conflicts),
-                        member_folders=self.member_folders))
+                        member_folders=MappingProxyType(self.member_folders)))
 
 
 # --- builders: one per kind, (document, builder) -> None ------------------------------------------
