@@ -14,7 +14,6 @@ import hashlib
 import json
 import posixpath
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from jinja2 import (
     Environment,
@@ -26,9 +25,8 @@ from jinja2 import (
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from generator.resources import TEMPLATES_DIR as TEMPLATES
 from generator.site import Page
-
-TEMPLATES = Path(__file__).resolve().parent.parent / "site_templates"
 
 # Characters with a meaning in Markdown (or in the extensions we enable, or in HTML),
 # written as character references so that they can only ever be text.

@@ -21,6 +21,7 @@ from yaml.nodes import Node, ScalarNode
 
 from generator.errors import Diagnostic, diag
 from generator.kinds import KINDS, WHOLE, Position
+from generator.resources import SCHEMA_DIR
 from generator.yamlio import locate, node_at
 
 try:
@@ -28,7 +29,6 @@ try:
 except ImportError:  # pragma: no cover - every supported platform has a wheel
     jsonschema_rs = None
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 MAX_REPORTED = 100  # schema problems listed per file
 
 _TYPE_NAMES = {
