@@ -68,10 +68,11 @@ from generator.cache import code_fingerprint
 from generator.model import Dataset
 from generator.provenance import Provenance
 from generator.render import TEMPLATES, render, title_text
+from generator.resources import BASE_CONFIG
 from generator.site import Page, plan
 
+# The folder that holds the program (the source tree, or site-packages): never an output.
 REPO = Path(__file__).resolve().parent.parent
-BASE_CONFIG = REPO / "mkdocs.yml"
 
 
 BUILT_MARKER = ".jifen-built"

@@ -24,6 +24,8 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
+from generator.resources import SCHEMA_DIR
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -38,7 +40,7 @@ def default_dir() -> Path:
 def code_fingerprint() -> bytes:
     """Hash of everything that decides what a file parses to: our code and schemas."""
     digest = hashlib.blake2b(digest_size=16)
-    sources = sorted(PACKAGE_DIR.glob("*.py")) + sorted(PACKAGE_DIR.parent.glob("schema/*.json"))
+    sources = sorted(PACKAGE_DIR.glob("*.py")) + sorted(SCHEMA_DIR.glob("*.json"))
     for path in sources:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())

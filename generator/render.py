@@ -14,7 +14,6 @@ import hashlib
 import json
 import posixpath
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from jinja2 import (
     Environment,
@@ -26,10 +25,10 @@ from jinja2 import (
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from generator.resources import TEMPLATES_DIR as TEMPLATES
 from generator.site import Page
 from generator.text import md_escape
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "site_templates"
 
 def _finalize(value: object) -> object:
     return value if isinstance(value, Markup) else md_escape(value)

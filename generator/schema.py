@@ -22,9 +22,9 @@ from yaml.nodes import Node, ScalarNode
 
 from generator.errors import Diagnostic, diag
 from generator.kinds import KINDS, WHOLE, Position
+from generator.resources import SCHEMA_DIR
 from generator.yamlio import locate, node_at
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 MAX_REPORTED = 100  # schema problems listed per file
 
 _TYPE_NAMES = {
