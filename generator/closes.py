@@ -20,11 +20,12 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 from generator.derive import branch_on
 from generator.model import Dataset, Event, Meeting
-from generator.periods import Quarter, quarter_bounds, quarter_of, year_end
+from generator.periods import Quarter, quarter_bounds, quarter_of, window, year_end
 from generator.score import earlier, standings
 
 
@@ -119,13 +120,18 @@ def compute(ds: Dataset, branch: str, quarter: str, members: Iterable[str]
     return overall, counted
 
 
+def closed_members(ds: Dataset, branch: str, quarter: str) -> list[str]:
+    """Who a close of ``branch`` for ``quarter`` records: its members at the quarter's end."""
+    end = quarter_bounds(quarter)[1]
+    return sorted(m.id for m in ds.members.values() if branch_on(ds, m, end) == branch)
+
+
 def close_text(ds: Dataset, branch: str, quarter: str, meeting: str,
                window: tuple[str, str]) -> str:
     """The close file for ``branch`` and ``quarter``: every member of the branch at the
     quarter's end, with the figures published."""
     assert ds.organization is not None
-    end = quarter_bounds(quarter)[1]
-    members = sorted(m.id for m in ds.members.values() if branch_on(ds, m, end) == branch)
+    members = closed_members(ds, branch, quarter)
     digest, counted = compute(ds, branch, quarter, members)
     name = ds.organization.branches[branch].name
     lines = [f"# {name} {quarter} 积分审定：由 jifen close 生成，counted 与 digest 请勿手改。",
@@ -137,3 +143,39 @@ def close_text(ds: Dataset, branch: str, quarter: str, meeting: str,
         lines += [f'  - member: "{m}"', f"    score: {'null' if score is None else score}",
                   f'    digest: "{member_digest}"']
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True, slots=True)
+class ClosePlan:
+    """What ``jifen close`` writes: the close file's text, for how many members, and the
+    publication window."""
+
+    text: str
+    members: int
+    window: tuple[str, str]
+
+
+def plan_close(ds: Dataset, branch: str, quarter: str, meeting: str, *, today: str,
+               window_from: str | None = None, window_until: str | None = None,
+               target: str = "") -> ClosePlan | list[str]:
+    """The close of ``quarter`` (``YYYY-Qn``) by ``branch`` (both known to the
+    organisation) at the committee meeting of ``meeting``, or what stands in its way (in
+    Chinese): the meeting after the quarter's end and not after ``today``, the window
+    (default: ``WINDOW_DAYS`` days from the meeting) from the meeting on, the quarter not
+    closed already. ``target``: where the close file goes, as the messages name it."""
+    end = quarter_bounds(quarter)[1]
+    start, until = window(window_from or meeting, window_until)
+    problems = []
+    if meeting <= end:
+        problems.append(f"审定日期 {meeting} 应在季度结束（{end}）之后。")
+    if meeting > today:
+        problems.append(f"审定日期 {meeting} 晚于今天。")
+    if start < meeting or until < start:
+        problems.append(f"公示期 {start} 至 {until} 应从审定日期起，且结束不早于开始。")
+    if any(c.branch == branch and c.quarter == quarter for c in ds.closes):
+        problems.append(f"{branch} 的 {quarter} 已经审定（{target}），不能重复审定；"
+                        "如有错误，请登记更正（corrections）。")
+    if problems:
+        return problems
+    text = close_text(ds, branch, quarter, meeting, (start, until))
+    return ClosePlan(text, len(closed_members(ds, branch, quarter)), (start, until))

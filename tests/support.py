@@ -7,12 +7,19 @@ the data sits next to the assertion) or through ``member(**overrides)``.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import shutil
+import sys
 import textwrap
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from generator.cli import main
 from generator.errors import Diagnostic
 from generator.model import Dataset
 from generator.pipeline import check
@@ -32,6 +39,44 @@ branches:
   - {id: b-v1, name: 某村党支部, kind: village}
   - {id: b-edu, name: 党性教育党支部, kind: education}
 """
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a ``jifen`` run did: its exit status and what it printed."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run(*argv: str, cwd: Path | None = None, stdin: str = "",
+        env: Mapping[str, str | None] | None = None) -> Result:
+    """``jifen *argv`` in this process (``generator.cli.main``), in ``cwd``, with ``stdin``
+    as what is typed at its questions (never a terminal; empty: the input has ended) and
+    ``env`` set in the environment for the call (None: unset). The console script itself
+    is tested in tests/test_cli.py, and what needs real processes (parallel writers,
+    interrupts, a server) starts them."""
+    out, err = io.StringIO(), io.StringIO()
+    saved = {name: os.environ.get(name) for name in env or {}}
+    typed, sys.stdin = sys.stdin, io.StringIO(stdin)
+    try:
+        _set_environ(env or {})
+        with (contextlib.chdir(cwd or Path.cwd()), contextlib.redirect_stdout(out),
+              contextlib.redirect_stderr(err)):
+            code = main(list(argv))
+    finally:
+        sys.stdin = typed
+        _set_environ(saved)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def _set_environ(values: Mapping[str, str | None]) -> None:
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 class DataDir:
@@ -67,10 +112,9 @@ class DataDir:
     def close(self, branch: str = "b-a", quarter: str = "2025-Q3", meeting: str = "2025-10-10",
               today: str = TODAY) -> Path:
         """Close a quarter the way a branch does (``jifen close``); the data must be valid."""
-        from generator.cli import main  # the CLI imports the whole package
-
-        assert main(["close", branch, quarter, "--meeting", meeting, "--data", str(self.root),
-                     "--today", today, "--no-cache"]) == 0
+        done = run("close", branch, quarter, "--meeting", meeting, "--data", str(self.root),
+                   "--today", today, "--no-cache")
+        assert done.code == 0, done.stderr
         return self.root / "closes" / branch / f"{quarter}.yaml"
 
     def check(self, today: str = TODAY) -> tuple[Dataset, list[Diagnostic]]:

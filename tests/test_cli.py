@@ -1,8 +1,17 @@
-"""The ``jifen`` console script, run as a user runs it: exact output and exit codes."""
+"""The ``jifen`` command: exact output and exit codes, run in this process
+(``tests.support.run``); the console script itself, ``python -m generator`` and
+``jifen serve`` (which runs until stopped) as real processes; and the shape of the
+CLI: every command documented with an example, writing only through the write path."""
 
 from __future__ import annotations
 
+import argparse
+import ast
 import json
+import os
+import re
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -10,14 +19,15 @@ from pathlib import Path
 import pytest
 
 from generator.cli import build_parser
-from tests.support import DataDir, event, events_file
+from tests.support import REPO, DataDir, Result, event, events_file, run
+from tests.test_writers import read_until
 
 JIFEN = Path(sys.executable).parent / "jifen"
+PACKAGE = REPO / "generator"
 
 
-def jifen(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(JIFEN), *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=120, check=False)
+def jifen(*args: str, cwd: Path | None = None) -> Result:
+    return run(*args, cwd=cwd)
 
 
 @pytest.fixture
@@ -31,13 +41,61 @@ def small(data: DataDir) -> DataDir:
     return data
 
 
-def test_console_script_is_installed() -> None:
-    assert JIFEN.exists()
+# --- the console script ---------------------------------------------------------------------
 
+def test_the_console_script_is_the_same_command(small: DataDir) -> None:
+    """Installed, and what it prints and returns is what ``main`` prints and returns."""
+    assert JIFEN.exists()
+    small.events(events_file(event("e3", "K7", "2025-04-01", points=3)),
+                 name="b-a/2025-04.yaml")
+    argv = ("validate", "--data", "data", "--today", "2026-01-01")
+    script = subprocess.run([str(JIFEN), *argv], capture_output=True, text=True,
+                            cwd=small.root.parent, timeout=120, check=False)
+    inside = jifen(*argv, cwd=small.root.parent)
+    assert (script.returncode, script.stdout, script.stderr) == (
+        inside.code, inside.stdout, inside.stderr)
+    assert inside.code == 1 and "E401" in inside.stdout
+    version = subprocess.run([str(JIFEN), "--version"], capture_output=True, text=True,
+                             timeout=120, check=False)
+    assert (version.returncode, version.stdout.split()[0]) == (0, "jifen")
+
+
+def test_python_dash_m_is_the_same_command(small: DataDir) -> None:
+    result = subprocess.run([sys.executable, "-m", "generator", "validate", "--data",
+                             str(small.root)], capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stdout) == (0, "检查了 7 个文件，没有发现问题。\n")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_takes_today_from_the_option_and_stops_on_sigterm(small: DataDir) -> None:
+    """``jifen serve --today``: the preview is written as of that day (not the clock's),
+    and SIGTERM stops it like Ctrl+C does (exit 0)."""
+    work = small.root.parent / ".data.jifen-serve" / "public" / "docs"
+    serving = subprocess.Popen([str(JIFEN), "serve", "--data", str(small.root), "--today",
+                                "2025-06-30", "--port", str(_free_port())],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        read_until(serving, "预览地址", timeout=120, stream="stderr")  # written, then served
+        assert "数据截至 2025-06-30。" in (work / "index.md").read_text("utf-8")
+        assert "数据截至 2025-06-30。" in (work / "members/m01/2025.md").read_text("utf-8")
+        assert sorted(p.name for p in work.iterdir() if p.name[:2] == "20") == ["2025"]
+    finally:
+        serving.send_signal(signal.SIGTERM)
+        _, stderr = serving.communicate(timeout=60)
+    assert serving.returncode == 0, stderr
+    assert stderr.rstrip().endswith("预览已停止。")
+
+
+# --- the commands, in process ----------------------------------------------------------------
 
 def test_validate_clean(small: DataDir) -> None:
     result = jifen("validate", "--data", "data", "--today", "2026-01-01", cwd=small.root.parent)
-    assert (result.returncode, result.stdout, result.stderr) == (
+    assert (result.code, result.stdout, result.stderr) == (
         0, "检查了 7 个文件，没有发现问题。\n", "")
 
 
@@ -45,7 +103,7 @@ def test_validate_reports_every_error_and_exits_1(small: DataDir) -> None:
     small.events(events_file(event("e3", "K7", "2025-04-01", points=3),
                              event("e4", "J3", "2025-04-31")), name="b-a/2025-04.yaml")
     result = jifen("validate", "--data", "data", "--today", "2026-01-01", cwd=small.root.parent)
-    assert result.returncode == 1
+    assert result.code == 1
     assert result.stdout.splitlines() == [
         "data/events/b-a/2025-04.yaml:6:13: E401 规则 K7（违反公司（企业）管理规定）是扣分项，"
         "分值应为负数，这里是 3。",
@@ -58,7 +116,7 @@ def test_validate_reports_every_error_and_exits_1(small: DataDir) -> None:
 def test_validate_json(small: DataDir) -> None:
     small.member("m03", branch="b-flow")
     result = jifen("validate", "--data", str(small.root), "--format", "json")
-    assert result.returncode == 0
+    assert result.code == 0
     report = json.loads(result.stdout)
     assert (report["files"], report["errors"], report["warnings"]) == (8, 0, 1)
     assert report["diagnostics"][0]["code"] == "W101"
@@ -68,13 +126,13 @@ def test_validate_json(small: DataDir) -> None:
 
 def test_strict_fails_on_warnings(small: DataDir) -> None:
     small.member("m03", branch="b-flow")
-    assert jifen("validate", "--data", str(small.root)).returncode == 0
-    assert jifen("validate", "--data", str(small.root), "--strict").returncode == 1
+    assert jifen("validate", "--data", str(small.root)).code == 0
+    assert jifen("validate", "--data", str(small.root), "--strict").code == 1
 
 
 def test_score_json(small: DataDir) -> None:
     result = jifen("score", "--data", str(small.root), "--year", "2025", "--format", "json")
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.stderr
     assert json.loads(result.stdout) == {
         "year": 2025, "as_of": "2025-12-31",
         "members": [
@@ -95,7 +153,7 @@ def test_score_as_of_defaults_to_today_within_the_year(small: DataDir) -> None:
 
 def test_score_table(small: DataDir) -> None:
     result = jifen("score", "--data", str(small.root), "--year", "2025", "--branch", "b-a")
-    assert result.returncode == 0
+    assert result.code == 0
     assert result.stdout == (
         "2025 年度积分（截至 2025-12-31），共 2 人\n\n"
         "编号  姓名  党支部        类别      积分  标记\n"
@@ -106,7 +164,7 @@ def test_score_table(small: DataDir) -> None:
 def test_score_refuses_invalid_data(small: DataDir) -> None:
     small.member("m09", branch="b-zz")
     result = jifen("score", "--data", str(small.root), "--year", "2025")
-    assert result.returncode == 1
+    assert result.code == 1
     assert result.stdout == ""
     assert "E302" in result.stderr
     assert "数据有错误，无法计算积分；请先改正。" in result.stderr
@@ -116,7 +174,7 @@ def test_explain(small: DataDir) -> None:
     small.additions(events_file(event("e5", "J3", "2025-05-01", status="declared")),
                     name="b-a/2025-05.yaml")
     result = jifen("explain", "m01", "--data", str(small.root), "--year", "2025")
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.stderr
     assert result.stdout == (
         "张一（m01）  甲公司党支部  正式党员\n"
         "2025 年度积分明细（截至 2025-12-31）\n\n"
@@ -139,43 +197,124 @@ def test_explain(small: DataDir) -> None:
 ])
 def test_usage_errors_exit_2(small: DataDir, args: list[str], message: str) -> None:
     result = jifen(*args, "--data", str(small.root))
-    assert (result.returncode, result.stderr) == (2, message)
+    assert (result.code, result.stderr) == (2, message)
+
+
+def test_argparse_errors_exit_2_with_the_usage(small: DataDir) -> None:
+    result = jifen("score", "--data", str(small.root), "--year", "2025", "--as-of", "2025-02-30")
+    assert result.code == 2 and result.stdout == ""
+    assert result.stderr.startswith("usage: jifen score")
+    assert result.stderr.endswith("argument --as-of: 日期应写成 YYYY-MM-DD：2025-02-30\n")
 
 
 def test_missing_data_dir(tmp_path: Path) -> None:
     result = jifen("validate", "--data", str(tmp_path / "nowhere"))
-    assert result.returncode == 2
+    assert result.code == 2
     assert result.stderr == f"jifen: 找不到数据目录 {tmp_path / 'nowhere'}。请用 --data 指定数据目录。\n"
-
-
-def test_python_dash_m_is_the_same_command(small: DataDir) -> None:
-    result = subprocess.run([sys.executable, "-m", "generator", "validate", "--data",
-                             str(small.root)], capture_output=True, text=True, check=False)
-    assert (result.returncode, result.stdout) == (0, "检查了 7 个文件，没有发现问题。\n")
-
-
-def test_every_command_has_help_with_an_example() -> None:
-    parser = build_parser()
-    commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-    assert set(commands) == {"validate", "score", "explain", "build", "serve", "diff",
-                             "codeowners", "close", "add", "approve", "verify", "void",
-                             "export", "form"}
-    for name, sub in commands.items():
-        assert sub.description, name
-        assert sub.epilog and sub.epilog.startswith(f"示例：jifen {name}"), name
-        result = jifen(name, "--help")
-        assert result.returncode == 0
-        assert sub.epilog in result.stdout
 
 
 def test_a_repeated_run_replays_and_a_change_is_seen(small: DataDir) -> None:
     first = jifen("score", "--data", str(small.root), "--year", "2025", "--format", "json")
     again = jifen("score", "--data", str(small.root), "--year", "2025", "--format", "json")
-    assert (again.returncode, again.stdout) == (first.returncode, first.stdout)
+    assert (again.code, again.stdout) == (first.code, first.stdout)
     small.events(events_file(event("e1", "J6", "2025-03-01"),
                              event("e2", "K7", "2025-03-02", member="m02", points=-4)))
     changed = jifen("score", "--data", str(small.root), "--year", "2025", "--format", "json")
     assert json.loads(changed.stdout)["members"][1]["score"] == 76
     small.member("m02", name="李二", category="nobody")
     broken = jifen("score", "--data", str(small.root), "--year", "2025")
-    assert broken.returncode == 1 and "E204" in broken.stderr
+    assert broken.code == 1 and "E204" in broken.stderr
+
+
+# --- the shape of the CLI ---------------------------------------------------------------------
+
+def commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+             ) -> list[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    """Every command and kind of command (``add event``), depth first."""
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found.append(((*path, name), sub))
+                found += commands(sub, (*path, name))
+    return found
+
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_every_command_has_a_chinese_description_and_an_example() -> None:
+    """Like sqlite-utils' documentation test: each command and each kind of a command
+    says in Chinese what it does, and ends its help with an example of itself; every
+    option says what it is for."""
+    walked = commands(build_parser())
+    assert {" ".join(path) for path, _ in walked} == {
+        "validate", "score", "explain", "build", "serve", "diff", "codeowners", "close",
+        "add", "add event", "add meeting", "approve", "verify", "void",
+        "export", "export quarter", "export year", "form"}
+    for path, parser in walked:
+        name = " ".join(path)
+        assert parser.description and CHINESE.search(parser.description), name
+        assert parser.epilog and parser.epilog.startswith(f"示例：jifen {name}"), name
+        for action in parser._actions:
+            if not isinstance(action, argparse._HelpAction | argparse._SubParsersAction):
+                assert action.help and CHINESE.search(action.help), (name, action.dest)
+        shown = jifen(*path, "--help")
+        assert shown.code == 0, name
+        assert parser.epilog in shown.stdout and parser.description[:20] in shown.stdout
+
+
+def _calls(path: Path) -> list[tuple[int, str]]:
+    """(line, name) of every call in a module, by the called name or attribute."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            found.append((node.lineno, name))
+    return found
+
+
+def test_commands_write_only_through_the_write_path() -> None:
+    """Data files through ``change.Session.finish`` (under the lock, after checking the
+    whole data set); other files in one rename (``write_atomic``, ``write_file``): no
+    command writes a file itself."""
+    modules = [PACKAGE / "cli.py", PACKAGE / "options.py", PACKAGE / "change.py",
+               *sorted(PACKAGE.glob("commands_*.py"))]
+    assert len(modules) == 8
+    for module in modules:
+        for line, name in _calls(module):
+            assert name not in ("write_text", "write_bytes", "open", "mkdir", "touch"), (
+                f"{module.name}:{line}: {name}")
+    writes = {module.name: {name for _, name in _calls(module)
+                            if name in ("write_atomic", "write_file", "finish")}
+              for module in modules}
+    assert writes == {"cli.py": set(), "options.py": set(), "change.py": {"write_atomic"},
+                      "commands_check.py": set(), "commands_site.py": set(),
+                      "commands_review.py": {"write_atomic"},
+                      "commands_edit.py": {"finish"}, "commands_office.py": {"write_file"}}
+
+
+def test_the_cli_is_imported_by_nothing_in_the_package() -> None:
+    """``cli`` assembles the families; the families never import it (nor each other)."""
+    for path in sorted(PACKAGE.glob("*.py")):
+        if path.stem in ("cli", "__main__"):
+            continue
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+                imported |= {f"{node.module}.{a.name}" for a in node.names}
+        assert "generator.cli" not in imported, path.name
+        if path.stem.startswith("commands_"):
+            families = {m for m in imported if m.startswith("generator.commands_")}
+            assert families == set(), path.name
+
+
+def test_the_in_process_runner_puts_back_what_it_replaces(small: DataDir,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """``run`` replaces stdin, stdout and stderr only for the call, and the cwd."""
+    before = (sys.stdin, sys.stdout, sys.stderr, os.getcwd())
+    done = run("validate", "--data", "data", cwd=small.root.parent, stdin="ignored\n")
+    assert done.code == 0
+    assert (sys.stdin, sys.stdout, sys.stderr, os.getcwd()) == before

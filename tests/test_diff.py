@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support import DataDir, event, events_file
-
-JIFEN = Path(sys.executable).parent / "jifen"
+from tests.support import DataDir, Result, event, events_file, run
 
 
 def git(repo: Path, *args: str) -> str:
@@ -42,10 +39,8 @@ def commit(root: Path, message: str) -> None:
         message)
 
 
-def diff(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(JIFEN), "diff", *args, "--as-of", "2025-12-31", "--today",
-                           "2026-01-15"], cwd=root, capture_output=True, text=True,
-                          check=False)
+def diff(root: Path, *args: str) -> Result:
+    return run("diff", *args, "--as-of", "2025-12-31", "--today", "2026-01-15", cwd=root)
 
 
 def test_a_change_to_one_members_events_names_that_member(repo: tuple[Path, DataDir]) -> None:
@@ -55,7 +50,7 @@ def test_a_change_to_one_members_events_names_that_member(repo: tuple[Path, Data
                             event("e3", "K4.4", "2025-06-01", member="m02")))
     commit(root, "m02 disciplined")
     result = diff(root, "main", "HEAD", "--format", "json")
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["records"] == [{"kind": "event", "id": "e3", "change": "added",
                                   "member": "m02", "fields": []}]
@@ -86,7 +81,7 @@ def test_an_invalid_head_exits_1_and_names_the_new_error(repo: tuple[Path, DataD
                             event("e2", "K7", "2025-03-02", member="m02", points=3)))
     commit(root, "bad sign")
     result = diff(root, "main", "HEAD")
-    assert result.returncode == 1
+    assert result.code == 1
     assert "修改后的数据有错误，不能合并" in result.stdout
     assert "data/events/2025-03.yaml:14:13` E401" in result.stdout
 
@@ -113,7 +108,7 @@ def test_names_in_the_comment_are_escaped(repo: tuple[Path, DataDir]) -> None:
 def test_an_unknown_revision_is_a_usage_error(repo: tuple[Path, DataDir]) -> None:
     root, _ = repo
     result = diff(root, "no-such-branch")
-    assert result.returncode == 2
+    assert result.code == 2
     assert "找不到 Git 版本“no-such-branch”" in result.stderr
 
 
@@ -137,10 +132,9 @@ def test_thirty_pull_requests_from_one_base_merge_without_conflict(tmp_path: Pat
     for i in range(30):
         git(root, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "merge",
             "--no-ff", "-q", "-m", f"Merge pull request #{i + 1}", f"pr{i}")
-    result = subprocess.run([str(JIFEN), "score", "--data", "data", "--year", "2025",
-                             "--format", "json", "--today", "2026-01-15"], cwd=root,
-                            capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
+    result = run("score", "--data", "data", "--year", "2025", "--format", "json", "--today",
+                 "2026-01-15", cwd=root)
+    assert result.code == 0, result.stderr
     assert {m["score"] for m in json.loads(result.stdout)["members"]} == {78}
 
 
@@ -156,10 +150,8 @@ def test_a_nomination_change_is_listed_and_labelled(tmp_path: Path) -> None:
     path = root / "data" / "nominations" / "2025.yaml"
     path.write_text(path.read_text("utf-8").replace("党工委2026年第1次委员会议",
                                                     "党工委2026年第1次委员会议（补记）"), "utf-8")
-    result = subprocess.run([str(JIFEN), "diff", "HEAD", "--today", "2026-11-25",
-                             "--format", "json"], cwd=root, capture_output=True, text=True,
-                            check=False)
-    assert result.returncode == 0, result.stderr
+    result = run("diff", "HEAD", "--today", "2026-11-25", "--format", "json", cwd=root)
+    assert result.code == 0, result.stderr
     report = json.loads(result.stdout)
     assert [(r["kind"], r["id"], r["change"], r["fields"]) for r in report["records"]] == [
         ("nominations", "nominations/2025.yaml", "changed", ["confirmed"])]

@@ -60,7 +60,7 @@ def assert_defused(markdown: str) -> None:
 def test_hostile_names_cannot_mention_link_or_reorder(tmp_path: Path) -> None:
     root, _ = hostile_repo(tmp_path)
     result = diff(root, "main", "HEAD")
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.stderr
     text = result.stdout
     assert_defused(text)
     row = next(line for line in text.splitlines() if "（m02）" in line)
@@ -85,7 +85,7 @@ def test_invisible_characters_in_data_are_refused_unrepeated(tmp_path: Path) -> 
     data.member("m02", name="张\u202e三")
     commit(root, "a reordered name")
     result = diff(root, "main", "HEAD")
-    assert result.returncode == 1 and "E111" in result.stdout
+    assert result.code == 1 and "E111" in result.stdout
     assert_defused(result.stdout)
 
 
@@ -95,7 +95,7 @@ def test_hostile_text_in_an_error_message_is_defused(tmp_path: Path) -> None:
                             event("e2", "\"@octocat www.x.cn\"", "2025-03-02", member="m02")))
     commit(root, "unknown rule")
     result = diff(root, "main", "HEAD")
-    assert result.returncode == 1
+    assert result.code == 1
     assert "修改后的数据有错误，不能合并" in result.stdout
     assert "＠octocat" in result.stdout  # the error quotes the rule, defused
     assert_defused(result.stdout)

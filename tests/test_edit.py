@@ -1,30 +1,25 @@
 """The registrars' commands (``jifen add``, ``verify``, ``approve``, ``void``), run as a
-user runs them: they edit the text of data files without disturbing anything else, write
-nothing that would not validate, and say how to propose the change."""
+user runs them (in this process, ``tests.support.run``): they edit the text of data files
+without disturbing anything else, write nothing that would not validate, and say how to
+propose the change."""
 
 from __future__ import annotations
 
 import difflib
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from generator import edit
 from generator.writing import LOCK_NAME
-from tests.support import REPO, TODAY, DataDir, event, events_file
-
-JIFEN = Path(sys.executable).parent / "jifen"
+from tests.support import REPO, TODAY, DataDir, Result, event, events_file, run
 
 
-def jifen(*args: str, cwd: Path | None = None, answers: str | None = None
-          ) -> subprocess.CompletedProcess[str]:
-    """Run the console script; stdin is never a terminal (answers, or nothing)."""
-    return subprocess.run([str(JIFEN), *args, "--today", TODAY], capture_output=True,
-                          text=True, cwd=cwd, timeout=120, check=False,
-                          input=answers if answers is not None else "")
+def jifen(*args: str, cwd: Path | None = None, answers: str = "") -> Result:
+    """``jifen`` on ``TODAY``; stdin is never a terminal (answers, or nothing)."""
+    return run(*args, "--today", TODAY, cwd=cwd, stdin=answers)
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -93,7 +88,7 @@ def test_round_trip_keeps_every_line(branch_a: DataDir) -> None:
     additions = branch_a.additions(ADDITIONS)
     deductions = branch_a.events(DEDUCTIONS, name="b-a/2025-03.yaml")
     root = str(branch_a.root)
-    assert jifen("validate", "--data", root).returncode == 0
+    assert jifen("validate", "--data", root).code == 0
 
     steps = [
         ("add", "event", "--member", "m02", "--rule", "J3", "--date", "2025-03-20",
@@ -107,7 +102,7 @@ def test_round_trip_keeps_every_line(branch_a: DataDir) -> None:
     ]
     for step in steps:
         result = jifen(*step, "--data", root)
-        assert result.returncode == 0, (step, result.stderr)
+        assert result.code == 0, (step, result.stderr)
 
     replaced, inserted = changed_lines(ADDITIONS, additions.read_text("utf-8"))
     assert replaced == [
@@ -140,7 +135,7 @@ def test_round_trip_keeps_every_line(branch_a: DataDir) -> None:
     assert additions.read_text("utf-8").endswith("# 下一批写在上面\n")
 
     result = jifen("validate", "--data", root)
-    assert result.returncode == 0, result.stdout
+    assert result.code == 0, result.stdout
     assert " E" not in result.stdout
     standings = branch_a.standings()
     assert (standings["m01"].score, standings["m02"].score) == (82 - 2, 80 - 2 + 2)
@@ -150,7 +145,7 @@ def test_add_creates_the_file_in_the_right_folder(branch_a: DataDir) -> None:
     root = branch_a.root
     result = jifen("add", "event", "--member", "m01", "--rule", "J3", "--date", "2025-03-05",
                    "--evidence", "签到表", "--data", str(root))
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.stderr
     path = root / "additions" / "b-a" / "2025-03.yaml"
     assert path.read_text("utf-8") == (
         "branch: b-a\n"
@@ -167,7 +162,7 @@ def test_add_creates_the_file_in_the_right_folder(branch_a: DataDir) -> None:
 
     result = jifen("add", "event", "--member", "m09", "--rule", "K7", "--date", "2025-03-07",
                    "--points", "-4", "--note", "迟到早退", "--data", str(root))
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.stderr
     assert (root / "events" / "b-b" / "2025-03.yaml").read_text("utf-8") == (
         "branch: b-b\n"
         "events:\n"
@@ -180,10 +175,10 @@ def test_add_creates_the_file_in_the_right_folder(branch_a: DataDir) -> None:
 
     result = jifen("add", "event", "--member", "m01", "--rule", "K7", "--date", "2025-03-09",
                    "--points", "-2", "--batch", "batch-02", "--data", str(root))
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.stderr
     batch = (root / "events" / "b-a" / "2025-03-batch-02.yaml").read_text("utf-8")
     assert "  - id: ev-b-a-2025-03-batch-02-01\n" in batch
-    assert jifen("validate", "--data", str(root)).returncode == 0
+    assert jifen("validate", "--data", str(root)).code == 0
 
 
 def test_add_meeting(branch_a: DataDir) -> None:
@@ -191,7 +186,7 @@ def test_add_meeting(branch_a: DataDir) -> None:
     branch_a.meetings("# 甲公司党支部 2025 年组织生活\nbranch: b-a\nmeetings: []  # 还没有会议\n")
     result = jifen("add", "meeting", "--branch", "b-a", "--date", "2025-03-10", "--title",
                    "3月主题党日", "--absent", "m01", "--late", "m02", "--data", str(root))
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.stderr
     assert (root / "meetings" / "b-a" / "2025.yaml").read_text("utf-8") == (
         "# 甲公司党支部 2025 年组织生活\n"
         "branch: b-a\n"
@@ -207,7 +202,7 @@ def test_add_meeting(branch_a: DataDir) -> None:
     before = snapshot(root)
     result = jifen("add", "meeting", "--branch", "b-a", "--date", "2025-04-10", "--title",
                    "4月主题党日", "--leave", "m01,m09", "--data", str(root))
-    assert result.returncode == 1
+    assert result.code == 1
     assert "E503" in result.stderr and "m09（王九）属于党支部“b-b”" in result.stderr
     assert snapshot(root) == before
 
@@ -228,7 +223,7 @@ def test_a_bad_add_writes_nothing(branch_a: DataDir, args: list[str], line: str)
     before = snapshot(branch_a.root)
     result = jifen("add", "event", "--member", "m02", *args, "--data", "data",
                    cwd=branch_a.root.parent)
-    assert result.returncode == 1
+    assert result.code == 1
     assert result.stdout == ""
     errors = result.stderr.splitlines()
     assert errors[0].startswith(line), errors
@@ -242,7 +237,7 @@ def test_unknown_rule_writes_nothing(branch_a: DataDir) -> None:
     before = snapshot(branch_a.root)
     result = jifen("add", "event", "--member", "m02", "--rule", "J99", "--date", "2025-03-20",
                    "--evidence", "x", "--data", str(branch_a.root))
-    assert (result.returncode, result.stderr) == (1, (
+    assert (result.code, result.stderr) == (1, (
         "规则“J99”在 2025-03-20 不适用于李二（m02）：它不在该党员所在党支部适用的积分标准中，"
         "或当天不在有效期内。请核对 data/rules/ 中的规则编号和有效期。\n没有写入任何文件。\n"))
     assert snapshot(branch_a.root) == before
@@ -252,7 +247,7 @@ def test_unknown_member_writes_nothing(branch_a: DataDir) -> None:
     before = snapshot(branch_a.root)
     result = jifen("add", "event", "--member", "m77", "--rule", "K7", "--date", "2025-03-20",
                    "--points", "-2", "--data", str(branch_a.root))
-    assert (result.returncode, result.stderr) == (1, (
+    assert (result.code, result.stderr) == (1, (
         "党员“m77”不存在。请核对编号（见 data/members/），或先建立该党员的档案。\n没有写入任何文件。\n"))
     assert snapshot(branch_a.root) == before
 
@@ -270,7 +265,7 @@ def test_a_missing_option_without_a_terminal_is_a_usage_error(
         branch_a: DataDir, args: list[str], message: str) -> None:
     before = snapshot(branch_a.root)
     result = jifen(*args, "--data", str(branch_a.root))
-    assert (result.returncode, result.stderr) == (
+    assert (result.code, result.stderr) == (
         2, f"jifen: {message}请在命令行中给出，或加上 -i 逐项填写。\n")
     assert snapshot(branch_a.root) == before
 
@@ -279,7 +274,7 @@ def test_interactive_prompts_read_the_answers(branch_a: DataDir) -> None:
     root = branch_a.root
     answers = "m77\nm01\nJ3\n2025-02-30\n2025-03-05\n\n签到表 2025-03-05\n参加河道清理\n"
     result = jifen("add", "event", "-i", "--data", str(root), answers=answers)
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.stderr
     assert "党员“m77”不存在" in result.stdout
     assert "日期应写成 YYYY-MM-DD：2025-02-30" in result.stdout
     assert "这一项必须填写。" in result.stdout
@@ -291,18 +286,18 @@ def test_interactive_prompts_read_the_answers(branch_a: DataDir) -> None:
 
     result = jifen("approve", "-i", "--data", str(root),
                    answers="ev-b-a-2025-03-01\n党工委\n2025-03-28\n")
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.stderr
     assert "approved_by: \"党工委\"" in (root / "additions/b-a/2025-03.yaml").read_text("utf-8")
 
     result = jifen("add", "meeting", "-i", "--data", str(root),
                    answers="b-a\n2025-03-10\n3月主题党日\nm01\nm02\n\n\n")
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.stderr
     text = (root / "meetings/b-a/2025.yaml").read_text("utf-8")
     assert "    absent: [m01]\n    leave: [m02]\n" in text
 
     before = snapshot(root)
     result = jifen("void", "-i", "--data", str(root), answers="ev-b-a-2025-03-01\n")
-    assert result.returncode == 2
+    assert result.code == 2
     assert result.stderr == "jifen: 输入已结束，没有得到“作废原因”。没有写入任何文件。\n"
     assert snapshot(root) == before
 
@@ -317,16 +312,16 @@ def test_ids_are_unique_and_sequential(branch_a: DataDir) -> None:
         for month in ("04", "05"):
             result = jifen("add", "event", "--member", "m01", "--rule", rule, "--date",
                            f"2025-{month}-10", *extra, "--data", str(root))
-            assert result.returncode == 0, result.stderr
+            assert result.code == 0, result.stderr
             made.append(result.stdout.split("：", 1)[1].split("（", 1)[0].split()[-1])
     assert made == ["ev-b-a-2025-04-01", "ev-b-a-2025-05-08", "ev-b-a-2025-04-02",
                     "ev-b-a-2025-05-09", "ev-b-a-2025-04-03", "ev-b-a-2025-05-10",
                     "ev-b-a-2025-04-04", "ev-b-a-2025-05-11"]
     result = jifen("add", "event", "--member", "m01", "--rule", "K7", "--date", "2025-04-11",
                    "--points", "-2", "--id", "ev-b-a-2025-04-02", "--data", str(root))
-    assert result.returncode == 1 and "E301" in result.stderr
+    assert result.code == 1 and "E301" in result.stderr
     result = jifen("validate", "--data", str(root))
-    assert result.returncode == 0 and " E" not in result.stdout
+    assert result.code == 0 and " E" not in result.stdout
 
 
 def test_approve_verify_void_refuse_what_they_cannot_do(branch_a: DataDir) -> None:
@@ -358,7 +353,7 @@ def test_approve_verify_void_refuse_what_they_cannot_do(branch_a: DataDir) -> No
     ]
     for args, messages in cases:
         result = jifen(*args)
-        assert result.returncode == 1, args
+        assert result.code == 1, args
         if messages is None:  # approved before it was declared: the check says so
             assert "E412 审定日期 2025-03-01 早于登记日期 2025-03-06。" in result.stderr
         else:
@@ -392,7 +387,7 @@ def test_the_printed_git_commands_propose_exactly_the_change(tmp_path: Path) -> 
 
     result = jifen("add", "event", "--member", "m01", "--rule", "J3", "--date", "2025-03-25",
                    "--evidence", "签到表", "--note", "it's \"quoted\"", cwd=repo)
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.stderr
     assert git(repo, "status", "--porcelain", "--untracked-files=all") == (
         " M data/additions/b-a/2025-03.yaml\n")
     lines = result.stdout.splitlines()

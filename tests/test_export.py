@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -15,9 +13,8 @@ import pytest
 from generator.model import INDICATORS
 from generator.pipeline import check
 from generator.site import plan
-from tests.support import DataDir, event, events_file
+from tests.support import DataDir, Result, event, events_file, run
 
-JIFEN = Path(sys.executable).parent / "jifen"
 TODAY = "2026-02-15"
 SECRETS = ("NOTE-SECRET-7f3a", "EVIDENCE-SECRET-91bc", "VOID-SECRET-55de", "DECLARED-SECRET-0a1b",
            "REASON-SECRET-c3d2")
@@ -26,9 +23,8 @@ QUARTER_HEAD_1 = ["排名", "姓名", "类别", "季初积分", "本季变化", 
 QUARTER_HEAD_2 = [None] * 6 + ["加分", "扣分"] * 5 + [None]
 
 
-def jifen(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(JIFEN), *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=120, check=False)
+def jifen(*args: str, cwd: Path | None = None) -> Result:
+    return run(*args, cwd=cwd)
 
 
 @pytest.fixture
@@ -64,8 +60,7 @@ def committee(data: DataDir) -> DataDir:
     return data
 
 
-def export(data: DataDir, *args: str, out: Path, today: str = TODAY
-           ) -> subprocess.CompletedProcess[str]:
+def export(data: DataDir, *args: str, out: Path, today: str = TODAY) -> Result:
     return jifen("export", *args, "--data", str(data.root), "--today", today, "--out", str(out))
 
 
@@ -78,7 +73,7 @@ def values(ws: openpyxl.worksheet.worksheet.Worksheet, row: int) -> list[object]
 def test_quarter_sheets_match_the_bulletin(committee: DataDir, tmp_path: Path) -> None:
     out = tmp_path / "q1.xlsx"
     done = export(committee, "quarter", "2025-Q1", out=out)
-    assert done.returncode == 0, done.stderr
+    assert done.code == 0, done.stderr
     assert done.stdout == (f"已导出 {out}：2025年第一季度积分公示表（5 个党支部，数据截至 2025-03-31）。"
                            "内部材料，请勿公开转发。\n")
     wb = openpyxl.load_workbook(out)
@@ -113,7 +108,7 @@ def test_quarter_sheets_match_the_bulletin(committee: DataDir, tmp_path: Path) -
 
 def test_quarter_figures_agree_with_jifen_score(committee: DataDir, tmp_path: Path) -> None:
     out = tmp_path / "q3.xlsx"
-    assert export(committee, "quarter", "2025-Q3", "--branch", "b-a", out=out).returncode == 0
+    assert export(committee, "quarter", "2025-Q3", "--branch", "b-a", out=out).code == 0
     ws = openpyxl.load_workbook(out).active
     assert ws.title == "甲公司党支部"
     assert ws["A1"].value == "甲公司党支部 2025年第三季度积分公示表　暂定"
@@ -131,7 +126,7 @@ def test_quarter_figures_agree_with_jifen_score(committee: DataDir, tmp_path: Pa
 
 def test_quarter_sheet_layout(committee: DataDir, tmp_path: Path) -> None:
     out = tmp_path / "q.xlsx"
-    assert export(committee, "quarter", "2025-Q1", "--branch", "b-a", out=out).returncode == 0
+    assert export(committee, "quarter", "2025-Q1", "--branch", "b-a", out=out).code == 0
     ws = openpyxl.load_workbook(out).active
     assert ws.freeze_panes == "A5"
     assert ws.page_setup.orientation == "landscape"
@@ -154,7 +149,7 @@ def test_quarter_sheet_layout(committee: DataDir, tmp_path: Path) -> None:
 def test_year_results(committee: DataDir, tmp_path: Path) -> None:
     out = tmp_path / "2025.xlsx"
     done = export(committee, "year", "2025", out=out)
-    assert done.returncode == 0, done.stderr
+    assert done.code == 0, done.stderr
     assert done.stdout == f"已导出 {out}：2025 年度积分和积分运用结果。内部材料，请勿公开转发。\n"
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["年度积分", "优秀党员候选", "取消预备党员资格", "不列为发展对象", "暂缓转入"]
@@ -199,7 +194,7 @@ def test_year_results(committee: DataDir, tmp_path: Path) -> None:
 def test_an_empty_consequence_list_says_so(data: DataDir, tmp_path: Path) -> None:
     data.member("m01", name="张一")
     out = tmp_path / "y.xlsx"
-    assert export(data, "year", "2025", out=out).returncode == 0
+    assert export(data, "year", "2025", out=out).code == 0
     wb = openpyxl.load_workbook(out)
     assert wb["优秀党员候选"]["A1"].value == "测试党工委 2025年度 优秀党员候选（0 人）"
     assert wb["优秀党员候选"]["A4"].value == "无。"
@@ -209,16 +204,16 @@ def test_an_empty_consequence_list_says_so(data: DataDir, tmp_path: Path) -> Non
 
 def test_exports_are_byte_identical(committee: DataDir, tmp_path: Path) -> None:
     first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
-    assert export(committee, "year", "2025", out=first).returncode == 0
-    assert export(committee, "year", "2025", out=second, today="2026-03-01").returncode == 0
+    assert export(committee, "year", "2025", out=first).code == 0
+    assert export(committee, "year", "2025", out=second, today="2026-03-01").code == 0
     assert first.read_bytes() == second.read_bytes()
     with zipfile.ZipFile(first) as archive:
         assert {i.date_time for i in archive.infolist()} == {(2025, 12, 31, 0, 0, 0)}
         core = archive.read("docProps/core.xml").decode()
     assert "2025-12-31T00:00:00Z" in core and core.count("2025-12-31T00:00:00Z") == 2
     third, fourth = tmp_path / "c.xlsx", tmp_path / "d.xlsx"
-    assert export(committee, "quarter", "2025-Q2", out=third).returncode == 0
-    assert export(committee, "quarter", "2025-Q2", out=fourth).returncode == 0
+    assert export(committee, "quarter", "2025-Q2", out=third).code == 0
+    assert export(committee, "quarter", "2025-Q2", out=fourth).code == 0
     assert third.read_bytes() == fourth.read_bytes()
     with zipfile.ZipFile(third) as archive:
         assert {i.date_time for i in archive.infolist()} == {(2025, 6, 30, 0, 0, 0)}
@@ -233,7 +228,7 @@ def test_exports_hold_no_notes_evidence_or_private_numbers(committee: DataDir,
     for args in (("quarter", "2025-Q1"), ("quarter", "2025-Q4"), ("year", "2025")):
         out = tmp_path / f"{args[1]}.xlsx"
         done = export(committee, *args, out=out)
-        assert done.returncode == 0, done.stderr
+        assert done.code == 0, done.stderr
         with zipfile.ZipFile(out) as archive:
             text = html.unescape("".join(archive.read(n).decode("utf-8")
                                          for n in archive.namelist()))
@@ -248,11 +243,11 @@ def test_invalid_data_writes_nothing(committee: DataDir, tmp_path: Path) -> None
     committee.member("m09", branch="b-zz")
     out = tmp_path / "q.xlsx"
     done = export(committee, "quarter", "2025-Q1", out=out)
-    assert done.returncode == 1
+    assert done.code == 1
     assert done.stdout == ""
     assert "E302" in done.stderr and "数据有错误，无法导出；请先改正。" in done.stderr
     assert not out.exists()
-    assert export(committee, "year", "2025", out=out).returncode == 1
+    assert export(committee, "year", "2025", out=out).code == 1
     assert not out.exists()
 
 
@@ -270,13 +265,13 @@ def test_bad_arguments_exit_2(committee: DataDir, tmp_path: Path, args: list[str
                               message: str) -> None:
     out = tmp_path / "x.xlsx"
     done = export(committee, *args, out=out)
-    assert (done.returncode, done.stderr) == (2, message)
+    assert (done.code, done.stderr) == (2, message)
     assert not out.exists()
 
 
 def test_the_output_must_be_an_xlsx_file(committee: DataDir, tmp_path: Path) -> None:
     done = export(committee, "year", "2025", out=tmp_path / "x.csv")
-    assert done.returncode == 2
+    assert done.code == 2
     assert "输出文件名应以 .xlsx 结尾" in done.stderr
     assert not (tmp_path / "x.csv").exists()
 
@@ -284,7 +279,7 @@ def test_the_output_must_be_an_xlsx_file(committee: DataDir, tmp_path: Path) -> 
 def test_export_help_has_examples() -> None:
     for what in ("quarter", "year"):
         done = jifen("export", what, "--help")
-        assert done.returncode == 0
+        assert done.code == 0
         assert f"示例：jifen export {what}" in done.stdout
 
 
@@ -331,8 +326,8 @@ def test_text_from_the_data_is_never_a_formula(committee: DataDir, tmp_path: Pat
     assert not [d for d in diagnostics if d.is_error]
     assert dataset.members["m01"].name == HOSTILE["m01"]
     quarter, year = tmp_path / "q.xlsx", tmp_path / "y.xlsx"
-    assert export(committee, "quarter", "2025-Q4", out=quarter).returncode == 0
-    assert export(committee, "year", "2025", out=year).returncode == 0
+    assert export(committee, "quarter", "2025-Q4", out=quarter).code == 0
+    assert export(committee, "year", "2025", out=year).code == 0
     for path in (quarter, year):
         with zipfile.ZipFile(path) as archive:
             sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]

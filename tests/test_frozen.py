@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from generator.closes import ClosePlan, plan_close
 from generator.pipeline import check
 from generator.render import render
 from generator.site import plan
 from tests.support import TODAY, DataDir, event, events_file
-from tests.test_cli import jifen
+from tests.support import run as jifen
 
 
 def git(repo: Path, *args: str) -> str:
@@ -67,7 +68,7 @@ def test_a_tampered_closed_quarter_is_an_error_naming_the_member(closed: DataDir
     # the pull request comment says so too
     result = jifen("diff", "HEAD", "--data", str(closed.root), "--today", TODAY,
                    cwd=closed.root.parent)
-    assert result.returncode == 1
+    assert result.code == 1
     assert "E317" in result.stdout
 
 
@@ -157,21 +158,40 @@ def test_an_addition_approved_after_the_close_counts_from_its_approval(closed: D
 def test_jifen_close_refuses_a_second_close_and_bad_dates(closed: DataDir) -> None:
     again = jifen("close", "b-a", "2025-Q3", "--meeting", "2025-10-12", "--data",
                   str(closed.root), "--today", TODAY)
-    assert again.returncode == 1
+    assert again.code == 1
     assert "已经审定" in again.stderr and "没有写入任何文件" in again.stderr
     early = jifen("close", "b-a", "2025-Q4", "--meeting", "2025-12-20", "--data",
                   str(closed.root), "--today", TODAY)
-    assert early.returncode == 1 and "应在季度结束（2025-12-31）之后" in early.stderr
+    assert early.code == 1 and "应在季度结束（2025-12-31）之后" in early.stderr
     assert not (closed.root / "closes/b-a/2025-Q4.yaml").exists()
     bad = jifen("close", "b-a", "2025-5", "--meeting", "2026-01-05", "--data",
                 str(closed.root), "--today", TODAY)
-    assert bad.returncode == 2 and "YYYY-Qn" in bad.stderr
+    assert bad.code == 2 and "YYYY-Qn" in bad.stderr
+
+
+def test_plan_close_names_every_reason_a_close_cannot_be_made(closed: DataDir) -> None:
+    """The checks ``jifen close`` makes are the library's (``closes.plan_close``)."""
+    dataset, _ = closed.check()
+    assert plan_close(dataset, "b-a", "2025-Q4", "2025-12-20", today="2025-12-25",
+                      window_from="2025-12-19") == [
+        "审定日期 2025-12-20 应在季度结束（2025-12-31）之后。",
+        "公示期 2025-12-19 至 2025-12-25 应从审定日期起，且结束不早于开始。"]
+    assert plan_close(dataset, "b-a", "2025-Q4", "2026-01-08", today="2026-01-07",
+                      window_until="2026-01-07") == [
+        "审定日期 2026-01-08 晚于今天。",
+        "公示期 2026-01-08 至 2026-01-07 应从审定日期起，且结束不早于开始。"]
+    assert plan_close(dataset, "b-a", "2025-Q3", "2025-10-12", today=TODAY, target="f") == [
+        "b-a 的 2025-Q3 已经审定（f），不能重复审定；如有错误，请登记更正（corrections）。"]
+    plan = plan_close(dataset, "b-a", "2025-Q4", "2026-01-08", today=TODAY)
+    assert isinstance(plan, ClosePlan)
+    assert (plan.members, plan.window) == (2, ("2026-01-08", "2026-01-14"))
+    assert plan.text.startswith("# 甲公司党支部 2025-Q4 积分审定") and "meeting: 2026-01-08\n" in plan.text
 
 
 def test_jifen_close_prints_the_git_commands_that_propose_it(closed: DataDir) -> None:
     result = jifen("close", "b-a", "2025-Q4", "--meeting", "2026-01-08", "--data",
                    str(closed.root), "--today", TODAY, cwd=closed.root.parent)
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.stderr
     commands = [line.strip() for line in result.stdout.splitlines()
                 if line.startswith("  git ")]
     assert commands[0] == "git switch -c jifen/close-b-a-2025-q4"
@@ -185,18 +205,18 @@ def test_jifen_add_refuses_a_deduction_dated_in_a_closed_quarter(closed: DataDir
     before = sorted(p.read_bytes() for p in closed.root.rglob("*.yaml"))
     result = jifen("add", "event", "--member", "m01", "--rule", "K7", "--date", "2025-09-15",
                    "--points", "-2", "--data", str(closed.root), "--today", TODAY)
-    assert result.returncode == 1
+    assert result.code == 1
     assert "2025-Q3 已于 2025-10-10 经支委会审定公布，不能再登记日期在该季度的事项" in result.stderr
     assert "没有写入任何文件" in result.stderr
     meeting = jifen("add", "meeting", "--branch", "b-a", "--date", "2025-08-20", "--title",
                     "补登会议", "--data", str(closed.root), "--today", TODAY)
-    assert meeting.returncode == 1 and "经支委会审定公布" in meeting.stderr
+    assert meeting.code == 1 and "经支委会审定公布" in meeting.stderr
     assert sorted(p.read_bytes() for p in closed.root.rglob("*.yaml")) == before
     # the same deduction dated in the open period is accepted
     later = jifen("add", "event", "--member", "m01", "--rule", "K7", "--date", "2025-11-15",
                   "--points", "-2", "--note", "9月15日违纪，审定后发现",
                   "--data", str(closed.root), "--today", TODAY)
-    assert later.returncode == 0, later.stderr
+    assert later.code == 0, later.stderr
 
 
 def test_the_pull_request_comment_shows_a_correction_and_its_effect(closed: DataDir) -> None:
@@ -205,7 +225,7 @@ def test_the_pull_request_comment_shows_a_correction_and_its_effect(closed: Data
                   name="b-a/2025-11.yaml")
     result = jifen("diff", "HEAD", "--data", str(closed.root), "--today", TODAY,
                    "--as-of", "2025-12-31", "--format", "json", cwd=closed.root.parent)
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.stderr
     report = json.loads(result.stdout)
     assert "更正或异议" in report["labels"]
     assert [(r["kind"], r["id"], r["change"], r["member"]) for r in report["records"]] == [

@@ -13,15 +13,13 @@ import os
 import pickle
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from generator.cache import seal, unseal
-from tests.support import DataDir, event, events_file
+from tests.support import DataDir, Result, event, events_file, run
 
-JIFEN = Path(sys.executable).parent / "jifen"
 AS = ("-c", "user.name=t", "-c", "user.email=t@example.invalid")
 BAD = os.fsdecode(b"bad\xff\xfe.yaml")  # a name that is not UTF-8, as Python names it
 
@@ -36,17 +34,12 @@ def commit(repo: Path, message: str) -> None:
     git(repo, "commit", "-qm", message)
 
 
-def jifen(cwd: Path, *args: str, cache: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    if cache is not None:
-        env["JIFEN_CACHE_DIR"] = str(cache)
-    done = subprocess.run([str(JIFEN), *args], cwd=cwd, capture_output=True, text=True,
-                          check=False, env=env)
-    assert "Traceback" not in done.stderr, done.stderr
-    return done
+def jifen(cwd: Path, *args: str, cache: Path | None = None) -> Result:
+    """In this process (``tests.support.run``): an exception would fail the test."""
+    return run(*args, cwd=cwd, env={"JIFEN_CACHE_DIR": str(cache)} if cache else None)
 
 
-def diff(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def diff(root: Path, *args: str) -> Result:
     return jifen(root, "diff", *args, "--as-of", "2025-12-31", "--today", "2026-01-15")
 
 
@@ -82,7 +75,7 @@ def test_a_name_that_is_not_utf8_is_an_error_and_the_rest_of_the_diff_works(
     shown = "data/events/bad\\xff\\xfe.yaml"
     for revisions in (("main", "HEAD"), ("main",)):  # a revision, and the working tree
         result = diff(root, *revisions, "--format", "json")
-        assert result.returncode == 1, result.stderr
+        assert result.code == 1, result.stderr
         report = json.loads(result.stdout)
         assert [(e["path"], e["code"]) for e in report["introduced_errors"]] == [(shown, "E120")]
         assert "不是 UTF-8 编码" in report["introduced_errors"][0]["message"]
@@ -100,19 +93,19 @@ def test_names_with_newlines_spaces_and_chinese_are_read(repo: tuple[Path, DataD
         data.events(events_file(event(f"n{i}", "K7", "2025-03-05", points=-2)), name=name)
     commit(root, "unusual names")
     result = diff(root, "main", "HEAD", "--format", "json")
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.stderr
     assert sorted((r["id"], r["change"]) for r in json.loads(result.stdout)["records"]) == [
         ("n0", "added"), ("n1", "added"), ("n2", "added")]
     for i, name in enumerate(names):
         data.events(events_file(event(f"n{i}", "K7", "2025-03-05", points=-3)), name=name)
     result = diff(root, "HEAD", "--format", "json")  # against the working tree
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.stderr
     assert {r["id"]: r["fields"] for r in json.loads(result.stdout)["records"]} == {
         "n0": ["points"], "n1": ["points"], "n2": ["points"]}
     data.events("events: [\n", name="b-a/坏 文件\n.yaml")
     commit(root, "a broken file")
     result = diff(root, "main", "HEAD", "--format", "json")
-    assert result.returncode == 1
+    assert result.code == 1
     assert [(e["path"], e["code"]) for e in json.loads(result.stdout)["introduced_errors"]] == [
         ("data/events/b-a/坏 文件\n.yaml", "E101")]
     comment = diff(root, "main", "HEAD").stdout
@@ -132,7 +125,7 @@ def test_validate_reports_a_name_that_is_not_utf8(data: DataDir, tmp_path: Path)
     runs = [jifen(tmp_path, "validate", "--data", str(data.root), "--today", "2026-01-15",
                   cache=cache) for _ in range(2)]  # the second is replayed from the memo
     for done in runs:
-        assert done.returncode == 1
+        assert done.code == 1
         assert f"{data.root}/events/bad\\xff\\xfe.yaml:1:1: E120" in done.stdout
     assert runs[0].stdout == runs[1].stdout
     first.rename(data.root / "events" / os.fsdecode(b"other\xff.yaml"))
@@ -182,18 +175,18 @@ def test_anything_in_the_cache_rows_is_a_miss_and_is_overwritten(
     cache = tmp_path / "cache"
     commands = [("validate",), ("score", "--year", "2025")]
 
-    def run(command: tuple[str, ...]) -> tuple[int, str, str]:
+    def once(command: tuple[str, ...]) -> tuple[int, str, str]:
         done = jifen(tmp_path, *command, "--data", str(data.root), "--today", "2026-01-15",
                      cache=cache)
-        return done.returncode, done.stdout, done.stderr
+        return done.code, done.stdout, done.stderr
 
-    clean = [run(command) for command in commands]
+    clean = [once(command) for command in commands]
     assert clean[0][0] == 0 and "李二" in clean[1][1]
-    assert [run(command) for command in commands] == clean  # replayed from the memo
+    assert [once(command) for command in commands] == clean  # replayed from the memo
     rows = len(_rows(cache))
     assert rows == 6 + 1 + 2  # parse results, the stat index and the two commands' output
     _overwrite(cache, wrong)
-    assert [run(command) for command in commands] == clean
+    assert [once(command) for command in commands] == clean
     after = _rows(cache)
     assert len(after) == rows and all(blob != wrong for _, blob in after)
     assert all(unseal(blob) is not None for _, blob in after)
@@ -227,11 +220,11 @@ def test_a_damaged_cache_file_is_started_again(data: DataDir, tmp_path: Path, ho
     cache = tmp_path / "cache"
     command = ("validate", "--data", str(data.root), "--today", "2026-01-15")
     clean = jifen(tmp_path, *command, cache=cache)
-    assert clean.returncode == 0, clean.stdout
+    assert clean.code == 0, clean.stdout
     _damage(cache, how)
     for _ in range(2):
         done = jifen(tmp_path, *command, cache=cache)
-        assert (done.returncode, done.stdout) == (clean.returncode, clean.stdout)
+        assert (done.code, done.stdout) == (clean.code, clean.stdout)
     with sqlite3.connect(cache / "cache.sqlite3") as db:  # a sound cache again, filled
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert db.execute("SELECT count(*) FROM entries").fetchone()[0] > 12

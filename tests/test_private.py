@@ -29,7 +29,7 @@ from generator.private import (
     private_location,
     require_private,
 )
-from tests.support import REPO, DataDir, event, events_file
+from tests.support import REPO, DataDir, Result, event, events_file, run
 
 JIFEN = Path(sys.executable).parent / "jifen"
 TODAY = "2027-01-15"
@@ -57,9 +57,9 @@ def environ(**extra: str) -> dict[str, str]:
     return env | extra
 
 
-def jifen(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(JIFEN), *args], capture_output=True, text=True, cwd=cwd,
-                          env=environ(**env), timeout=300, check=False)
+def jifen(*args: str, cwd: Path, **env: str) -> Result:
+    """In this process, with ``env`` and without the user's $JIFEN_PRIVATE."""
+    return run(*args, cwd=cwd, env={ENV: None, **env})
 
 
 @pytest.fixture
@@ -277,11 +277,11 @@ def test_without_git_the_default_is_below_the_current_directory(tmp_path: Path,
 
 def test_validate_checks_the_store_at_the_default_location(project: Path) -> None:
     clean = jifen("validate", "--data", "data", "--today", TODAY, cwd=project)
-    assert (clean.returncode, clean.stdout) == (0, "检查了 7 个文件，没有发现问题。\n")
+    assert (clean.code, clean.stdout) == (0, "检查了 7 个文件，没有发现问题。\n")
     store = project / "private/members.yaml"
     store.write_text(STORE.replace(ID_1, ID_1[:17] + "5"), "utf-8")
     bad = jifen("validate", "--data", "data", "--today", TODAY, cwd=project)
-    assert bad.returncode == 1
+    assert bad.code == 1
     assert bad.stdout.splitlines() == [
         "private/members.yaml:5:16: E903 党员 m01（张一）的身份证号码校验码（第 18 位）不对："
         "按前 17 位计算应为 3。号码可能抄错了，请与身份证核对。",
@@ -289,38 +289,38 @@ def test_validate_checks_the_store_at_the_default_location(project: Path) -> Non
     # an edit of the store alone is seen: such runs are never replayed from the cache
     store.write_text(STORE, "utf-8")
     again = jifen("validate", "--data", "data", "--today", TODAY, cwd=project)
-    assert (again.returncode, again.stdout) == (0, "检查了 7 个文件，没有发现问题。\n")
+    assert (again.code, again.stdout) == (0, "检查了 7 个文件，没有发现问题。\n")
 
 
 def test_validate_without_a_store_says_nothing_about_it(project: Path) -> None:
     shutil.rmtree(project / "private")
     done = jifen("validate", "--data", "data", "--today", TODAY, cwd=project)
-    assert (done.returncode, done.stdout) == (0, "检查了 6 个文件，没有发现问题。\n")
+    assert (done.code, done.stdout) == (0, "检查了 6 个文件，没有发现问题。\n")
 
 
 def test_validate_private_names_a_file_that_must_exist(project: Path, tmp_path: Path) -> None:
     elsewhere = tmp_path / "secure/members.yaml"
     done = jifen("validate", "--data", "data", "--private", str(elsewhere), cwd=project)
-    assert done.returncode == 1
+    assert done.code == 1
     assert done.stdout.splitlines()[0] == (
         f"{elsewhere}:1:1: E901 找不到私密信息文件 {elsewhere}（由 --private 指定）：联系电话和身份证号码"
         "只保存在本机，不提交到 Git、不公开。请按仓库根目录的 private.example.yaml 建立这个文件（默认位置是"
         "仓库根目录下的 private/members.yaml），或用 --private 文件 / 环境变量 JIFEN_PRIVATE 指定它的位置。")
     by_variable = jifen("validate", "--data", "data", cwd=project, **{ENV: str(elsewhere)})
-    assert by_variable.returncode == 1
+    assert by_variable.code == 1
     assert f"E901 找不到私密信息文件 {elsewhere}（由环境变量 JIFEN_PRIVATE 指定）" in by_variable.stdout
     elsewhere.parent.mkdir()
     shutil.copy(project / "private/members.yaml", elsewhere)
     found = jifen("validate", "--data", "data", "--private", str(elsewhere), "--today", TODAY,
                   cwd=project)
-    assert (found.returncode, found.stdout) == (0, "检查了 7 个文件，没有发现问题。\n")
+    assert (found.code, found.stdout) == (0, "检查了 7 个文件，没有发现问题。\n")
 
 
 def test_validate_json_includes_the_store(project: Path) -> None:
     (project / "private/members.yaml").write_text(store_text(("m09", PHONE_1, ID_1)), "utf-8")
     done = jifen("validate", "--data", "data", "--format", "json", "--today", TODAY, cwd=project)
     report = json.loads(done.stdout)
-    assert (done.returncode, report["files"], report["errors"]) == (1, 7, 1)
+    assert (done.code, report["files"], report["errors"]) == (1, 7, 1)
     assert report["diagnostics"][0]["code"] == "E906"
     assert report["diagnostics"][0]["path"] == "private/members.yaml"
 
@@ -387,7 +387,7 @@ def site_text(root: Path, pages_only: bool = False) -> str:
 def test_the_public_site_has_no_phone_or_id_number(project: Path) -> None:
     done = jifen("build", "--data", "data", "--as-of", "2025-12-31", "--today", TODAY,
                  "--out", "site", cwd=project)
-    assert done.returncode == 0, done.stderr
+    assert done.code == 0, done.stderr
     text = site_text(project)
     assert "张一" in text  # the site was built, with the members in it
     for number in (ID_1, ID_2, PHONE_1, PHONE_2, PHONE_2.replace("-", "")):
@@ -396,7 +396,7 @@ def test_the_public_site_has_no_phone_or_id_number(project: Path) -> None:
     assert not PHONE_PATTERN.search(pages) and not ID_PATTERN.search(pages)
     internal = jifen("build", "--internal", "--data", "data", "--as-of", "2025-12-31",
                      "--today", TODAY, cwd=project)
-    assert internal.returncode == 0, internal.stderr
+    assert internal.code == 0, internal.stderr
     text = "\n".join(p.read_text("utf-8", "replace") for p in
                      (project / "site-internal").rglob("*") if p.is_file())
     assert ID_1 not in text and PHONE_1 not in text
@@ -412,7 +412,7 @@ def test_the_public_build_succeeds_with_an_unreadable_store(project: Path) -> No
                      "--out", "site", cwd=project)
     finally:
         store.chmod(stat.S_IRUSR | stat.S_IWUSR)
-    assert done.returncode == 0, done.stderr
+    assert done.code == 0, done.stderr
 
 
 def test_the_public_build_never_opens_the_store(project: Path) -> None:

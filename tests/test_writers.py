@@ -1,7 +1,8 @@
 """Writers take turns: commands that write data (``jifen add``, ``verify``, ``approve``,
 ``void``, ``close``) hold the data directory's lock from their first read to their last
 write, so that nothing reported as written is lost. Run as users run them: real
-``jifen`` processes started at once against one data directory."""
+``jifen`` processes started at once against one data directory (what needs no second
+process runs in this one, ``tests.support.run``)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from generator.writing import LOCK_NAME, Lock, data_lock, write_atomic
-from tests.support import TODAY, DataDir, event, events_file
+from tests.support import TODAY, DataDir, Result, event, events_file, run
 
 JIFEN = Path(sys.executable).parent / "jifen"
 WRITTEN = re.compile(r"^已(?:写入|新建) \S+：(?:扣分登记|加分申报|会议) (\S+)（", re.M)
@@ -35,10 +36,8 @@ def finish(process: subprocess.Popen[str], answers: str | None = None
     return process.returncode, stdout, stderr
 
 
-def validate(root: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(JIFEN), "validate", "--data", str(root), "--today", TODAY],
-                          capture_output=True, text=True, timeout=120,
-                          check=False)
+def validate(root: Path) -> Result:
+    return run("validate", "--data", str(root), "--today", TODAY)
 
 
 def records(path: Path) -> list[dict[str, object]]:
@@ -77,7 +76,7 @@ def test_parallel_writers_lose_nothing(data: DataDir) -> None:
         "重复登记 1", "重复登记 2"]
     assert records(additions)[0]["status"] == "verified"
     checked = validate(data.root)
-    assert checked.returncode == 0, checked.stdout
+    assert checked.code == 0, checked.stdout
     leftovers = sorted(p.name for p in path.parent.iterdir() if p.name.startswith("."))
     assert leftovers == []  # no temporary files left behind
 
@@ -96,7 +95,7 @@ def test_closes_of_one_quarter_at_once_write_one(data: DataDir) -> None:
     written = (data.root / "closes/b-a/2025-Q3.yaml").read_text("utf-8")
     winner = re.search(r"公示期 (2025-10-1[0-3])", results[0][1])
     assert winner is not None and f"meeting: {winner[1]}" in written
-    assert validate(data.root).returncode == 0
+    assert validate(data.root).code == 0
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -136,7 +135,7 @@ def test_a_writer_waits_its_turn_and_gives_up_after_the_bound(data: DataDir) -> 
     # the lock file and a killed writer's temporary file are no data
     (data.root / "events").mkdir()
     (data.root / "events" / ".2025-03.yaml.x1y2.tmp").write_text("events: [", "utf-8")
-    assert validate(data.root).returncode == 0
+    assert validate(data.root).code == 0
 
     # released within the bound: the writer says it waits, then writes
     lock = Lock(data.root)
@@ -190,14 +189,14 @@ def test_jifen_close_writes_only_what_validates(data: DataDir) -> None:
     organization.write_text(organization.read_text("utf-8").replace(
         "name: 甲公司党支部", 'name: "甲\\"公司: #党支部\\n- x: [y]"'), "utf-8")
     data.member("m01", name="张一")
-    assert validate(data.root).returncode == 0
-    code, stdout, stderr = finish(start("close", "b-a", "2025-Q3", "--meeting", "2025-10-10",
-                                        "--data", str(data.root)))
+    assert validate(data.root).code == 0
+    closed = run("close", "b-a", "2025-Q3", "--meeting", "2025-10-10", "--data", str(data.root),
+                 "--today", TODAY)
     target = data.root / "closes/b-a/2025-Q3.yaml"
     checked = validate(data.root)
-    assert checked.returncode == 0, checked.stdout
-    if code == 0:
-        assert target.exists() and "校验通过" in stdout
+    assert checked.code == 0, checked.stdout
+    if closed.code == 0:
+        assert target.exists() and "校验通过" in closed.stdout
     else:
         assert not target.exists()
-        assert "没有写入任何文件" in stderr
+        assert "没有写入任何文件" in closed.stderr

@@ -1,0 +1,68 @@
+"""The bulletin (党务公开栏): ``jifen build`` generates the website, ``jifen serve``
+previews it while the data is edited."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from generator.build import BuildError, build
+from generator.options import Commands, Output, Run, add_as_of, command
+from generator.provenance import for_data
+from generator.serve import serve
+
+EPILOG_BUILD = "示例：jifen build --out site"
+EPILOG_SERVE = "示例：jifen serve --port 8000"
+
+
+def _site_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--internal", action="store_true",
+                        help="内部版本：含备注、依据、待审定事项和后进预警，不得公开")
+    add_as_of(parser)
+
+
+def register(commands: Commands) -> None:
+    text = "生成党务公开栏网站（MkDocs）"
+    p = command(commands, "build", cmd_build, help=text, description=text + "。",
+                epilog=EPILOG_BUILD, memo=False)
+    _site_options(p)
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help="输出目录（默认：site，内部版本为 site-internal）")
+
+    text = "在本机预览党务公开栏，修改数据后自动刷新"
+    p = command(commands, "serve", cmd_serve, help=text, description=text + "。",
+                epilog=EPILOG_SERVE, memo=False)
+    _site_options(p)
+    p.add_argument("--port", type=int, default=8000, help="端口（默认：8000）")
+
+
+def cmd_build(run: Run, out: Output) -> int:
+    args = run.args
+    dataset = run.valid_dataset(out, "生成网站（原网站保持不变）")
+    if dataset is None:
+        return 1
+    as_of = args.as_of or run.today
+    target = args.out or Path("site-internal" if args.internal else "site")
+    try:
+        result = build(dataset, as_of=as_of, out=target, internal=args.internal,
+                       provenance=for_data(run.data))
+    except BuildError as exc:
+        out.err(str(exc))
+        return 1
+    if os.environ.get("JIFEN_TIMINGS"):
+        out.err(" ".join(f"{k}={v}s" for k, v in result.seconds.items()))
+    kind = "内部版本" if args.internal else "党务公开栏"
+    out.out(f"已生成{kind}：{result.out}（数据截至 {as_of}，共 {result.pages} 个文件，"
+            f"本次更新 {result.written} 个、删除 {result.removed} 个）。")
+    return 0
+
+
+def cmd_serve(run: Run, out: Output) -> int:
+    """Runs until stopped; what it says goes to stderr at once (not through ``out``)."""
+    args = run.args
+    dataset = run.valid_dataset(out, "预览")
+    if dataset is None:
+        return 1
+    return serve(run.data, dataset, internal=args.internal, as_of=args.as_of or run.today,
+                 today=run.today, port=args.port, cache=run.cache)
