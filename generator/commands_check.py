@@ -102,7 +102,6 @@ def cmd_explain(run: Run, out: Output) -> int:
     if args.member not in dataset.members:
         raise UsageError(f"党员“{args.member}”不存在。请核对编号（见 data/members/）。")
     member = dataset.members[args.member]
-    standing = next(s for s in standings(dataset, args.year, as_of, branch=member.branch)
-                    if s.member.id == args.member)
+    standing = standings(dataset, args.year, as_of, only=[member.id])[0]
     out.out(ledger(dataset, standing))
     return 0

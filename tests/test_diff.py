@@ -54,8 +54,9 @@ def test_a_change_to_one_members_events_names_that_member(repo: tuple[Path, Data
     report = json.loads(result.stdout)
     assert report["records"] == [{"kind": "event", "id": "e3", "change": "added",
                                   "member": "m02", "fields": []}]
-    assert report["members"] == [{"id": "m02", "score": [77, 0], "quarter_score": [77, 0],
-                                  "gained": ["laggard", "vetoed"], "lost": []}]
+    assert report["members"] == [{"year": 2025, "id": "m02", "score": [77, 0],
+                                  "quarter_score": [77, 0], "gained": ["laggard", "vetoed"],
+                                  "lost": []}]
     assert set(report["labels"]) == {"跨越分数线", "一票否决"}
     text = diff(root, "main", "HEAD").stdout
     assert "| 李二（m02） | 甲公司党支部 | 77 → 0 | 77 → 0 | 后进、一票否决 |  |" in text
