@@ -56,7 +56,8 @@ def ledger(ds: Dataset, standing: Standing) -> str:
     branch = branches[ident].name if ident in branches else ident
     lines = [f"{member.name}（{member.id}）  {branch}  "
              f"{CATEGORY_NAMES[standing.category or member.category]}",
-             f"{standing.year} 年度积分明细（截至 {standing.as_of}）", ""]
+             f"{standing.year} 年度积分明细（截至 {min(standing.as_of, f'{standing.year}-12-31')}）",
+             ""]
     rows = [["", "", "", "基础分", "", str(ds.policy.base)]]
     previous = ds.policy.base
     cancelled = {e.corrects: e.date for e in standing.entries if e.corrects}
