@@ -105,11 +105,12 @@ def _corrections(ds: Dataset) -> dict[str, Correction]:
 
 def _attendance(ds: Dataset) -> dict[str, tuple[Correction, ...]]:
     """Member → the attendance corrections of their marks at meetings that exist, by
-    date then id (validation reports the others)."""
+    date then id (of members that exist: validation reports the others)."""
     meetings = {m.id for m in ds.meetings}
     found: dict[str, list[Correction]] = {}
     for c in sorted(ds.corrections, key=lambda c: (c.date, c.id)):
-        if c.member is not None and c.mark is not None and c.corrects in meetings:
+        if c.member is not None and c.member in ds.members and c.mark is not None and (
+                c.corrects in meetings):
             found.setdefault(c.member, []).append(c)
     return {member: tuple(found[member]) for member in sorted(found)}
 

@@ -142,7 +142,7 @@ def _record_changes(base: Dataset, head: Dataset) -> list[Change]:
             member = getattr(record, "member", "") or ""
             if isinstance(record, Correction):
                 target = events.get(record.corrects)
-                member = target.member if target else ""
+                member = record.member or (target.member if target else "")
             if a is None:
                 changes.append(Change(kind, ident, "added", member))
             elif b is None:
@@ -183,7 +183,7 @@ def _record_changes(base: Dataset, head: Dataset) -> list[Change]:
 
 def _member_fields(member: object) -> dict[str, object]:
     names = ("name", "branch", "category", "gender", "joined", "education", "posts",
-             "transfer_to", "exempt")
+             "transfer_to", "exempt", "joined_on", "categories", "branches", "left")
     return {n: getattr(member, n) for n in names}
 
 
