@@ -64,7 +64,7 @@ def ledger(ds: Dataset, standing: Standing) -> str:
     for e in standing.entries:
         item = e.name + (f" · {e.detail}" if e.detail else "")
         if e.corrects and e.detail:  # an attendance correction
-            item = f"更正考勤 {e.corrects}：{e.detail}（{e.name}）"
+            item = f"更正考勤 {e.corrects}：{e.detail}"
         elif e.corrects:
             item = f"更正：撤销 {e.corrects}（{e.name}）"
         elif e.ref in cancelled:

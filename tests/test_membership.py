@@ -6,6 +6,7 @@ pages, on small data directories written by the tests."""
 from __future__ import annotations
 
 from generator.pipeline import check
+from generator.render import render
 from generator.site import Page, plan
 from tests.support import DataDir, event, events_file, run
 
@@ -52,6 +53,9 @@ def test_the_quarter_table_lists_a_member_from_the_quarter_they_joined(data: Dat
     assert q2 == ["m02"]
     assert q3["m01"]["start"] == 80 and q3["m01"]["change"] == 0
     assert "members/m01/2025.md" in found and "members/m01/2024.md" not in found
+    ledger_html = render([found["members/m01/2025.md"]]).fragments[
+        "members/m01/2025.md.ledger.html"].decode()
+    assert "<tr><td>2025-08-15</td><td></td><td>基础分</td>" in ledger_html
     # no page for a year before joining: a member joining in 2026 has no 2025 page
     data.member("m03", joined_on="2026-02-01")
     found = pages(data)
@@ -284,6 +288,9 @@ def test_the_correction_is_shown_on_the_quarter_page_the_ledger_and_explain(
         ("2025-07-10", "", "2025-10-20"), ("2025-08-11", "", "2025-10-20"),
         ("2025-10-20", "2025-07-10", ""), ("2025-10-20", "2025-08-11", ""),
         ("2025-12-10", "", "")]
+    html = render([found["members/m01/2025.md"]]).fragments[
+        "members/m01/2025.md.ledger.html"].decode()
+    assert "更正考勤：7月主题党日：缺席 → 请假" in html
     done = run("explain", "m01", "--year", "2025", "--data", str(data.root),
                "--today", AS_OF)
     assert done.code == 0, done.stderr
