@@ -95,6 +95,12 @@ class Report:
         return [m for section in self.sections for m in section.movements]
 
     @property
+    def quarter(self) -> str:
+        """The last published quarter of the as-of year, by name ("" if it has no
+        section or no quarter has ended)."""
+        return next((y.quarter for y in self.sections if y.year == self.year), "")
+
+    @property
     def labels(self) -> list[str]:
         found = []
         if not self.head_valid:
@@ -447,11 +453,9 @@ def _member_json(m: Movement) -> dict[str, object]:
 def as_json(report: Report) -> dict[str, object]:
     """The report for tools: ``members`` are every year's (each with its ``year``),
     ``years`` one entry per year the change touches."""
-    current = next((y for y in report.sections if y.year == report.year), None)
     return {
         "base": report.base, "head": report.head, "year": report.year,
-        "as_of": report.as_of,
-        "last_published_quarter": current.quarter or None if current else None,
+        "as_of": report.as_of, "last_published_quarter": report.quarter or None,
         "head_valid": report.head_valid, "base_valid": report.base_valid,
         "labels": report.labels,
         "records": [{"kind": r.kind, "id": r.id, "change": r.change, "member": r.member,
