@@ -260,8 +260,10 @@ def _mentors(ds: Dataset, case: Case, member: Member) -> Iterator[Diagnostic]:
             if ident not in ds.files.broken_ids("member"):
                 yield diag("E303", case.path, ("rectification", "mentors", i), id=ident)
             continue
+        # a mentor is a full member when the help begins (a later 转正 does not count)
+        category = ds.membership(mentor).category_on(rect.start)
         why = "是后进党员本人" if ident == member.id else (
-            f"是{CATEGORY_NAMES[mentor.category]}" if mentor.category != "full" else "")
+            f"是{CATEGORY_NAMES[category]}" if category != "full" else "")
         if why:
             yield diag("E705", case.path, ("rectification", "mentors", i), problem=(
                 f"帮教联系人 {ident}（{mentor.name}）{why}。帮教联系人须是表现良好的正式党员，"

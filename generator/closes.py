@@ -11,7 +11,9 @@ the correction is visible on the bulletin.
 
 Additions still pending at the close were not counted; approved later, they
 count from their approval date (in the quarter of the approval), for the same
-reason.
+reason. An attendance correction is a correction too (of one member's mark at one
+meeting); one dated in January that corrects the previous year is counted in the
+January quarter's digest, while the Q4 figure it changes stays as published.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
-from generator.derive import branch_on
+from generator.derive import branch_on, in_scope
 from generator.model import Dataset, Event, Meeting
 from generator.periods import Quarter, quarter_bounds, quarter_of, window, year_end
 from generator.score import earlier, standings
@@ -62,8 +64,15 @@ def counted_records(ds: Dataset, year: int) -> dict[str, dict[str, list[list[obj
                     rows[ident].append(["meeting", meeting.id, meeting.date, meeting.title, key])
     events = {e.id: e for e in ds.events}
     for c in ds.corrections:
+        if not first <= c.date <= last:
+            continue
+        if c.attendance:
+            if c.member is not None:
+                found[quarter_of(c.date)][c.member].append(
+                    ["correction", c.id, c.corrects, c.date, c.reason, c.objection, c.mark])
+            continue
         target = events.get(c.corrects)
-        if target is not None and first <= c.date <= last:
+        if target is not None:
             found[quarter_of(c.date)][target.member].append(
                 ["correction", c.id, c.corrects, c.date, c.reason, c.objection])
     for members in found.values():
@@ -121,9 +130,11 @@ def compute(ds: Dataset, branch: str, quarter: str, members: Iterable[str]
 
 
 def closed_members(ds: Dataset, branch: str, quarter: str) -> list[str]:
-    """Who a close of ``branch`` for ``quarter`` records: its members at the quarter's end."""
+    """Who a close of ``branch`` for ``quarter`` records: its members at the quarter's end
+    (in scope on that day: joined, not yet left)."""
     end = quarter_bounds(quarter)[1]
-    return sorted(m.id for m in ds.members.values() if branch_on(ds, m, end) == branch)
+    return sorted(m.id for m in ds.members.values()
+                  if in_scope(ds, m, end) and branch_on(ds, m, end) == branch)
 
 
 def close_text(ds: Dataset, branch: str, quarter: str, meeting: str,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
 from generator import private
@@ -22,6 +23,7 @@ from generator.options import (
     summary,
     year_as_of,
 )
+from generator.periods import year_final
 from generator.report import ledger, score_table
 from generator.score import standings
 
@@ -55,6 +57,12 @@ def register(commands: Commands) -> None:
     add_as_of(p, **YEAR_AS_OF)
 
 
+def _known(args: argparse.Namespace, run: Run, as_of: str) -> str:
+    """How far the year is scored: ``--as-of`` as given; by default the year's total as
+    known today, with the corrections of it dated in the next January."""
+    return as_of if args.as_of else year_final(args.year, run.today)
+
+
 def cmd_validate(run: Run, out: Output) -> int:
     args = run.args
     dataset, diagnostics, files = run.check()
@@ -83,7 +91,8 @@ def cmd_score(run: Run, out: Output) -> int:
     if dataset is None:
         return 1
     known_branch(dataset, args.branch)
-    rows = standings(dataset, args.year, as_of, branch=args.branch, ledgers=False)
+    rows = standings(dataset, args.year, _known(args, run, as_of), branch=args.branch,
+                     ledgers=False)
     if args.format == "json":
         out.out(json.dumps({"year": args.year, "as_of": as_of,
                             "members": [s.as_json() for s in rows]},
@@ -102,7 +111,6 @@ def cmd_explain(run: Run, out: Output) -> int:
     if args.member not in dataset.members:
         raise UsageError(f"党员“{args.member}”不存在。请核对编号（见 data/members/）。")
     member = dataset.members[args.member]
-    standing = next(s for s in standings(dataset, args.year, as_of, branch=member.branch)
-                    if s.member.id == args.member)
+    standing = standings(dataset, args.year, _known(args, run, as_of), only=[member.id])[0]
     out.out(ledger(dataset, standing))
     return 0

@@ -62,7 +62,7 @@ def cmd_diff(run: Run, out: Output) -> int:
     for name, files in ((args.base, base_files), (args.head or "工作区", head_files)):
         dataset, diagnostics, _ = check_blobs(files, folder, today=today)
         revisions.append(Revision(name, dataset, diagnostics))
-    report = compare(revisions[0], revisions[1], year=int(as_of[:4]), as_of=as_of)
+    report = compare(revisions[0], revisions[1], as_of=as_of)
     if args.format == "json":
         out.out(json.dumps(diff_json(report), ensure_ascii=False, indent=2))
     else:

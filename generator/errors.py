@@ -82,6 +82,8 @@ MESSAGES: dict[str, str] = {
     "如确有错误，请在未审定的季度登记更正（corrections，写明 corrects: 登记编号）。",
     "E318": "{quarter} 已于 {meeting} 经支委会审定公布，之后该季度的会议考勤登记被改动。"
     "请恢复原登记；如确有错误，请在未审定的季度登记更正。",
+    "E319": "党支部“{branch}”在 {date} 已登记会议“{other}”（{title}）。同一天的第二次会议通常是重复登记，"
+    "考勤会被扣两次分：请删除这一次；如确是当天的另一次会议，请在这次会议中写 separate: true。",
     # --- points and status ---
     "E401": "规则 {code}（{name}）是{kind_name}，分值应为{sign}数，这里是 {points}。",
     "E402": "规则 {code}（{name}）的分值应在 {lo} 到 {hi} 之间，这里是 {points}。",
@@ -107,12 +109,24 @@ MESSAGES: dict[str, str] = {
     "已在下一年度，不能再计入 {year} 年度。请作废这条登记（status: void，填写 void_reason）。",
     "E410": "规则 {code}（{name}）由会议考勤自动计算，不能手工登记。"
     "请在 data/meetings/ 的会议中登记缺席、请假、迟到或早退。",
+    "E419": "{problem}",
+    "E420": "党工委已于 {decided} 作出 {year} 年度的认定和决定（nominations/{year}.yaml），之后不能再更正 "
+    "{year} 年度的登记。请把更正意见报党工委：需要改变 {year} 年度结果的，由党工委重新研究并改正 "
+    "nominations/{year}.yaml 中的认定和决定（登记新的日期）后，再登记这条更正（更正日期须早于党工委的决定）；"
+    "不改变年度结果的，不再更正。",
     # --- dates and scope ---
     "E501": "日期 {date} 晚于今天（{today}），不能登记未来的事项。请核对日期。",
     "E502": "{member}（{name}）自 {start} 起暂不列入积分制管理，{date} 不能{what}。",
     "E503": "{member}（{name}）属于党支部“{branch}”，不是本次会议的党支部“{meeting_branch}”。",
     "E504": "{member} 在同一次会议中同时列在 {a} 和 {b} 中。请只保留一处。",
     "E505": "暂不列入积分制管理的截止日期 {until} 早于开始日期 {start}。",
+    "E506": "{member}（{name}）在 {date} 不在积分制管理范围内：{why}。这一天的{what}不能登记给该党员。"
+    "请核对日期和党员；如档案有误，请改正档案中的 joined_on 或 left。",
+    "E507": "{field} 的最后一项是“{last}”，与 {key} 的“{current}”不一致：{key} 是现在的{what}，"
+    "变动列表的最后一项须与它相同。请在 {field} 末尾补上最近的变动，或改正 {key}。",
+    "E508": "{problem}",
+    "E509": "{member}（{name}）在 {date} 属于党支部“{branch}”，不属于党支部“{other}”"
+    "（档案中的 branches 和组织关系转接）：{what}。请核对日期，或核对档案中所在党支部的变动。",
     # --- rule catalogue and policy ---
     "E601": "规则 {code} 的两个版本有效期重叠（第 {a} 条与第 {b} 条）。"
     "请把旧版本的 until 设为新版本 from 的前一天。",

@@ -223,7 +223,7 @@ def test_e120_file_name_not_utf8(data: DataDir) -> None:
 def test_e201_required(data: DataDir) -> None:
     data.write("members/b-a/m01.yaml", "id: m01\nname: 张一\nbranch: b-a\n")
     assert data.lines() == [
-        "members/b-a/m01.yaml:1:1: E201 缺少必填字段“category”（人员类别：full 正式党员，"
+        "members/b-a/m01.yaml:1:1: E201 缺少必填字段“category”（现在的人员类别：full 正式党员，"
         "probationary 预备党员，activist 入党积极分子）。请补上。"]
 
 
@@ -239,7 +239,8 @@ def test_e202_unknown_key(data: DataDir) -> None:
     data.member(phone="13800000000")
     assert data.lines() == [
         "members/b-a/m01.yaml:5:1: E202 未知字段“phone”。请检查拼写；这里允许的字段有：id、name、"
-        "branch、category、gender、joined、education、posts、transfer_to、exempt。"]
+        "branch、category、gender、joined、education、posts、transfer_to、exempt、joined_on、"
+        "categories、branches、left。"]
 
 
 def test_e203_yaml_trap_no(data: DataDir) -> None:
@@ -575,6 +576,58 @@ def test_e505_exemption_ends_before_it_starts(data: DataDir) -> None:
         "members/b-a/m01.yaml:9:10: E505 暂不列入积分制管理的截止日期 2024-06-30 早于开始日期 2025-01-01。"]
 
 
+# --- membership with dates: joining, category and branch changes, leaving --------------------
+
+def test_e506_a_record_dated_before_joining(data: DataDir) -> None:
+    data.member(joined_on="2025-07-01")
+    data.events(events_file(event("e1", "K7", "2025-06-20", points=-2)), name="b-a/2025-06.yaml")
+    assert data.lines() == [
+        "events/b-a/2025-06.yaml:5:11: E506 m01（党员m01）在 2025-06-20 不在积分制管理范围内：自 2025-07-01 起才列入积分制管理（joined_on）。这一天的积分不能登记给该党员。请核对日期和党员；如档案有误，请改正档案中的 joined_on 或 left。",
+    ]
+
+
+def test_e506_attendance_after_leaving(data: DataDir) -> None:
+    data.member(left={"date": "2025-09-01", "reason": "transferred_out", "note": "转往外省"})
+    data.meetings("meetings:\n  - {id: mt1, branch: b-a, date: 2025-09-10, title: 9月主题党日,"
+                  " absent: [m01]}\n")
+    assert data.lines() == [
+        "meetings/b-a/2025.yaml:2:70: E506 m01（党员m01）在 2025-09-10 不在积分制管理范围内：自 2025-09-01 起已不再列入积分制管理（left：转出）。这一天的会议考勤不能登记给该党员。请核对日期和党员；如档案有误，请改正档案中的 joined_on 或 left。",
+    ]
+
+
+def test_e507_history_not_ending_in_the_current_value(data: DataDir) -> None:
+    data.member(category="full", categories=[{"from": "2025-01-01", "category": "activist"},
+                                             {"from": "2025-09-01", "category": "probationary"}])
+    assert data.lines() == [
+        "members/b-a/m01.yaml:9:13: E507 categories 的最后一项是“probationary”，与 category 的“full”不一致：category 是现在的人员类别，变动列表的最后一项须与它相同。请在 categories 末尾补上最近的变动，或改正 category。",
+    ]
+
+
+def test_e508_history_out_of_order(data: DataDir) -> None:
+    data.member(branch="b-b", branches=[{"from": "2025-08-01", "branch": "b-a"},
+                                        {"from": "2025-06-01", "branch": "b-b"}])
+    assert data.lines() == [
+        "members/b-b/m01.yaml:8:9: E508 branches 按日期从早到晚排列，每项的日期不同：第 2 项的 from（2025-06-01）不晚于前一项（2025-08-01）。请按日期顺序排列，或核对日期。",
+    ]
+
+
+def test_e508_left_before_joining(data: DataDir) -> None:
+    data.member(joined_on="2025-03-01", left={"date": "2025-03-01", "reason": "other"})
+    assert data.lines() == [
+        "members/b-a/m01.yaml:7:9: E508 left 的日期 2025-03-01 应晚于 joined_on 的日期 2025-03-01：列入积分制管理之后才会不再列入。请核对日期。",
+    ]
+
+
+def test_e509_a_record_filed_with_the_branch_of_another_time(data: DataDir) -> None:
+    data.member(branch="b-b", branches=[{"from": "2025-01-01", "branch": "b-a"},
+                                        {"from": "2025-08-01", "branch": "b-b"}])
+    data.events("branch: b-a\n" + events_file(event("e1", "K7", "2025-09-02", points=-2)),
+                name="b-a/2025-09.yaml")
+    assert data.lines() == [
+        "events/b-a/2025-09.yaml:4:13: E509 m01（党员m01）在 2025-09-02 属于党支部“b-b”，不属于党支部“b-a”（档案中的 branches 和组织关系转接）：这条登记应放在党支部“b-b”的文件中。请核对日期，或核对档案中所在党支部的变动。",
+    ]
+
+
 # --- rule catalogue ---------------------------------------------------------------------------
 
 RULE = """\
@@ -771,6 +824,29 @@ def test_e318_closed_quarter_meeting_changed(data: DataDir) -> None:
     ]
 
 
+def test_e319_the_same_meeting_twice(data: DataDir) -> None:
+    """The README's own ``jifen add meeting`` example wrote a second copy of a meeting:
+    the member lost the points twice, and nothing said so."""
+    data.member("m01", name="张一")
+    data.meetings("meetings:\n"
+                  "  - {id: mt1, branch: b-a, date: 2025-11-10, title: 11月主题党日, absent: [m01]}\n"
+                  "  - {id: mt2, branch: b-a, date: 2025-11-10, title: 11月主题党日, absent: [m01]}\n")
+    assert data.lines() == [
+        "meetings/b-a/2025.yaml:3:34: E319 党支部“b-a”在 2025-11-10 已登记会议“mt1”（11月主题党日）。同一天的第二次会议通常是重复登记，考勤会被扣两次分：请删除这一次；如确是当天的另一次会议，请在这次会议中写 separate: true。",
+    ]
+
+
+def test_a_second_meeting_on_the_same_day_that_says_so(data: DataDir) -> None:
+    data.member("m01", name="张一")
+    data.meetings("meetings:\n"
+                  "  - {id: mt1, branch: b-a, date: 2025-11-10, title: 11月主题党日, absent: [m01]}\n"
+                  "  - {id: mt2, branch: b-a, date: 2025-11-10, title: 党课, separate: true}\n")
+    data.meetings("meetings:\n  - {id: mt3, branch: b-b, date: 2025-11-10, title: 11月主题党日}\n",
+                  name="b-b/2025.yaml")  # another branch's meeting on the same day
+    assert data.lines() == []
+    assert data.score(as_of="2025-12-31") == 75
+
+
 def test_e414_correction_of_a_void_event(data: DataDir) -> None:
     closed_q3(data)
     data.events(events_file(event("e2", "K7", "2025-11-01", points=-2, status="void",
@@ -818,6 +894,117 @@ def test_e418_addition_approved_in_the_next_year_after_the_close(data: DataDir) 
     assert data.lines() == [
         'additions/b-a/2025-12.yaml:8:18: E418 加分“e1”在 2025-Q4 审定公布（2026-01-10）后才审定，审定日期 2026-01-20 已在下一年度，不能再计入 2025 年度。请作废这条登记（status: void，填写 void_reason）。',
     ]
+
+
+def closed_attendance(data: DataDir) -> DataDir:
+    """m01 absent at b-a's July meeting and on leave at the August one; m02 present at
+    both; 2025-Q3 closed on 2025-10-10."""
+    data.member("m01", name="张一")
+    data.member("m02", name="李二")
+    data.meetings("meetings:\n"
+                  "  - {id: mt7, branch: b-a, date: 2025-07-10, title: 7月主题党日, absent: [m01]}\n"
+                  "  - {id: mt8, branch: b-a, date: 2025-08-11, title: 8月主题党日, leave: [m01]}\n")
+    data.close()
+    return data
+
+
+def attendance_correction(cid: str = "cr1", corrects: str = "mt7", member: str = "m01",
+                          mark: str = "leave", date: str = "2025-10-20") -> str:
+    return (f"  - {{id: {cid}, corrects: {corrects}, member: {member}, mark: {mark}, "
+            f"date: {date}, reason: 当天已请假}}\n")
+
+
+def test_e419_attendance_correction_of_a_meeting_that_does_not_exist(data: DataDir) -> None:
+    closed_attendance(data)
+    data.meetings("corrections:\n" + attendance_correction(corrects="mt9"),
+                  name="b-a/2025-10.yaml")
+    assert data.lines() == [
+        "meetings/b-a/2025-10.yaml:2:25: E419 被更正考勤的会议“mt9”不存在。请核对 corrects 中的会议编号。",
+    ]
+
+
+def test_e419_a_meeting_corrected_without_member_and_mark(data: DataDir) -> None:
+    """Was E313 “不存在” although the meeting exists."""
+    closed_attendance(data)
+    data.events(correction("cr1", "mt7", "2025-10-20"), name="b-a/2025-10.yaml")
+    assert data.lines() == [
+        "events/b-a/2025-10.yaml:2:25: E419 “mt7”是会议：更正考勤须写明 member（党员编号）和 mark（改正后的考勤：present 出席、absent 缺席、leave 请假、late 迟到、early 早退）。",
+    ]
+
+
+def test_e419_attendance_already_as_corrected(data: DataDir) -> None:
+    closed_attendance(data)
+    data.meetings("corrections:\n" + attendance_correction(member="m02", mark="present"),
+                  name="b-a/2025-10.yaml")
+    assert data.lines() == [
+        "meetings/b-a/2025-10.yaml:2:49: E419 m02（李二）在会议“mt7”（2025-07-10）的考勤已是出席，不需要更正。请核对 mark。",
+    ]
+
+
+def test_e419_attendance_corrected_twice(data: DataDir) -> None:
+    closed_attendance(data)
+    data.meetings("corrections:\n" + attendance_correction()
+                  + attendance_correction("cr2", mark="present", date="2025-10-21"),
+                  name="b-a/2025-10.yaml")
+    assert data.lines() == [
+        "meetings/b-a/2025-10.yaml:3:38: E419 m01（张一）在会议“mt7”的考勤已由更正“cr1”改正，不能再次更正。如需改动，请修改那条更正。",
+    ]
+
+
+def test_e419_member_and_mark_on_a_correction_of_an_event(data: DataDir) -> None:
+    closed_q3(data)
+    data.events("corrections:\n" + attendance_correction(corrects="e1"),
+                name="b-a/2025-10.yaml")
+    assert data.lines() == [
+        "events/b-a/2025-10.yaml:2:25: E419 “e1”是积分登记，不是会议：考勤更正（写了 member 和 mark）的 corrects 须是会议编号。更正积分登记时不写 member 和 mark。",
+    ]
+
+
+def test_an_attendance_correction_filed_with_another_branch(data: DataDir) -> None:
+    closed_attendance(data)
+    data.meetings("corrections:\n" + attendance_correction(), name="b-b/2025-10.yaml")
+    assert data.lines() == [
+        "meetings/b-b/2025-10.yaml:2:25: E309 本文件只登记党支部“b-b”的考勤更正，但会议“mt7”属于党支部“b-a”。请把它移到该支部的文件中。",
+    ]
+
+
+def test_an_attendance_correction_dated_before_the_close(data: DataDir) -> None:
+    closed_attendance(data)
+    data.meetings("corrections:\n" + attendance_correction(date="2025-10-05"),
+                  name="b-a/2025-10.yaml")
+    assert data.lines() == [
+        "meetings/b-a/2025-10.yaml:2:62: E415 更正日期 2025-10-05 应在 2025-Q3 审定（2025-10-10）之后，登记在未审定的季度。",
+    ]
+
+
+def test_e420_correction_after_the_committees_year_end_decisions(data: DataDir) -> None:
+    """A correction dated in January corrects the year before, until the 党工委 decides
+    on that year; after that it is refused, saying what to do."""
+    selection(data)
+    data.events(events_file(event("e9", "K7", "2025-11-05", member="m02", points=-2)),
+                name="b-a/2025-11.yaml")
+    data.close(quarter="2025-Q4", meeting="2026-01-08")
+    nominations(data)
+    committee(data)
+    data.events(correction("cr1", "e9", "2026-01-21"), name="b-a/2026-01.yaml")
+    assert data.lines() == [
+        "events/b-a/2026-01.yaml:2:35: E420 党工委已于 2026-01-20 作出 2025 年度的认定和决定（nominations/2025.yaml），之后不能再更正 2025 年度的登记。请把更正意见报党工委：需要改变 2025 年度结果的，由党工委重新研究并改正 nominations/2025.yaml 中的认定和决定（登记新的日期）后，再登记这条更正（更正日期须早于党工委的决定）；不改变年度结果的，不再更正。",
+    ]
+
+
+def test_a_correction_in_january_before_the_decisions_is_accepted(data: DataDir) -> None:
+    selection(data)
+    data.events(events_file(event("e9", "K7", "2025-11-05", member="m02", points=-2)),
+                name="b-a/2025-11.yaml")
+    data.close(quarter="2025-Q4", meeting="2026-01-08")
+    nominations(data)
+    committee(data)
+    data.events(correction("cr1", "e9", "2026-01-19"), name="b-a/2026-01.yaml")
+    assert data.lines() == []
+    data.events(correction("cr1", "e9", "2026-02-02"), name="b-a/2026-01.yaml")
+    assert data.lines() == [
+        "events/b-a/2026-01.yaml:2:35: E415 更正须在被更正登记的同一积分年度（2025 年）内，或在次年1月、"
+        "党工委作出 2025 年度决定之前；2025 年度积分已结算，请报党工委处理。"]
 
 
 def test_w106_objection_outside_the_window(data: DataDir) -> None:
@@ -1025,7 +1212,7 @@ def test_e804_an_activist_nominated(data: DataDir) -> None:
     selection(data)
     nominations(data, nominated="[m03, m04]", passed="[m03]")
     assert data.lines() == [
-        "nominations/b-a/2025.yaml:5:18: E804 m04（赵四）不符合 2025 年度优秀党员条件：是入党积极分子，"
+        "nominations/b-a/2025.yaml:5:18: E804 m04（赵四）不符合 2025 年度优秀党员条件：年末是入党积极分子，"
         "优秀党员从党员中评选。优秀党员从年度积分 100 分以上、未被一票否决的党员（含预备党员）中评选。"
         "请从名单中删除。",
     ]
@@ -1097,7 +1284,7 @@ def test_e810_decision_for_a_member_not_on_the_list(data: DataDir) -> None:
     committee(data, decisions=DECIDED + "  - {member: m01, action: probation_cancelled, "
               "date: 2026-01-20}\n")
     assert data.lines() == [
-        "nominations/2025.yaml:7:27: E810 m01（张一）不在 2025 年度“取消预备党员资格”名单中：是正式党员"
+        "nominations/2025.yaml:7:27: E810 m01（张一）不在 2025 年度“取消预备党员资格”名单中：2025 年是正式党员"
         "（名单：年度积分低于 100 分的预备党员）。请核对 member 和 action。",
     ]
 
