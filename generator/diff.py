@@ -5,7 +5,9 @@ added, changed, voided or removed, every member whose standing changes (score in
 the current cycle and at the last published quarter, flags gained and lost),
 changes to the rule catalogue or the policy, and the errors the change
 introduces. ``markdown`` renders it for a pull-request comment (all data escaped);
-``as_json`` for tools. ``labels`` are the tags a forge workflow can set.
+``text`` for a terminal (plain text, aligned tables, no character references; control
+characters shown as ``[U+001B]``); ``as_json`` for tools. ``labels`` are the tags a
+forge workflow can set.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from generator.errors import Diagnostic
 from generator.kinds import DIFF_FIELDS
 from generator.model import Correction, Dataset, Event
 from generator.periods import Quarter
+from generator.report import table
 from generator.score import FLAG_NAMES, standings
 from generator.text import md_escape
 
@@ -317,6 +320,64 @@ def markdown(report: Report) -> str:
             lines.append("修改的政策参数：" + "、".join(report.policy) + "。")
         lines.append("")
     return "\n".join(lines)
+
+
+# What a terminal must never be sent from data: C0 and C1 controls (escape sequences
+# could rewrite the screen) and the invisible characters the comment names too.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def plain_text(value: object) -> str:
+    """Data as one line of terminal text: shown as written, but for line breaks
+    (spaces) and control or invisible characters (``[U+001B]``)."""
+    text = "" if value is None else " ".join(str(value).split(" "))
+    text = re.sub(r"[\r\n\t]+", " ", text)
+    return _CONTROL.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
+
+
+def text(report: Report) -> str:
+    """The report for a terminal: the same sections as ``markdown``, as plain text."""
+    t = plain_text
+    lines = ["积分变动说明（jifen diff）",
+             f"比较：{t(report.base)} → {t(report.head)} · {report.year} 年度，截至 {report.as_of}"
+             + (f" · 上一次季通报：{report.quarter}" if report.quarter else "")]
+    if report.labels:
+        lines.append("标签：" + "、".join(report.labels))
+    lines.append("")
+    if not report.head_valid:
+        lines.append("修改后的数据有错误，不能合并：")
+        lines += [f"  {t(d.path)}:{d.line}:{d.col}: {d.code} {t(d.message)}"
+                  for d in report.introduced]
+        if not report.introduced:
+            lines.append("  （错误在修改前已经存在。）")
+        lines.append("")
+    if report.records:
+        counts = {c: sum(1 for r in report.records if r.change == c) for c in _CHANGE_NAMES}
+        lines.append("数据变动：" + "，".join(f"{_CHANGE_NAMES[c]} {n} 项"
+                                          for c, n in counts.items() if n))
+        rows = [[_KIND_NAMES[r.kind], t(r.id), t(r.member), _CHANGE_NAMES[r.change], t(r.summary)]
+                for r in report.records]
+        lines += ["", table(["类别", "编号", "党员", "变动", "修改的字段"], rows), ""]
+    if report.movements:
+        quarter_head = f"{report.quarter}积分" if report.quarter else "季度积分"
+        rows = [[f"{t(m.name)}（{t(m.member)}）", t(m.branch), _arrow(m.score),
+                 _arrow(m.quarter) if m.quarter else "—",
+                 "、".join(FLAG_NAMES[f] for f in m.gained),
+                 "、".join(FLAG_NAMES[f] for f in m.lost)] for m in report.movements]
+        lines += ["积分和标记的变化：", "",
+                  table(["党员", "党支部", f"{report.year} 年度积分", quarter_head, "新增标记",
+                         "去掉的标记"], rows, {2, 3}), ""]
+    elif report.head_valid and report.base_valid:
+        lines += ["没有人的积分或标记因此改变。", ""]
+    if report.rules or report.policy:
+        lines.append("规则与政策：")
+        if report.rules:
+            lines.append("  修改的规则：" + "、".join(t(c) for c in report.rules) +
+                         "。受影响的人员已列在上表。")
+        if report.policy:
+            lines.append("  修改的政策参数：" + "、".join(report.policy) + "。")
+        lines.append("")
+    return "\n".join(lines).rstrip("\n")
 
 
 def as_json(report: Report) -> dict[str, object]:

@@ -189,7 +189,8 @@ def test_explain(small: DataDir) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["explain", "m99", "--year", "2025"], "jifen: 党员“m99”不存在。请核对编号（见 data/members/）。\n"),
+    (["explain", "m99", "--year", "2025"],
+     "jifen: 党员“m99”不存在。请核对编号或姓名（见 data/members/）。\n"),
     (["score", "--year", "2025", "--branch", "b-zz"],
      "jifen: 党支部“b-zz”不存在。请使用 data/organization.yaml 中的编号。\n"),
     (["score", "--year", "2025", "--as-of", "2024-05-01"],
@@ -203,8 +204,8 @@ def test_usage_errors_exit_2(small: DataDir, args: list[str], message: str) -> N
 def test_argparse_errors_exit_2_with_the_usage(small: DataDir) -> None:
     result = jifen("score", "--data", str(small.root), "--year", "2025", "--as-of", "2025-02-30")
     assert result.code == 2 and result.stdout == ""
-    assert result.stderr.startswith("usage: jifen score")
-    assert result.stderr.endswith("argument --as-of: 日期应写成 YYYY-MM-DD：2025-02-30\n")
+    assert result.stderr.startswith("用法：jifen score")
+    assert result.stderr.endswith("jifen score：错误：参数 --as-of：日期应写成 YYYY-MM-DD：2025-02-30\n")
 
 
 def test_missing_data_dir(tmp_path: Path) -> None:
@@ -251,7 +252,8 @@ def test_every_command_has_a_chinese_description_and_an_example() -> None:
     assert {" ".join(path) for path, _ in walked} == {
         "validate", "score", "explain", "build", "serve", "diff", "codeowners", "close",
         "add", "add event", "add meeting", "approve", "verify", "void",
-        "export", "export quarter", "export year", "form"}
+        "correct", "object", "member", "member add", "member change", "member move",
+        "member leave", "export", "export quarter", "export year", "form"}
     for path, parser in walked:
         name = " ".join(path)
         assert parser.description and CHINESE.search(parser.description), name
@@ -281,7 +283,7 @@ def test_commands_write_only_through_the_write_path() -> None:
     command writes a file itself."""
     modules = [PACKAGE / "cli.py", PACKAGE / "options.py", PACKAGE / "change.py",
                *sorted(PACKAGE.glob("commands_*.py"))]
-    assert len(modules) == 8
+    assert len(modules) == 10
     for module in modules:
         for line, name in _calls(module):
             assert name not in ("write_text", "write_bytes", "open", "mkdir", "touch"), (
@@ -292,7 +294,8 @@ def test_commands_write_only_through_the_write_path() -> None:
     assert writes == {"cli.py": set(), "options.py": set(), "change.py": {"write_atomic"},
                       "commands_check.py": set(), "commands_site.py": set(),
                       "commands_review.py": {"write_atomic"},
-                      "commands_edit.py": {"finish"}, "commands_office.py": {"write_file"}}
+                      "commands_edit.py": {"finish"}, "commands_amend.py": {"finish"},
+                      "commands_member.py": {"finish"}, "commands_office.py": {"write_file"}}
 
 
 def test_the_cli_is_imported_by_nothing_in_the_package() -> None:
