@@ -321,3 +321,64 @@ def test_the_in_process_runner_puts_back_what_it_replaces(small: DataDir,
     done = run("validate", "--data", "data", cwd=small.root.parent, stdin="ignored\n")
     assert done.code == 0
     assert (sys.stdin, sys.stdout, sys.stderr, os.getcwd()) == before
+
+
+# --- Chinese throughout, today, names ---------------------------------------------------------
+
+ENGLISH = re.compile(r"(?i)\b(usage|positional arguments|options:|optional arguments|"
+                     r"show this help|error|argument|invalid|required|expected|unrecognized|"
+                     r"choose from|ambiguous|not allowed)\b")
+
+
+def test_every_help_is_chinese() -> None:
+    """argparse's own words too: “用法：”, “位置参数”, “选项”, the help option."""
+    for path, _ in [((), build_parser()), *commands(build_parser())]:
+        shown = jifen(*path, "--help")
+        assert shown.code == 0, path
+        assert shown.stdout.startswith(f"用法：jifen {' '.join(path)}".rstrip()), path
+        assert "选项:" in shown.stdout and "显示这段帮助并退出" in shown.stdout, path
+        assert not ENGLISH.search(shown.stdout), (path, ENGLISH.search(shown.stdout))
+
+
+@pytest.mark.parametrize(("args", "error"), [
+    ([], "jifen：错误：缺少必填参数：命令"),
+    (["nosuch"], "jifen：错误：参数 命令：无效的选择 'nosuch'（可选："),
+    (["score", "--year", "x"], "jifen score：错误：参数 --year：应是整数：'x'"),
+    (["score", "--year"], "jifen score：错误：参数 --year：后面缺少一个值"),
+    (["validate", "--bogus"], "jifen：错误：无法识别的参数：--bogus。请用 --help 查看可用的参数"),
+    (["close", "b-a"], "jifen close：错误：缺少必填参数：YYYY-Qn, --meeting"),
+    (["diff", "main", "--format", "xml"],
+     "jifen diff：错误：参数 --format：无效的选择 'xml'（可选：'text', 'markdown', 'json'）"),
+    (["export", "quarter", "2025-Q1", "--out", "a.csv"],
+     "jifen export quarter：错误：参数 --out：输出文件名应以 .xlsx 结尾：a.csv"),
+])
+def test_usage_errors_are_chinese(args: list[str], error: str) -> None:
+    result = jifen(*args)
+    assert result.code == 2 and result.stdout == ""
+    assert result.stderr.startswith("用法：jifen")
+    assert result.stderr.splitlines()[-1].startswith(error), result.stderr
+    assert not ENGLISH.search(result.stderr), result.stderr
+
+
+def test_jifen_today_is_the_default_of_today(small: DataDir) -> None:
+    """A README or a script pins its day with ``JIFEN_TODAY``; ``--today`` still wins."""
+    args = ("score", "--data", str(small.root), "--year", "2025", "--format", "json")
+    pinned = run(*args, env={"JIFEN_TODAY": "2025-03-02"})
+    assert json.loads(pinned.stdout)["as_of"] == "2025-03-02"
+    given = run(*args, "--today", "2025-04-01", env={"JIFEN_TODAY": "2025-03-02"})
+    assert json.loads(given.stdout)["as_of"] == "2025-04-01"
+    bad = run(*args, env={"JIFEN_TODAY": "2025-13-01"})
+    assert (bad.code, bad.stderr) == (
+        2, "jifen: 环境变量 JIFEN_TODAY 的值不对。日期应写成 YYYY-MM-DD：2025-13-01\n")
+
+
+def test_explain_takes_a_name_and_defaults_to_this_year(small: DataDir) -> None:
+    result = jifen("explain", "张一", "--data", str(small.root), "--today", "2025-06-30")
+    assert result.code == 0, result.stderr
+    assert result.stdout.splitlines()[:2] == ["张一（m01）  甲公司党支部  正式党员",
+                                              "2025 年度积分明细（截至 2025-06-30）"]
+    small.member("m03", name="张一", branch="b-b")
+    result = jifen("explain", "张一", "--data", str(small.root), "--today", "2025-06-30")
+    assert (result.code, result.stderr) == (
+        2, "jifen: 有 2 名党员叫“张一”：m01（甲公司党支部）、m03（乙公司党支部）。请改用党员编号。\n")
+    assert jifen("explain", "m03", "--data", str(small.root), "--today", "2025-06-30").code == 0
