@@ -36,6 +36,11 @@ from generator.periods import Quarter, quarter_of
 EPILOG_CORRECT = "示例：jifen correct ev-b-a-2026-08-03 --date 2026-11-20 --reason 登记有误"
 EPILOG_OBJECT = "示例：jifen object ev-b-a-2026-08-03 --on 2026-10-12 --details 对扣分有异议"
 MARKS = tuple(records.MARK_NAMES)
+MARK_CHOICES = "、".join(f"{code} {name}" for code, name in records.MARK_NAMES.items())
+
+
+def _known_mark(text: str) -> str | None:
+    return None if text in MARKS else f"请从 {MARK_CHOICES} 中选一个：{text}"
 
 
 def register(commands: Commands) -> None:
@@ -104,11 +109,13 @@ def cmd_correct(run: Run, out: Output, session: Session) -> int:
     dataset, before, _ = session.check()
     target = args.record or ask.ask("被更正的登记编号或会议编号：")
     meetings = [m for m in dataset.meetings if m.id == target]
+    who, mark = args.member, args.mark
     if meetings:
-        ask.require([option for option, value in (("--member", args.member),
-                                                  ("--mark", args.mark)) if value is None],
-                    "：更正会议考勤须写明党员和正确的考勤")
-    elif args.member is not None or args.mark is not None:
+        ask.require([option for option, value in (("--member", who), ("--mark", mark))
+                     if value is None], "：更正会议考勤须写明党员和正确的考勤")
+        who = who or ask.ask("党员编号或姓名：")
+        mark = mark or ask.ask(f"正确的考勤（{MARK_CHOICES}）：", _known_mark)
+    elif who is not None or mark is not None:
         raise UsageError("--member 和 --mark 只用于更正会议考勤（RECORD_ID 写会议编号 mt-…）。")
     day = args.date or date(ask.ask("更正日期（YYYY-MM-DD，须在未审定的季度）：", date_problem))
     reason = args.reason or ask.ask("更正原因：")
@@ -123,7 +130,9 @@ def cmd_correct(run: Run, out: Output, session: Session) -> int:
             problem = _unique(meetings, target, "会议")
             if problem is not None:
                 return out.fail([problem])
-            done = _correct_attendance(run, dataset, meetings[0], day, reason, change)
+            assert who is not None and mark is not None  # given, or asked for above
+            done = _correct_attendance(run, dataset, meetings[0], (who, mark), day, reason,
+                                       change)
         else:
             event = records.find_events(dataset, [target], run.args.data)[0]
             if isinstance(event, str):
@@ -170,27 +179,28 @@ def _correct_event(run: Run, dataset: Dataset, event: Event, day: str, reason: s
     return None
 
 
-def _correct_attendance(run: Run, dataset: Dataset, meeting: Meeting, day: str, reason: str,
-                        change: Change) -> str | None:
+def _correct_attendance(run: Run, dataset: Dataset, meeting: Meeting, marked: tuple[str, str],
+                        day: str, reason: str, change: Change) -> str | None:
     args = run.args
-    who = member_id(dataset, args.member)
+    named, mark = marked
+    who = member_id(dataset, named)
     if who is None:
-        return f"党员“{args.member}”不存在。请核对编号或姓名（见 data/members/）。"
+        return f"党员“{named}”不存在。请核对编号或姓名（见 data/members/）。"
     member: Member = dataset.members[who]
-    problem = records.attendance_correctable(dataset, meeting, member, args.mark)
+    problem = records.attendance_correctable(dataset, meeting, member, mark)
     if problem is not None:
         return problem
     branch = meeting.branch
     ident = args.id or records.correction_id(dataset, f"{meeting.id}-{member.id}", branch, day)
     path = run.data / "events" / branch / f"{day[:7]}-{ident}.yaml"
-    middle: list[Field] = [("member", plain(member.id)), ("mark", plain(args.mark))]
+    middle: list[Field] = [("member", plain(member.id)), ("mark", plain(mark))]
     append(change, path, "corrections", branch,
            _fields(ident, meeting.id, day, reason, args.objection, middle), empty=("events",))
     was = records.MARK_NAMES[records.mark_at(meeting, member.id)]
     change.lines.append(
         f"已{'新建' if str(path) in change.created else '写入'} {path}：更正 {ident}："
         f"{member.id} {member.name} 在会议 {meeting.id}（{meeting.date}，{meeting.title}）的考勤"
-        f"由“{was}”更正为“{records.MARK_NAMES[args.mark]}”，更正日期 {day}。")
+        f"由“{was}”更正为“{records.MARK_NAMES[mark]}”，更正日期 {day}。")
     return None
 
 
@@ -203,7 +213,12 @@ def cmd_object(run: Run, out: Output, session: Session) -> int:
     if args.quarter is not None and Quarter.parse(args.quarter) is None:
         raise UsageError(f"季度请写成 YYYY-Qn，例如 2026-Q3：{args.quarter}")
     if args.outcome is not None:
+        if args.details is not None or args.member is not None or args.quarter is not None:
+            raise UsageError("登记处理结果（--outcome）时只写异议编号、--on、--decision"
+                             "（和 --correction）；--details、--member、季度用于登记异议。")
         return _outcome(run, out, session)
+    if args.decision is not None or args.correction is not None:
+        raise UsageError("--decision 和 --correction 用于登记处理结果，须同时写 --outcome。")
     ask = Asker(run, session)
     ask.require([option for option, value in (("TARGET", args.target), ("--on", args.on),
                                               ("--details", args.details)) if value is None])

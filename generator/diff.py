@@ -330,8 +330,7 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060
 def plain_text(value: object) -> str:
     """Data as one line of terminal text: shown as written, but for line breaks
     (spaces) and control or invisible characters (``[U+001B]``)."""
-    text = "" if value is None else " ".join(str(value).split(" "))
-    text = re.sub(r"[\r\n\t]+", " ", text)
+    text = re.sub(r"[\r\n\t]+", " ", "" if value is None else str(value))
     return _CONTROL.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
 
 

@@ -1,7 +1,8 @@
 """Editing data files as text, the way a registrar would: nothing else in the file moves.
 
-The commands that write data (``jifen add``, ``approve``, ``verify``, ``void``) never
-re-dump YAML, which would lose comments, blank lines, quoting and flow-style records.
+The commands that write data (``jifen add``, ``approve``, ``verify``, ``void``,
+``correct``, ``object``, ``member``) never re-dump YAML, which would lose comments,
+blank lines, quoting and flow-style records.
 They compose the file with PyYAML to learn where things are (node marks are character
 offsets into the text) and then splice text in:
 
@@ -11,7 +12,13 @@ offsets into the text) and then splice text in:
   ``status: approved``; an inline comment after it stays);
 * a missing key is added as a ``key: value`` line after the record's last key line,
   at the record's key indentation; in a flow-style record (``- {id: e1, ...}``) it is
-  added inside the braces.
+  added inside the braces;
+* the same for the keys of a file that is one mapping (``set_keys``: a member's
+  ``category``, an objection's ``outcome``), and a new block mapping (``add_mapping``:
+  a member's ``left:``); a list item may be written on one line (``flow``: a member's
+  ``- {from: 2026-06-15, category: full}``).
+
+New files are written whole (``new_file``, ``mapping_file``).
 
 Values arrive already rendered (``plain``, ``quoted``, ``flow_list``): this module
 knows nothing about events or meetings. Every function is pure (text in, text out)

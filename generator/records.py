@@ -8,7 +8,7 @@ for the user, in Chinese; the commands only ask, call these and write (``change.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -337,21 +337,6 @@ def leaving(value: Mapping[str, Any], on: str) -> str | None:
     if dates and on < max(dates):
         return f"离开日期 {on} 早于 {ident} 档案中最后的日期 {max(dates)}（入册或变更）。"
     return None
-
-
-def members_named_in(dataset: Dataset, texts: Sequence[str]) -> tuple[list[str], list[str]]:
-    """(ids, problems) for member ids or names; an ambiguous name is a problem here."""
-    ids: list[str] = []
-    problems: list[str] = []
-    for text in texts:
-        found = members_called(dataset, text)
-        if isinstance(found, Member):
-            ids.append(found.id)
-        elif found is None:
-            problems.append(f"党员“{text}”不存在。请核对编号或姓名（见 data/members/）。")
-        else:
-            problems.append(found)
-    return ids, problems
 
 
 # --- closed quarters -------------------------------------------------------------------------

@@ -104,6 +104,20 @@ def test_correct_refuses_what_needs_no_correction(closed: DataDir, args: list[st
     assert snapshot(closed.root) == before
 
 
+def test_correct_asks_for_what_is_missing(closed: DataDir) -> None:
+    result = run("correct", "-i", "--data", "data", "--today", TODAY, cwd=closed.root.parent,
+                 stdin="e1\n2025-11-31\n2025-11-05\n登记有误\n")
+    assert result.code == 0, result.stderr
+    assert "日期应写成 YYYY-MM-DD：2025-11-31" in result.stdout
+    assert (closed.root / "events/b-a/2025-11-cr-e1.yaml").is_file()
+    result = run("correct", "mt1", "-i", "--date", "2025-11-05", "--reason", "x", "--data",
+                 "data", "--today", TODAY, cwd=closed.root.parent,
+                 stdin="m01\nabsent-ish\nabsent\n")
+    assert "请从 present 出席、absent 缺席、leave 请假、late 迟到、early 早退 中选一个：absent-ish" \
+        in result.stdout
+    assert result.stderr.startswith("张一（m01）在会议“mt1”（2025-08-10）中已经是“缺席”")
+
+
 def test_correct_twice_is_refused(closed: DataDir) -> None:
     assert jifen(closed, "correct", "e1", "--date", "2025-11-05", "--reason", "x").code == 0
     result = jifen(closed, "correct", "e1", "--date", "2025-11-06", "--reason", "y")
@@ -261,6 +275,8 @@ def test_an_objection_to_a_branch_quarter_or_a_member(closed: DataDir) -> None:
      "找不到异议“e1”。请核对异议编号（data/objections/）。", 1),
     (["b-a", "2025-q3", "--on", "2025-10-12", "--details", "x"],
      "jifen: 季度请写成 YYYY-Qn，例如 2026-Q3：2025-q3", 2),
+    (["e1", "--on", "2025-10-12", "--details", "x", "--decision", "y"],
+     "jifen: --decision 和 --correction 用于登记处理结果，须同时写 --outcome。", 2),
 ])
 def test_object_refuses(closed: DataDir, args: list[str], message: str, code: int) -> None:
     before = snapshot(closed.root)
