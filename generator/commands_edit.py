@@ -1,6 +1,8 @@
 """Commands that write data (see the README): for registrars ``jifen add
 event|meeting``, ``verify``, ``approve``, ``void``; for a branch committee ``jifen
-close``.
+close`` (which also says which additions still wait for the 党工委 and which members
+are exempt, so not reviewed). Corrections and objections are ``commands_amend``,
+members ``commands_member``.
 
 Each command works out the new text of one or more data files (``edit.py``: the text
 is edited, never re-dumped, so comments and formatting stay; ``closes.plan_close`` for
@@ -76,7 +78,7 @@ def register(commands: Commands) -> None:
                 "或扣分（规则 K…，写入 events/支部/年-月.yaml）。党员所在支部取自党员档案。",
                 epilog=EPILOG_ADD_EVENT, memo=False)
     add_interactive(e)
-    e.add_argument("--member", metavar="ID", help="党员编号，例如 m01")
+    e.add_argument("--member", metavar="ID", help="党员编号或姓名，例如 m01")
     e.add_argument("--rule", metavar="CODE", help="规则编号，例如 J3（加分）、K7（扣分）")
     e.add_argument("--date", type=date, metavar="YYYY-MM-DD", help="发生日期")
     e.add_argument("--points", type=int, metavar="N",
@@ -101,12 +103,14 @@ def register(commands: Commands) -> None:
     for name, words in (("absent", "无故缺席（扣 5 分）"), ("leave", "请假（扣 2 分）"),
                         ("late", "迟到（扣 1 分）"), ("early", "早退（扣 1 分）")):
         m.add_argument(f"--{name}", action="append", metavar="m1,m2",
-                       help=f"{words}的人员编号，逗号分隔")
+                       help=f"{words}的人员编号或姓名，逗号分隔")
     m.add_argument("--id", metavar="ID", help="会议编号（默认：mt-支部-年-月-序号，自动取下一个）")
 
     p = command(commands, "approve", writing(cmd_approve), help="党工委审定加分（status: approved）",
-                description="党工委审定加分：把个人申报或支部核实的加分改为 approved，"
-                "并写明审定人和审定日期。", epilog=EPILOG_APPROVE, memo=False)
+                description="党工委审定加分：把支部核实（verified）的加分改为 approved，"
+                "并写明审定人和审定日期。加分的程序是个人申报 → 支部核实 → 党工委审定；"
+                "尚未经支部核实的个人申报，须用 --unverified-reason 写明不经核实的原因。",
+                epilog=EPILOG_APPROVE, memo=False)
     add_interactive(p)
     p.add_argument("ids", nargs="*", metavar="ID", help="加分登记编号，可以有多个")
     p.add_argument("--by", metavar="TEXT", help="审定人，例如：党工委（2025年第3次委员会议）")
