@@ -334,12 +334,19 @@ def plain_text(value: object) -> str:
     return _CONTROL.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
 
 
+def _sections(report: Report) -> list[tuple[int, str, str, list[Movement]]]:
+    """(year, as of, last published quarter, movements) for each year the report covers."""
+    return [(report.year, report.as_of, report.quarter, report.movements)]
+
+
 def text(report: Report) -> str:
     """The report for a terminal: the same sections as ``markdown``, as plain text."""
     t = plain_text
+    sections = _sections(report)
+    years = "；".join(f"{year} 年度，截至 {as_of}" + (f" · 上一次季通报：{quarter}" if quarter
+                                                  else "") for year, as_of, quarter, _ in sections)
     lines = ["积分变动说明（jifen diff）",
-             f"比较：{t(report.base)} → {t(report.head)} · {report.year} 年度，截至 {report.as_of}"
-             + (f" · 上一次季通报：{report.quarter}" if report.quarter else "")]
+             f"比较：{t(report.base)} → {t(report.head)} · {years or '截至 ' + report.as_of}"]
     if report.labels:
         lines.append("标签：" + "、".join(report.labels))
     lines.append("")
@@ -357,16 +364,20 @@ def text(report: Report) -> str:
         rows = [[_KIND_NAMES[r.kind], t(r.id), t(r.member), _CHANGE_NAMES[r.change], t(r.summary)]
                 for r in report.records]
         lines += ["", table(["类别", "编号", "党员", "变动", "修改的字段"], rows), ""]
-    if report.movements:
-        quarter_head = f"{report.quarter}积分" if report.quarter else "季度积分"
+    for year, _, quarter, movements in sections:
+        if not movements:
+            continue
+        title = "积分和标记的变化" if len(sections) == 1 else f"{year} 年度积分和标记的变化"
         rows = [[f"{t(m.name)}（{t(m.member)}）", t(m.branch), _arrow(m.score),
                  _arrow(m.quarter) if m.quarter else "—",
                  "、".join(FLAG_NAMES[f] for f in m.gained),
-                 "、".join(FLAG_NAMES[f] for f in m.lost)] for m in report.movements]
-        lines += ["积分和标记的变化：", "",
-                  table(["党员", "党支部", f"{report.year} 年度积分", quarter_head, "新增标记",
-                         "去掉的标记"], rows, {2, 3}), ""]
-    elif report.head_valid and report.base_valid:
+                 "、".join(FLAG_NAMES[f] for f in m.lost)] for m in movements]
+        lines += [f"{title}：", "",
+                  table(["党员", "党支部", f"{year} 年度积分",
+                         f"{quarter}积分" if quarter else "季度积分", "新增标记", "去掉的标记"],
+                        rows, {2, 3}), ""]
+    if not any(movements for *_, movements in sections) and report.head_valid \
+            and report.base_valid:
         lines += ["没有人的积分或标记因此改变。", ""]
     if report.rules or report.policy:
         lines.append("规则与政策：")
