@@ -225,6 +225,7 @@ def _correcting(root: Path) -> None:
 def _members(root: Path) -> None:
     members = root / "data" / "members"
     assert (members / "b-xinyuan" / "m-xy-15.yaml").is_file()
+    assert _yaml(members / "b-lvzhou" / "m-lz-09.yaml")["category"] == "full"  # by name
     assert not (members / "b-xinyuan" / "m-xy-07.yaml").exists()
     assert _yaml(members / "b-hengfeng" / "m-xy-07.yaml")["branch"] == "b-hengfeng"
     assert "left" in _yaml(members / "b-xinyuan" / "m-xy-13.yaml")
