@@ -20,6 +20,7 @@ from generator.options import (
     add_year,
     command,
     known_branch,
+    member_id,
     summary,
     year_as_of,
 )
@@ -29,7 +30,7 @@ from generator.score import standings
 
 EPILOG_VALIDATE = "示例：jifen validate --data data --strict"
 EPILOG_SCORE = "示例：jifen score --year 2025 --branch b-a"
-EPILOG_EXPLAIN = "示例：jifen explain m01 --year 2025"
+EPILOG_EXPLAIN = "示例：jifen explain m01 --year 2025（姓名也可以：jifen explain 张一）"
 YEAR_AS_OF = {"meaning": "计算到这一天", "default": "年度最后一天或今天，取较早者"}
 
 
@@ -52,8 +53,8 @@ def register(commands: Commands) -> None:
     p = command(commands, "explain", cmd_explain, help="逐条列出一名党员的积分明细和余额",
                 description="逐条列出一名党员的积分明细和余额，便于与考评手册核对。",
                 epilog=EPILOG_EXPLAIN)
-    p.add_argument("member", metavar="MEMBER", help="党员编号")
-    add_year(p)
+    p.add_argument("member", metavar="MEMBER", help="党员编号或姓名")
+    add_year(p, required=False)
     add_as_of(p, **YEAR_AS_OF)
 
 
@@ -108,9 +109,10 @@ def cmd_explain(run: Run, out: Output) -> int:
     dataset = run.valid_dataset(out)
     if dataset is None:
         return 1
-    if args.member not in dataset.members:
-        raise UsageError(f"党员“{args.member}”不存在。请核对编号（见 data/members/）。")
-    member = dataset.members[args.member]
+    who = member_id(dataset, args.member)  # a name several members share: exit 2
+    if who is None:
+        raise UsageError(f"党员“{args.member}”不存在。请核对编号或姓名（见 data/members/）。")
+    member = dataset.members[who]
     standing = standings(dataset, args.year, _known(args, run, as_of), only=[member.id])[0]
     out.out(ledger(dataset, standing))
     return 0

@@ -5,8 +5,9 @@ added, changed, voided or removed; for every year whose records the change touch
 (``touched_years``), every member whose standing in it changes (the year's score
 and the score at its last published quarter, flags gained and lost); changes to the
 rule catalogue or the policy; and the errors the change introduces.
-``markdown`` renders it for a pull-request comment (all data escaped); ``as_json``
-for tools. ``labels`` are the tags a forge workflow can set.
+``markdown`` renders it for a pull-request comment (all data escaped); ``text`` for a
+terminal (plain text, aligned tables, no character references; control characters
+shown as ``[U+001B]``); ``as_json`` for tools. ``labels`` are the tags a forge workflow can set.
 
 The report (``Report``) is plain data: the records changed, and one ``YearSection``
 per year, oldest first, each with its as-of date and its movements. A renderer
@@ -22,6 +23,7 @@ from generator.errors import Diagnostic
 from generator.kinds import DIFF_FIELDS
 from generator.model import Correction, Dataset, Event, Member
 from generator.periods import Quarter, year_end, year_final
+from generator.report import table
 from generator.score import FLAG_NAMES, standings
 from generator.text import md_escape
 
@@ -448,6 +450,74 @@ def _member_json(m: Movement) -> dict[str, object]:
     return {"id": m.member, "score": list(m.score),
             "quarter_score": list(m.quarter) if m.quarter else None,
             "gained": m.gained, "lost": m.lost}
+
+
+# What a terminal must never be sent from data: C0 and C1 controls (escape sequences
+# could rewrite the screen) and the invisible characters the comment names too.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def plain_text(value: object) -> str:
+    """Data as one line of terminal text: shown as written, but for line breaks
+    (spaces) and control or invisible characters (``[U+001B]``)."""
+    text = re.sub(r"[\r\n\t]+", " ", "" if value is None else str(value))
+    return _CONTROL.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
+
+
+def _sections(report: Report) -> list[tuple[int, str, str, list[Movement]]]:
+    """(year, as of, last published quarter, movements) for each year the report covers."""
+    return [(s.year, s.as_of, s.quarter, s.movements) for s in report.sections]
+
+
+def text(report: Report) -> str:
+    """The report for a terminal: the same sections as ``markdown``, as plain text."""
+    t = plain_text
+    sections = _sections(report)
+    years = "；".join(f"{year} 年度，截至 {as_of}" + (f" · 上一次季通报：{quarter}" if quarter
+                                                  else "") for year, as_of, quarter, _ in sections)
+    lines = ["积分变动说明（jifen diff）",
+             f"比较：{t(report.base)} → {t(report.head)} · {years or '截至 ' + report.as_of}"]
+    if report.labels:
+        lines.append("标签：" + "、".join(report.labels))
+    lines.append("")
+    if not report.head_valid:
+        lines.append("修改后的数据有错误，不能合并：")
+        lines += [f"  {t(d.path)}:{d.line}:{d.col}: {d.code} {t(d.message)}"
+                  for d in report.introduced]
+        if not report.introduced:
+            lines.append("  （错误在修改前已经存在。）")
+        lines.append("")
+    if report.records:
+        counts = {c: sum(1 for r in report.records if r.change == c) for c in _CHANGE_NAMES}
+        lines.append("数据变动：" + "，".join(f"{_CHANGE_NAMES[c]} {n} 项"
+                                          for c, n in counts.items() if n))
+        rows = [[_KIND_NAMES[r.kind], t(r.id), t(r.member), _CHANGE_NAMES[r.change], t(r.summary)]
+                for r in report.records]
+        lines += ["", table(["类别", "编号", "党员", "变动", "修改的字段"], rows), ""]
+    for year, _, quarter, movements in sections:
+        if not movements:
+            continue
+        title = "积分和标记的变化" if len(sections) == 1 else f"{year} 年度积分和标记的变化"
+        rows = [[f"{t(m.name)}（{t(m.member)}）", t(m.branch), _arrow(m.score),
+                 _arrow(m.quarter) if m.quarter else "—",
+                 "、".join(FLAG_NAMES[f] for f in m.gained),
+                 "、".join(FLAG_NAMES[f] for f in m.lost)] for m in movements]
+        lines += [f"{title}：", "",
+                  table(["党员", "党支部", f"{year} 年度积分",
+                         f"{quarter}积分" if quarter else "季度积分", "新增标记", "去掉的标记"],
+                        rows, {2, 3}), ""]
+    if not any(movements for *_, movements in sections) and report.head_valid \
+            and report.base_valid:
+        lines += ["没有人的积分或标记因此改变。", ""]
+    if report.rules or report.policy:
+        lines.append("规则与政策：")
+        if report.rules:
+            lines.append("  修改的规则：" + "、".join(t(c) for c in report.rules) +
+                         "。受影响的人员已列在上表。")
+        if report.policy:
+            lines.append("  修改的政策参数：" + "、".join(report.policy) + "。")
+        lines.append("")
+    return "\n".join(lines).rstrip("\n")
 
 
 def as_json(report: Report) -> dict[str, object]:

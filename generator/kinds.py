@@ -335,7 +335,7 @@ def _events(doc: Document, b: Builder) -> None:
             points=get(r, "points"), status=get(r, "status"), path=doc.path, slot=i,
             note=get(r, "note"), evidence=get(r, "evidence"),
             void_reason=get(r, "void_reason"), approved_by=get(r, "approved_by"),
-            approved_on=get(r, "approved_on")))
+            approved_on=get(r, "approved_on"), unverified_reason=get(r, "unverified_reason")))
 
 
 def _close(doc: Document, b: Builder) -> None:
@@ -446,7 +446,7 @@ class RecordKind:
 
 
 _EVENT_FIELDS = ("member", "rule", "date", "points", "status", "note", "evidence",
-                 "void_reason", "approved_by", "approved_on")
+                 "void_reason", "approved_by", "approved_on", "unverified_reason")
 
 KINDS: tuple[RecordKind, ...] = (
     RecordKind("organization", "organization.yaml", "organization", _organization,

@@ -202,6 +202,7 @@ class Event(NamedTuple):  # a tuple: hundreds of thousands are built per run
     void_reason: str | None = None
     approved_by: str | None = None
     approved_on: str | None = None
+    unverified_reason: str | None = None  # why the 党工委 approved it unverified
 
     def at(self, *rest: str | int) -> Pointer:
         return ("events", self.slot, *rest)

@@ -226,3 +226,66 @@ def test_a_january_correction_is_reported_for_the_year_it_corrects(tmp_path: Pat
         {"year": 2025, "id": "m02", "score": [60, 62], "quarter_score": [60, 60],
          "gained": [], "lost": []}]
     assert "更正或异议" in report["labels"]
+
+
+def test_a_terminal_gets_plain_text_without_character_references(
+        repo: tuple[Path, DataDir]) -> None:
+    """``--format text``: what a person reads at a terminal: field names as written
+    (``approved_by``, not ``approved&#95;by``), names unescaped, tables aligned."""
+    root, data = repo
+    data.member("m02", name="李二 <小李>")
+    data.events(events_file(event("e1", "J3", "2025-03-01", approved_by="党工委（第2次会议）"),
+                            event("e2", "K7", "2025-03-02", member="m02", points=-5)))
+    commit(root, "approver and points")
+    result = diff(root, "main", "HEAD", "--format", "text")
+    assert result.code == 0, result.stderr
+    assert "&#" not in result.stdout and "&amp;" not in result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[:2] == ["积分变动说明（jifen diff）",
+                         "比较：main → HEAD · 2025 年度，截至 2025-12-31 · 上一次季通报：2025年第四季度"]
+    assert "积分登记  e1    m01   修改  approved_by" in lines
+    assert lines[-2:] == [
+        "党员                党支部        2025 年度积分  2025年第四季度积分  新增标记  去掉的标记",
+        "李二 <小李>（m02）  甲公司党支部        77 → 75             77 → 75"]
+    # a file or a pipe (here: the in-process runner) gets the comment's Markdown
+    assert diff(root, "main", "HEAD").stdout.startswith("## 积分变动说明（jifen diff）")
+
+
+def test_the_default_format_is_text_at_a_terminal_and_markdown_in_ci(
+        repo: tuple[Path, DataDir]) -> None:
+    """Run as a person runs it: the console script with its output on a terminal (a
+    pseudo-terminal); with ``CI`` set (a pipeline's log), Markdown."""
+    import os
+    import pty
+    import sys
+
+    root, data = repo
+    data.events(events_file(event("e1", "J3", "2025-03-01", approved_by="党工委（补记）"),
+                            event("e2", "K7", "2025-03-02", member="m02", points=-3)))
+    jifen = Path(sys.executable).parent / "jifen"
+
+    def at_terminal(env: dict[str, str]) -> str:
+        main, side = pty.openpty()
+        process = subprocess.Popen([str(jifen), "diff", "main", "--as-of", "2025-12-31",
+                                    "--today", "2026-01-15"], cwd=root, stdout=side,
+                                   stderr=subprocess.PIPE, env=env)
+        os.close(side)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the terminal closed: the process has finished writing
+                break
+            if not chunk:
+                break
+            shown += chunk
+        os.close(main)
+        assert process.wait(timeout=120) == 0, process.stderr.read() if process.stderr else ""
+        return shown.decode("utf-8").replace("\r\n", "\n")
+
+    quiet = {k: v for k, v in os.environ.items()
+             if k not in ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "GITEA_ACTIONS")}
+    shown = at_terminal(quiet)
+    assert shown.startswith("积分变动说明（jifen diff）\n")
+    assert "approved_by" in shown and "&#" not in shown
+    assert at_terminal({**quiet, "CI": "true"}).startswith("## 积分变动说明（jifen diff）")

@@ -96,6 +96,6 @@ def test_the_readme_meeting_example_is_refused_as_a_duplicate(tmp_path) -> None:
                "11月主题党日", "--absent", "m-xy-11", "--leave", "m-xy-02,m-xy-07", "--late",
                "m-xy-04", "--today", TODAY, cwd=tmp_path)
     assert done.code == 1
-    assert " E319 党支部“b-xinyuan”在 2026-11-10 已登记会议“mt-b-xinyuan-2026-11”" in done.stdout + done.stderr
+    assert "E319 党支部“b-xinyuan”在 2026-11-10 已登记会议“mt-b-xinyuan-2026-11”" in done.stdout + done.stderr
     assert (tmp_path / "data/meetings/b-xinyuan/2026.yaml").read_text("utf-8") == (
         REPO / "data/meetings/b-xinyuan/2026.yaml").read_text("utf-8")
