@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from generator.documents import stable_zip, xml_text
@@ -162,7 +163,7 @@ def handbook_docx(book: Handbook, *, size: str = "A5") -> bytes:
         run.font.name = "黑体"
         run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "黑体")
 
-    def table(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    def table(head: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
         grid = doc.add_table(rows=1 + len(rows), cols=len(head))
         grid.style = "Table Grid"
         for col, text in enumerate(head):

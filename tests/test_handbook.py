@@ -32,11 +32,11 @@ def test_the_handbook_has_every_month_with_its_lines_and_balances(data: DataDir)
                                                                     2025)
     assert len(book.months) == 12
     january, february, march = book.months[:3]
-    assert (january.opening, january.closing, [(l.rule, l.points, l.balance, l.note)
-                                                for l in january.lines]) == (
+    assert (january.opening, january.closing, [(x.rule, x.points, x.balance, x.note)
+                                                for x in january.lines]) == (
         80, 75, [("K1.1", -5, 75, "1月主题党日")])
     assert (february.opening, february.closing, february.lines) == (75, 75, ())
-    assert [(l.rule, l.points, l.balance) for l in march.lines] == [("K7", -3, 72), ("J3", 2, 74)]
+    assert [(x.rule, x.points, x.balance) for x in march.lines] == [("K7", -3, 72), ("J3", 2, 74)]
     assert book.score == 74
     # the catalogue in short leaves out what the branch registers from meetings
     codes = [r.code for r in book.catalogue]
