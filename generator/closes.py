@@ -115,6 +115,16 @@ def _meetings_rows(meetings: Iterable[Meeting]) -> list[list[object]]:
                     list(m.late), list(m.early)] for m in meetings], key=lambda r: str(r[1]))
 
 
+def record_digests(ds: Dataset, quarter: str, member: str) -> dict[str, str]:
+    """Record id → the digest of its rows, for the records counted for ``member`` in
+    ``quarter``: what a close lists per member, so that a later change can be pinned on
+    the record that was changed."""
+    by_id: dict[str, list[list[object]]] = defaultdict(list)
+    for row in _records(ds, quarter).get(member, []):
+        by_id[str(row[1])].append(row)
+    return {ident: _hash(rows, 8) for ident, rows in sorted(by_id.items())}
+
+
 def compute(ds: Dataset, branch: str, quarter: str, members: Iterable[str]
             ) -> tuple[str, dict[str, tuple[int | None, str]]]:
     """(overall digest, member → (score at the quarter's end, digest)) for ``members``
@@ -153,6 +163,9 @@ def close_text(ds: Dataset, branch: str, quarter: str, meeting: str,
         score, member_digest = counted[m]
         lines += [f'  - member: "{m}"', f"    score: {'null' if score is None else score}",
                   f'    digest: "{member_digest}"']
+        records = record_digests(ds, quarter, m)
+        lines.append("    records:" if records else "    records: []")
+        lines += [f'      - [{ident}, "{digest}"]' for ident, digest in records.items()]
     return "\n".join(lines) + "\n"
 
 

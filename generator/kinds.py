@@ -347,7 +347,8 @@ def _close(doc: Document, b: Builder) -> None:
         branch=value["branch"], quarter=value["quarter"], meeting=value["meeting"],
         window=(value["window"]["from"], value["window"]["until"]), digest=value["digest"],
         counted={c["member"]: (c["score"], c["digest"]) for c in value["counted"]},
-        path=doc.path))
+        path=doc.path,
+        records={c["member"]: dict(c["records"]) for c in value["counted"] if "records" in c}))
 
 
 def _objection(doc: Document, b: Builder) -> None:

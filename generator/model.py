@@ -242,6 +242,9 @@ class Close:
     digest: str
     counted: dict[str, tuple[int | None, str]]  # member -> (score, digest)
     path: str
+    # member -> record id -> its digest (closes written since per-record digests exist):
+    # lets validation point at the very record that was changed after the close
+    records: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def year(self) -> int:

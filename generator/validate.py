@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TypedDict
 
 from generator.cases import check_case_scores, check_cases
-from generator.closes import compute
+from generator.closes import compute, record_digests
 from generator.context import PENDING_WARN_DAYS, Context
 from generator.derive import registrars_on
 from generator.errors import Diagnostic, Pointer, diag
@@ -27,6 +27,7 @@ from generator.model import (
     MARK_NAMES,
     RULE_KIND_NAMES,
     STATUS_NAMES,
+    Close,
     Correction,
     Dataset,
     Event,
@@ -751,6 +752,11 @@ def check_frozen(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
             yield diag("E418", event.path, event.at("approved_on"), id=event.id,
                        quarter=close.quarter, meeting=close.meeting,
                        approved_on=event.approved_on, year=event.date[:4])
+    records: dict[str, tuple[str, Pointer]] = {}  # id -> where the record is
+    if any(c.records for c in ds.closes):
+        records.update((c.id, (c.path, c.at())) for c in ds.corrections)
+        records.update((m.id, (m.path, m.at())) for m in ds.meetings)
+        records.update((e.id, (e.path, e.at())) for e in ds.events)
     for close in ds.closes:
         present = [m for m in close.counted if m in ds.members]
         where = {m: ("counted", i, "member") for i, m in enumerate(close.counted)}
@@ -763,12 +769,29 @@ def check_frozen(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
             if counted[m] != close.counted[m]:
                 changed = True
                 member = ds.members[m]
-                yield diag("E317", close.path, where[m], quarter=close.quarter,
+                path, pointer = _changed_record(ds, close, m, records)
+                yield diag("E317", path, pointer or where[m], quarter=close.quarter,
                            meeting=close.meeting, member=m, name=member.name,
                            published=_shown(close.counted[m][0]), now=_shown(counted[m][0]))
         if not changed and len(present) == len(close.counted) and digest != close.digest:
             yield diag("E318", close.path, ("digest",), quarter=close.quarter,
                        meeting=close.meeting)
+
+
+def _changed_record(ds: Dataset, close: Close, member: str,
+                    records: dict[str, tuple[str, Pointer]]) -> tuple[str, Pointer]:
+    """Where to point E317: the first record counted for ``member`` in the closed quarter
+    whose digest differs from the one the close recorded (added, edited, voided or moved
+    out of the quarter: the record itself); the close file when the close has no
+    per-record digests, or when the record is gone."""
+    published = close.records.get(member)
+    if published is None:
+        return close.path, ()
+    now = record_digests(ds, close.quarter, member)
+    for ident in sorted(now.keys() | published.keys()):
+        if now.get(ident) != published.get(ident):
+            return records.get(ident, (close.path, ()))
+    return close.path, ()
 
 
 def check_laggard_cases(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:

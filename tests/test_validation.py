@@ -808,12 +808,25 @@ def test_e316_close_meeting_before_the_quarter_ends(data: DataDir) -> None:
 
 
 def test_e317_closed_quarter_changed(data: DataDir) -> None:
+    """The error points at the record that changed the published figure."""
     closed_q3(data)
     data.events(events_file(event("e2", "K7", "2025-09-01", member="m02", points=-2)),
                 name="b-a/2025-09.yaml")
     assert data.lines() == [
-        'closes/b-a/2025-Q3.yaml:13:13: E317 2025-Q3 已于 2025-10-10 经支委会审定公布，之后 m02（李二）在该季度的登记被改动（公布积分 80，现在计算为 78）。已公布的积分不能改动：请恢复原登记；如确有错误，请在未审定的季度登记更正（corrections，写明 corrects: 登记编号）。',
+        'events/b-a/2025-09.yaml:2:5: E317 2025-Q3 已于 2025-10-10 经支委会审定公布，之后 m02（李二）在该季度的登记被改动（公布积分 80，现在计算为 78）。已公布的积分不能改动：请恢复原登记；如确有错误，请在未审定的季度登记更正（corrections，写明 corrects: 登记编号）。',
     ]
+
+
+def test_e317_an_older_close_without_record_digests(data: DataDir) -> None:
+    """A close written before closes listed each record's digest: the member's entry."""
+    close = closed_q3(data).root / "closes/b-a/2025-Q3.yaml"
+    text = close.read_text("utf-8")
+    close.write_text("\n".join(line for line in text.splitlines()
+                               if not line.startswith(("    records", "      - ["))) + "\n",
+                     "utf-8")
+    data.events(events_file(event("e2", "K7", "2025-09-01", member="m02", points=-2)),
+                name="b-a/2025-09.yaml")
+    assert [line.split(" E317")[0] for line in data.lines()] == ["closes/b-a/2025-Q3.yaml:13:13:"]
 
 
 def test_e318_closed_quarter_meeting_changed(data: DataDir) -> None:
