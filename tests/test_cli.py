@@ -253,7 +253,8 @@ def test_every_command_has_a_chinese_description_and_an_example() -> None:
         "validate", "score", "explain", "build", "serve", "diff", "codeowners", "close",
         "add", "add event", "add meeting", "approve", "verify", "void",
         "correct", "object", "member", "member add", "member change", "member move",
-        "member leave", "export", "export quarter", "export year", "form"}
+        "member leave", "export", "export quarter", "export year", "form", "handbook",
+        "supervise"}
     for path, parser in walked:
         name = " ".join(path)
         assert parser.description and CHINESE.search(parser.description), name

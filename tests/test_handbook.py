@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 from docx import Document
 
 from generator.handbook import handbook, handbook_docx
 from generator.supervise import supervise
-from tests.support import DataDir, event, events_file
+from tests.support import DataDir, event, events_file, run
 
 TODAY = "2026-01-15"
 
@@ -77,3 +78,38 @@ def test_supervision_names_each_gap_with_its_figure_and_due_date(data: DataDir) 
     assert ("registrars", "", "") in mine
     summary = next(s for s in report.summaries if s.branch == "b-a")
     assert summary.months == 12 and summary.counts["meeting"] == 10
+
+
+# --- the commands ---------------------------------------------------------------------------------
+
+def test_jifen_handbook_for_a_member_by_name_and_for_a_branch(data: DataDir, tmp_path) -> None:
+    _committee(data)
+    data.member("m02", name="李二")
+    one = tmp_path / "手册.docx"
+    done = run("handbook", "张一", "--year", "2025", "--out", str(one), "--data", str(data.root),
+               "--today", TODAY, "--no-cache")
+    assert done.code == 0, done.stderr
+    assert "已生成" in done.stdout and one.is_file()
+    folder = tmp_path / "b-a"
+    done = run("handbook", "--branch", "b-a", "--year", "2025", "--size", "A4", "--out",
+               str(folder), "--data", str(data.root), "--today", TODAY, "--no-cache")
+    assert done.code == 0, done.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["2025-m01-张一.docx", "2025-m02-李二.docx"]
+    done = run("handbook", "--year", "2025", "--out", str(one), "--data", str(data.root),
+               "--today", TODAY, "--no-cache")
+    assert done.code == 2 and "二者选一" in done.stderr
+
+
+def test_jifen_supervise_lists_the_gaps_as_text_and_json(data: DataDir) -> None:
+    _committee(data)
+    done = run("supervise", "--branch", "b-a", "--data", str(data.root), "--today", TODAY,
+               "--no-cache")
+    assert done.code == 0, done.stderr
+    assert "当月没有召开主题党日" in done.stdout and "2025-02" in done.stdout
+    assert "各党支部汇总" in done.stdout
+    done = run("supervise", "--format", "json", "--data", str(data.root), "--today", TODAY,
+               "--no-cache")
+    report = json.loads(done.stdout)
+    assert {"branch": "b-a", "kind": "meeting", "what": "当月没有召开主题党日", "period": "2025-02",
+            "due": "2025-02-28", "detail": "2025年2月无会议记录"} in report["findings"]
+    assert {b["branch"] for b in report["branches"]} == {"b-a", "b-b", "b-flow", "b-v1", "b-edu"}
