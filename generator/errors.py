@@ -150,6 +150,7 @@ MESSAGES: dict[str, str] = {
     "请核对季度和党员。",
     "E709": "{problem}",
     "E710": "{problem}",
+    "E711": "{problem}",
     # --- year-end selection: 优秀党员 and the 党工委's decisions (generator/nominations.py) ---
     "E801": "{year} 年度尚未结束（今天是 {today}），不能登记该年度的优秀党员评选和积分运用决定。"
     "请在年度结束后登记，或核对 year。",
@@ -197,6 +198,11 @@ MESSAGES: dict[str, str] = {
     "W108": "异议“{id}”在公示期结束（{until}）后仍未处理。请尽快处理并登记结果（outcome）。",
     "W301": "案件“{id}”：{month} 的帮教转化情况汇报尚未登记（rectification.reports）。",
     "W302": "案件“{id}”：整改期已于 {deadline} 期满，尚未登记党支部决议（resolutions）。",
+    "W304": "案件“{id}”：{month} 的闪光言行考评组织生活会和党员测评结果尚未登记"
+    "（rectification.reports 中的 evaluation_meeting 和 evaluation）。",
+    "W305": "案件“{id}”：整改期已于 {deadline} 期满，尚未登记本人转化合格的申请（rectification.application）。",
+    "W306": "案件“{id}”：党员大会评定（{date}）之前没有登记党性教育党支部的审核"
+    "（resolutions 中的 education_review）。",
     "W303": "案件“{id}”：党支部决议（{date}）后已超过 {days} 天，尚未登记党工委审批（approval）。",
     "W109": "这个文件不会被读取：{why}。{fix}",
     "W105": "填写了 void_reason，但状态不是 void，这条登记仍然有效。如要作废，请加上 status: void。",

@@ -43,6 +43,7 @@ from typing import Any, TypeVar
 from generator.errors import Pointer
 from generator.model import (
     Announcement,
+    Application,
     Approval,
     Branch,
     BranchDecision,
@@ -52,6 +53,7 @@ from generator.model import (
     Correction,
     Dataset,
     Decision,
+    EducationReview,
     Event,
     Exemption,
     Files,
@@ -380,8 +382,12 @@ def _case(doc: Document, b: Builder) -> None:
         rectification=None if rect is None else Rectification(
             start=rect["start"], months=rect["months"], mentors=tuple(rect["mentors"]),
             help=tuple(rect["help"]), plan=rect.get("plan"),
-            reports=tuple(MonthlyReport(**r) for r in rect.get("reports", ()))),
-        resolutions=tuple(Resolution(**r) for r in value.get("resolutions", ())),
+            reports=tuple(MonthlyReport(**r) for r in rect.get("reports", ())),
+            application=Application(**rect["application"]) if "application" in rect else None),
+        resolutions=tuple(Resolution(**{k: v for k, v in r.items() if k != "education_review"},
+                                     education_review=EducationReview(**r["education_review"])
+                                     if "education_review" in r else None)
+                          for r in value.get("resolutions", ())),
         approval=step("approval", Approval)))
 
 

@@ -313,6 +313,20 @@ class MonthlyReport:
     month: str  # YYYY-MM
     date: str
     summary: str | None = None
+    evaluation_meeting: str | None = None  # the month's 闪光言行考评组织生活会
+    evaluation: str | None = None  # 党员测评: satisfied | basically_satisfied | unsatisfied
+
+
+@dataclass(frozen=True, slots=True)
+class Application:  # 5. ⑶④ 整改期满后向党支部提出转化合格的申请
+    date: str
+    summary: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EducationReview:  # 6. 由党性教育党支部审核后党员大会评定
+    date: str
+    opinion: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +337,7 @@ class Rectification:  # 5. 限期整改
     help: tuple[int, ...]
     plan: str | None = None
     reports: tuple[MonthlyReport, ...] = ()
+    application: Application | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,6 +346,7 @@ class Resolution:  # 6. 党支部决议
     outcome: str  # improved | not_improved
     disposal: str | None = None  # persuade_withdraw | expel
     opinion: str | None = None
+    education_review: EducationReview | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1117,9 +1117,9 @@ def test_e708_member_not_below_the_line(data: DataDir) -> None:
 
 
 def test_e709_resolution_before_the_period_ends(data: DataDir) -> None:
-    case_at(data, "first_resolution", "date: 2025-07-21", "date: 2025-07-15")
-    assert [line for line in data.lines() if " W30" not in line] == [
-        'cases/b-a/case-1.yaml:37:11: E709 党支部决议须在整改期期满（2025-07-20）之后由党员大会评定，这里是 2025-07-15。',
+    case_at(data, "first_resolution", "- date: 2025-07-21", "- date: 2025-07-15")
+    assert [line for line in data.lines() if " W30" not in line and " E711 " not in line] == [
+        'cases/b-a/case-1.yaml:38:11: E709 党支部决议须在整改期期满（2025-07-20）之后由党员大会评定，这里是 2025-07-15。',
     ]
 
 
@@ -1130,12 +1130,13 @@ def test_e710_returned_though_not_improved(data: DataDir) -> None:
                     "    disposal: expel\napproval:\n  date: 2025-10-30\n  reply: 同意除名。\n"
                     "  returned_on: 2025-11-02\n", "utf-8")
     assert [line for line in data.lines() if " E707 " not in line] == [
-        'cases/b-a/case-1.yaml:46:16: E710 只有整改合格（决议 outcome: improved）的党员才转回原党支部；请删除 returned_on。',
+        'cases/b-a/case-1.yaml:48:16: E710 只有整改合格（决议 outcome: improved）的党员才转回原党支部；请删除 returned_on。',
     ]
 
 
 def test_w301_monthly_report_missing(data: DataDir) -> None:
-    case_at(data, "first_resolution", "    - {month: 2025-06, date: 2025-06-28}\n")
+    case_at(data, "first_resolution", "    - {month: 2025-06, date: 2025-06-28, "
+            "evaluation_meeting: 2025-06-25, evaluation: satisfied}\n")
     assert [line for line in data.lines() if " W301 " in line] == [
         'cases/b-a/case-1.yaml:30:5: W301 案件“case-1”：2025-06 的帮教转化情况汇报尚未登记（rectification.reports）。',
     ]
@@ -1148,10 +1149,47 @@ def test_w302_deadline_passed_without_a_resolution(data: DataDir) -> None:
     ]
 
 
+def test_w304_evaluation_missing(data: DataDir) -> None:
+    case_at(data, "first_resolution", "    - {month: 2025-06, date: 2025-06-28, "
+            "evaluation_meeting: 2025-06-25, evaluation: satisfied}\n",
+            "    - {month: 2025-06, date: 2025-06-28}\n")
+    assert [line for line in data.lines() if " W304 " in line] == [
+        'cases/b-a/case-1.yaml:32:7: W304 案件“case-1”：2025-06 的闪光言行考评组织生活会和党员测评结果尚未登记（rectification.reports 中的 evaluation_meeting 和 evaluation）。',
+    ]
+
+
+def test_w305_no_application_after_the_period(data: DataDir) -> None:
+    case_at(data, "first_resolution", "  application: {date: 2025-07-20, summary: 申请转化合格}\n", "")
+    assert [line for line in data.lines() if " W305 " in line] == [
+        'cases/b-a/case-1.yaml:24:3: W305 案件“case-1”：整改期已于 2025-07-20 期满，尚未登记本人转化合格的申请（rectification.application）。',
+    ]
+
+
+def test_w306_no_review_by_the_education_branch(data: DataDir) -> None:
+    case_at(data, "first_resolution",
+            "    education_review: {date: 2025-07-21, opinion: 整改尚不到位。}\n", "")
+    assert [line for line in data.lines() if " W306 " in line] == [
+        'cases/b-a/case-1.yaml:38:5: W306 案件“case-1”：党员大会评定（2025-07-21）之前没有登记党性教育党支部的审核（resolutions 中的 education_review）。',
+    ]
+
+
+def test_e711_steps_five_and_six_out_of_order(data: DataDir) -> None:
+    case_at(data, "first_resolution", "evaluation_meeting: 2025-05-25", "evaluation_meeting: 2025-06-02")
+    path = data.root / "cases/b-a/case-1.yaml"
+    text = path.read_text("utf-8").replace("application: {date: 2025-07-20", "application: {date: 2025-07-10")
+    path.write_text(text.replace("education_review: {date: 2025-07-21", "education_review: {date: 2025-07-22"),
+                    "utf-8")
+    assert [line for line in data.lines() if " E711 " in line] == [
+        'cases/b-a/case-1.yaml:31:62: E711 2025-05 的闪光言行考评组织生活会应在当月召开，这里是 2025-06-02。',
+        'cases/b-a/case-1.yaml:36:23: E711 转化合格的申请在整改期满（2025-07-20）后提出，这里是 2025-07-10。',
+        'cases/b-a/case-1.yaml:41:30: E711 党性教育党支部的审核（2025-07-22）应在党员大会评定（2025-07-21）之前。',
+    ]
+
+
 def test_w303_resolution_awaiting_approval(data: DataDir) -> None:
     case_at(data, "second_resolution")
     assert [line for line in data.lines() if " E707 " not in line] == [
-        'cases/b-a/case-1.yaml:40:5: W303 案件“case-1”：党支部决议（2025-10-21）后已超过 30 天，尚未登记党工委审批（approval）。',
+        'cases/b-a/case-1.yaml:42:5: W303 案件“case-1”：党支部决议（2025-10-21）后已超过 30 天，尚未登记党工委审批（approval）。',
     ]
 
 
