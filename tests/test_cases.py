@@ -134,3 +134,15 @@ def test_a_member_the_committee_scored_directly_skips_the_branch_steps(data: Dat
     path = data.root / "cases/b-a/case-1.yaml"
     path.write_text(path.read_text("utf-8") + STEPS["branch_decision"], "utf-8")
     assert [line.split()[1] for line in data.lines() if " W30" not in line] == ["E703"]
+
+
+def test_steps_five_and_six_are_on_the_form(data: DataDir) -> None:
+    from generator.form import form_fields
+
+    laggard_data(data)
+    write_case(data, "second_resolution")
+    dataset, _ = data.check()
+    remarks = form_fields(dataset, dataset.cases[0], None).remarks
+    assert "闪光言行考评党员测评：4月满意、5月满意、6月满意、7月满意、8月满意、9月满意。" in remarks
+    assert "2025年7月20日本人提出转化合格的申请。" in remarks
+    assert "2025年10月20日党性教育党支部审核：整改合格。" in remarks
