@@ -24,7 +24,12 @@ Invariants the generated data keeps, so that ``jifen validate`` reports no error
   warns (W102) about additions pending for long, so ``--pending 0`` gives a set
   without warnings; deductions have no status or ``registered``; a void event
   (0.1%) always has a ``void_reason``;
-* no member has two events with the same rule on the same day (avoids W104);
+* no member has two events with the same rule on the same day (avoids W104), unless
+  ``--duplicates SHARE`` asks for that share of events to repeat an earlier event's
+  member, rule and day (the realistic case: jifen warns, W104, and goes on);
+* ``--errors N`` then spoils N records or files in ways registrars do (an unknown
+  member, wrong points, a date that does not exist, an unknown rule, a meeting listing
+  an unknown member, a file that is not YAML): each is an error jifen reports;
 * every date lies inside its month, in the requested year, and before today;
 * exempt members (exempt since before the year) get no events and no attendance.
 
@@ -40,6 +45,7 @@ import bisect
 import calendar
 import datetime as dt
 import random
+import re
 import shutil
 import sys
 import time
@@ -409,6 +415,7 @@ def write_events(
     picker: RulePicker,
     rng: random.Random,
     pending_share: float,
+    duplicates: float = 0.0,
 ) -> int:
     """Spread ``total`` events evenly over active members and usable months."""
     active = [m for b in branches for m in b.members if m.active]
@@ -436,7 +443,13 @@ def write_events(
                 # Event e of member j goes to month slot (e + j) % nmonths.
                 here = count // nmonths + (1 if (slot - j) % nmonths < count % nmonths else 0)
                 taken: set[tuple[str, int]] = set()
+                mine: list[tuple[Rule, int]] = []
                 for _ in range(here):
+                    if duplicates and mine and rng.random() < duplicates:
+                        # a duplicate-looking event: an earlier one's rule and day again
+                        rule, day = mine[rng.randrange(len(mine))]
+                        drafts.append((day, m.id, m, rule))
+                        continue
                     rule = picker.pick(rng, m)
                     day = int(rng.random() * last) + 1
                     tries = 0
@@ -444,6 +457,8 @@ def write_events(
                         day = int(rng.random() * last) + 1
                         tries += 1
                     taken.add((rule.code, day))
+                    if not rule.once:
+                        mine.append((rule, day))
                     drafts.append((day, m.id, m, rule))
             if not drafts:
                 continue
@@ -461,6 +476,66 @@ def write_events(
                     (folder / f"{prefix}.yaml").write_text("".join(parts[kind]), "utf-8")
             written += len(drafts)
     return written
+
+
+# How ``--errors`` spoils the data, in turn: (what, the error jifen reports).
+SPOILS = ("unknown member", "wrong points", "no such date", "unknown rule",
+          "meeting lists an unknown member", "not YAML")
+
+
+def _spoil_event(path: Path, rng: random.Random, what: str) -> bool:
+    """Spoil one event of an events file as ``what`` says; False when it has none that fits."""
+    text = path.read_text("utf-8")
+    blocks = text.split("\n  - id: ")
+    if len(blocks) < 2:
+        return False
+    i = 1 + rng.randrange(len(blocks) - 1)
+    block = blocks[i]
+    if what == "unknown member":
+        block = re.sub(r"(\n    member: )(\S+)", r"\g<1>\g<2>x", block, count=1)
+    elif what == "wrong points":
+        if "\n    points: " in block:
+            block = re.sub(r"(\n    points: )(-?\d+)", r"\g<1>999", block, count=1)
+        else:
+            block = re.sub(r"(\n    date: .*)", r"\g<1>\n    points: 999", block, count=1)
+    elif what == "no such date":
+        block = re.sub(r"(\n    date: \d{4})-\d\d-\d\d", r"\g<1>-02-30", block, count=1)
+    elif what == "unknown rule":
+        block = re.sub(r"(\n    rule: )(\S+)", r"\g<1>X\g<2>", block, count=1)
+    blocks[i] = block
+    path.write_text("\n  - id: ".join(blocks), "utf-8")
+    return True
+
+
+def spoil(out: Path, count: int, seed: int) -> list[str]:
+    """Put ``count`` errors into the data (see ``SPOILS``), each in another file; what
+    was done, one line each."""
+    rng = random.Random(seed * 7919 + count)
+    events = sorted((out / "events").rglob("*.yaml"))
+    meetings = sorted((out / "meetings").rglob("*.yaml"))
+    done: list[str] = []
+    used: set[Path] = set()
+    for n in range(count):
+        what = SPOILS[n % len(SPOILS)]
+        pool = meetings if what == "meeting lists an unknown member" else events
+        free = [p for p in pool if p not in used]
+        if not free:
+            break
+        path = free[rng.randrange(len(free))]
+        used.add(path)
+        if what == "meeting lists an unknown member":
+            text = path.read_text("utf-8")
+            text = text.replace("    title: ", "    absent: [m-nobody]\n    title: ", 1) \
+                if "    absent: " not in text else re.sub(
+                    r"(    absent: \[)", r"\g<1>m-nobody, ", text, count=1)
+            path.write_text(text, "utf-8")
+        elif what == "not YAML":
+            text = path.read_text("utf-8")
+            path.write_text(text.replace("    note: ", '    note: "', 1), "utf-8")
+        elif not _spoil_event(path, rng, what):
+            continue
+        done.append(f"{what}: {path.relative_to(out)}")
+    return done
 
 
 def write_closes(out: Path, year: int) -> int:
@@ -510,6 +585,21 @@ def main(argv: list[str] | None = None) -> int:
         help="also close every ended quarter of every branch (jifen close), to measure what "
         "checking closed quarters costs",
     )
+    parser.add_argument(
+        "--duplicates",
+        type=float,
+        default=0.0,
+        help="share of events that repeat an earlier event's member, rule and day (jifen "
+        "warns, W104); default 0",
+    )
+    parser.add_argument(
+        "--errors",
+        type=int,
+        default=0,
+        help="spoil this many records or files (an unknown member, wrong points, a date "
+        "that does not exist, an unknown rule, a meeting listing an unknown member, a "
+        "file that is not YAML), each an error jifen reports; default 0",
+    )
     args = parser.parse_args(argv)
 
     out: Path = args.out
@@ -533,9 +623,12 @@ def main(argv: list[str] | None = None) -> int:
     write_members(out, branches, args.year, rng)
     meetings = write_meetings(out, branches, args.year, months, rng)
     picker = RulePicker(load_rules(args.year))
-    events = write_events(out, branches, args.events, args.year, months, picker, rng, args.pending)
+    events = write_events(out, branches, args.events, args.year, months, picker, rng, args.pending,
+                          args.duplicates)
 
     closes = write_closes(out, args.year) if args.closes else 0
+    for line in spoil(out, args.errors, args.seed):
+        print(f"spoilt: {line}", file=sys.stderr)
     elapsed = time.perf_counter() - started
     print(
         f"{out}: {len(branches)} branches, {args.members} members, {meetings} meetings, "

@@ -20,7 +20,21 @@ import re
 
 from yaml.nodes import ScalarNode
 
-from generator.yamlio import _SCALARS, _STR, _STRINGS, LIMITS, _resolver
+from generator.yamlio import (
+    _SCALARS,
+    _STR,
+    _STRINGS,
+    KIND_SHIFT,
+    LIMITS,
+    MAPPING,
+    MAX_KEYS,
+    SCALAR,
+    SEQUENCE,
+    SIZE_SHIFT,
+    Skeleton,
+    _resolver,
+    pack,
+)
 
 # Characters that, anywhere in a file, mean "not the simple subset".
 # Anywhere in a file: control characters, the other line breaks YAML 1.1 knows
@@ -35,7 +49,7 @@ _UNSUPPORTED = re.compile(r"[\\{}&*!|>%`]")
 # "key:" and the rest (trailing blanks dropped). Blank and comment lines come out
 # with nothing but their indentation.
 _LINES = re.compile(
-    r"^( *)(?:#.*|(- +|-$)?(?:([A-Za-z_][A-Za-z0-9_]*):(?: +|$))?(.*?))(?: *)$", re.M)
+    r"^( *)(?:#.*|(- +|-$)?(?:([A-Za-z_][A-Za-z0-9_]*):( +|$))?(.*?))(?: *)$", re.M)
 _PLAIN_START_BAD = set("?:,[]{}#&*!|>'\"%@`")
 _FLOW_ITEM_BAD = re.compile(r"[#:\[\]{},'\"]")
 _CACHE_MAX = 100_000
@@ -53,98 +67,164 @@ class _Unsupported(Exception):
     """The text is outside the subset: the caller falls back to libyaml."""
 
 
-# A parsed line: (indent, has "- ", key or None, rest, column where the key starts)
-_Line = tuple[int, bool, str | None, str, int]
+# A parsed line: (indent, has "- ", key or None, rest, column where the key starts,
+# column where the rest starts, line number from 1)
+_Line = tuple[int, bool, str | None, str, int, int, int]
+_SCALAR_SHAPE = 1 << SIZE_SHIFT | SCALAR << KIND_SHIFT
+_MAPPING_SHAPE = MAPPING << KIND_SHIFT
+_SEQUENCE_SHAPE = SEQUENCE << KIND_SHIFT
 
 
 def load(text: str) -> object | None:
     """The document's value, or ``None`` when the text is outside the subset."""
+    found = load_with_positions(text)
+    return None if found is None else found[0]
+
+
+def load_with_positions(text: str) -> tuple[object, Skeleton] | None:
+    """The document's value and where each of its values is (as ``yamlio.skeleton``
+    gives it from libyaml's nodes: the same marks), or ``None`` when the text is
+    outside the subset."""
     if (_UNSUPPORTED_CHARS.search(text) or _UNSUPPORTED.search(text)
             or text.startswith(("---", "...")) or "\n---" in text or "\n..." in text):
         return None
     lines: list[_Line] = []
-    for indent, dash, key, rest in _LINES.findall(text):
+    for number, (indent, dash, key, blanks, rest) in enumerate(_LINES.findall(text), 1):
         if len(rest) > LIMITS.chars or len(indent) > _MAX_INDENT:
             return None  # a value too long, or nesting that may be too deep: ``hazards`` says
         if dash:
             if rest[:1] == "-" and (len(rest) == 1 or rest[1] == " "):
                 return None  # "- - x": nested sequences on one line
-            lines.append((len(indent), True, key or None, rest, len(indent) + len(dash)))
+            column = len(indent) + len(dash)
+            lines.append((len(indent), True, key or None, rest, column,
+                          column + len(key) + 1 + len(blanks) if key else column, number))
         elif key:
-            lines.append((len(indent), False, key, rest, len(indent)))
+            column = len(indent)
+            lines.append((column, False, key, rest, column, column + len(key) + 1 + len(blanks),
+                          number))
         elif rest:
             return None  # a bare scalar line: a continuation, or a top-level scalar
     if not lines or lines[0][0] != 0:
         return None
+    out = _Out([], {})
     try:
-        value, end = _block(lines, 0, 0)
+        value, end = _block(lines, 0, 0, out)
     except (_Unsupported, RecursionError):  # too deep for us: ``hazards`` reports it
         return None
-    return value if end == len(lines) else None
+    if end != len(lines) or len(out.keys) > MAX_KEYS:
+        return None
+    return value, pack(out.marks, out.keys)
 
 
-def _block(lines: list[_Line], i: int, indent: int) -> tuple[object, int]:
+class _Out:
+    """Where the parse writes each value's position: ``marks`` (line, column, shape per
+    value, in document order, as ``yamlio.pack`` takes them) and the mapping keys seen."""
+
+    __slots__ = ("keys", "marks")
+
+    def __init__(self, marks: list[int], keys: dict[str, int]) -> None:
+        self.marks = marks
+        self.keys = keys
+
+
+def _block(lines: list[_Line], i: int, indent: int, out: _Out) -> tuple[object, int]:
     if lines[i][1]:
-        return _sequence(lines, i, indent)
-    return _mapping(lines, i, indent, lines[i][2], lines[i][3])
+        return _sequence(lines, i, indent, out)
+    return _mapping(lines, i, indent, out)
 
 
-def _value(lines: list[_Line], i: int, indent: int, rest: str) -> tuple[object, int]:
-    """The value after "key:" on line ``i - 1``; ``i`` is the next line."""
+def _value(lines: list[_Line], i: int, indent: int, line: _Line, out: _Out
+           ) -> tuple[object, int]:
+    """The value after "key:" on ``line``; ``i`` is the next line."""
+    rest = line[3]
     if rest and rest[0] != "#":
-        return _scalar(rest), i
+        return _scalar_at(rest, line[6], line[5], out.marks), i
     if i < len(lines):
         nxt = lines[i]
         if nxt[0] > indent:
-            return _block(lines, i, nxt[0])
+            return _block(lines, i, nxt[0], out)
         if nxt[0] == indent and nxt[1]:
-            return _sequence(lines, i, indent)
+            return _sequence(lines, i, indent, out)
+    # empty: libyaml places it just after the colon
+    out.marks += (line[6], line[4] + len(line[2] or "") + 2, _SCALAR_SHAPE)
     return None, i
 
 
-def _mapping(lines: list[_Line], i: int, indent: int, key: str | None, rest: str
+def _mapping(lines: list[_Line], i: int, indent: int, out: _Out
              ) -> tuple[dict[str, object], int]:
-    """A block mapping at ``indent`` whose first key and rest are given (the first
-    line may be a sequence item's)."""
+    """A block mapping at ``indent`` starting on line ``i`` (which may be a sequence
+    item's: its key is the mapping's first)."""
     result: dict[str, object] = {}
     n = len(lines)
+    line = lines[i]
+    marks, keys = out.marks, out.keys
+    start = len(marks)
+    marks += (line[6], line[4] + 1, _MAPPING_SHAPE)
     while True:
+        key = line[2]
         if key is None or key in result:
             raise _Unsupported  # not a key line; or a duplicate key, for libyaml to report
-        result[key], i = _value(lines, i + 1, indent, rest)
+        ref = keys.get(key)
+        if ref is None:
+            ref = keys[key] = len(keys) + 1
+        at = len(marks) + 2
+        result[key], i = _value(lines, i + 1, indent, line, out)
+        marks[at] |= ref if ref <= MAX_KEYS else 0
         if i >= n:
-            return result, i
-        line_indent, dash, key, rest, _ = lines[i]
-        if line_indent < indent:
-            return result, i
-        if line_indent > indent or dash:
+            break
+        line = lines[i]
+        if line[0] < indent:
+            break
+        if line[0] > indent or line[1]:
             raise _Unsupported  # deeper than the keys, or a sequence where keys go on
+    marks[start + 2] |= (len(marks) - start) // 3 << SIZE_SHIFT
+    return result, i
 
 
-def _sequence(lines: list[_Line], i: int, indent: int) -> tuple[list[object], int]:
+def _sequence(lines: list[_Line], i: int, indent: int, out: _Out) -> tuple[list[object], int]:
     items: list[object] = []
     item: object
     n = len(lines)
+    marks = out.marks
+    start = len(marks)
+    marks += (lines[i][6], indent + 1, _SEQUENCE_SHAPE)
     while i < n:
-        line_indent, dash, key, rest, column = lines[i]
-        if line_indent != indent or not dash:
+        line = lines[i]
+        if line[0] != indent or not line[1]:
             break
-        if key is not None:
+        rest = line[3]
+        if line[2] is not None:
             # "- key: value": a mapping whose keys sit where "key" starts
-            item, i = _mapping(lines, i, column, key, rest)
+            item, i = _mapping(lines, i, line[4], out)
         elif not rest or rest[0] == "#":
             i += 1
             if i < n and lines[i][0] > indent:
-                item, i = _block(lines, i, lines[i][0])
+                item, i = _block(lines, i, lines[i][0], out)
             else:
-                item = None
+                item = None  # empty: libyaml places it just after the dash
+                marks += (line[6], indent + 2, _SCALAR_SHAPE)
         else:
-            item = _scalar(rest)
+            item = _scalar_at(rest, line[6], line[5], marks)
             i += 1
         items.append(item)
     if i < n and lines[i][0] > indent:
         raise _Unsupported
+    marks[start + 2] |= (len(marks) - start) // 3 << SIZE_SHIFT
     return items, i
+
+
+def _scalar_at(rest: str, number: int, column: int, marks: list[int]) -> object:
+    """The scalar (or one-line flow sequence) ``rest`` starting at ``column`` (0-based)
+    of line ``number``, its position noted."""
+    if rest[0] == "[":
+        starts: list[int] = []
+        items = _flow_sequence(rest, starts)
+        marks += (number, column + 1, (len(starts) + 1) << SIZE_SHIFT | _SEQUENCE_SHAPE)
+        for offset in starts:
+            marks += (number, column + offset + 1, _SCALAR_SHAPE)
+        return items
+    marks += (number, column + 1, _SCALAR_SHAPE)
+    return _scalar(rest)
 
 
 def _after_closing(rest: str, end: int) -> None:
@@ -176,7 +256,7 @@ def _parse_scalar(rest: str) -> object:
     if first == "'":
         return _single_quoted(rest)
     if first == "[":
-        return _flow_sequence(rest)
+        raise _Unsupported  # flow sequences are read by ``_scalar_at``, with positions
     if first in _PLAIN_START_BAD or (first == "-" and (len(rest) == 1 or rest[1] == " ")):
         raise _Unsupported
     comment = rest.find(" #")
@@ -202,8 +282,9 @@ def _single_quoted(rest: str) -> str:
         return _string("".join(parts))
 
 
-def _flow_sequence(rest: str) -> list[object]:
-    """A one-line flow sequence of scalars: ``[a, "b", 'c']``."""
+def _flow_sequence(rest: str, starts: list[int]) -> list[object]:
+    """A one-line flow sequence of scalars: ``[a, "b", 'c']``; where each item starts
+    in ``rest`` goes to ``starts``."""
     items: list[object] = []
     item: object
     i, n = 1, len(rest)
@@ -215,6 +296,7 @@ def _flow_sequence(rest: str) -> list[object]:
         if rest[i] == "]" and not items:
             i += 1
             break
+        starts.append(i)
         if rest[i] in "\"'":
             quote = rest[i]
             end = rest.find(quote, i + 1)

@@ -73,6 +73,7 @@ from generator.model import (
     Stage,
     Transfer,
 )
+from generator.yamlio import Skeleton
 
 WHOLE = ("", -1)  # a position meaning "the whole document"
 Position = tuple[str, int]  # (record list, index): a record of a document
@@ -81,13 +82,16 @@ Position = tuple[str, int]  # (record list, index): a record of a document
 @dataclass(frozen=True, slots=True)
 class Document:
     """One parsed file. ``broken`` holds the positions of records that failed the schema
-    (``WHOLE``: the document itself is unusable)."""
+    (``WHOLE``: the document itself is unusable); ``positions``, where each value is in
+    the text (``yamlio.Skeleton``; None: unknown, the file is read again if a diagnostic
+    needs them)."""
 
     kind: str
     path: str
     value: object
     broken: frozenset[Position] = frozenset()
     relative: str = ""  # the path below the data directory
+    positions: Skeleton | None = None
 
     @property
     def folder(self) -> str | None:

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import hashlib
 import multiprocessing
 import os
 import pickle
 import signal
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,10 +30,31 @@ from generator.errors import Diagnostic, diag, shown_path
 from generator.files import NotAFile, data_like, read_regular, walk
 from generator.kinds import BY_NAME, WHOLE, Document, Position, arrange, kind_of
 from generator.schema import schema_set
-from generator.yamlio import LIMITS, parse, read_text, too_large
+from generator.yamlio import EMPTY, LIMITS, Skeleton, parse, read_text, skeleton, too_large
 
 # Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_MIN_FILES = 64
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Build a large heap without the cyclic garbage collector walking it again and
+    again (records hold no cycles; reference counting frees them): automatic collection
+    is off inside the block and restored after it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def settle() -> None:
+    """After building a large heap that lives to the end of the run: move it out of the
+    collector's sight (``gc.freeze``), so that later allocations never make it walk the
+    heap again. Frozen objects are still freed by reference counting."""
+    gc.freeze()
 
 
 @dataclass
@@ -159,23 +181,27 @@ def scan(data_dir: Path, cache: Cache | None = None) -> Scan:
     return Scan(data_dir, files, keys, signatures, problems)
 
 
-def _check(kind: str, path: str, data: bytes
-           ) -> tuple[object, list[tuple], frozenset[Position]]:
-    """Parse and schema-check one file. Diagnostics are returned without the path
-    (as tuples) so that a cached result serves any file with the same content.
+Result = tuple[object, list[tuple], frozenset[Position], Skeleton | None]
+
+
+def _check(kind: str, path: str, data: bytes) -> Result:
+    """Parse and schema-check one file: (value, diagnostics, broken records, positions).
+    Diagnostics are returned without the path (as tuples) so that a cached result serves
+    any file with the same content; positions are where each value is in the text, for
+    the diagnostics that later checks make with a pointer only.
 
     The common case (plain YAML, valid) takes the fast reader; anything else,
     and every file with a problem to report, goes through libyaml, which knows
     where each node is."""
     if len(data) > LIMITS.bytes:
         problem = too_large(path)
-        return None, [(problem.code, problem.message, 1, 1, ())], frozenset({WHOLE})
+        return None, [(problem.code, problem.message, 1, 1, ())], frozenset({WHOLE}), EMPTY
     try:
-        fast = fastyaml.load(read_text(data))
+        fast = fastyaml.load_with_positions(read_text(data))
     except UnicodeDecodeError:
         fast = None
-    if fast is not None and schema_set().is_valid(kind, fast):
-        return fast, [], frozenset()
+    if fast is not None and schema_set().is_valid(kind, fast[0]):
+        return fast[0], [], frozenset(), fast[1]
     value, node, problems = parse(path, data)
     if value is None and node is None and not problems and BY_NAME[kind].empty_ok:
         value = {}  # an empty file (or only comments): every key is optional
@@ -187,7 +213,7 @@ def _check(kind: str, path: str, data: bytes
     if any(p.code == "E102" for p in problems):
         broken.add(WHOLE)  # a key written twice: which value was meant is unknown
     flat = [(p.code, p.message, p.line, p.col, p.pointer) for p in problems]
-    return value, flat, frozenset(broken)
+    return value, flat, frozenset(broken), skeleton(node)
 
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -207,10 +233,14 @@ def _worker_start(parent: int) -> None:
 def _result_shape(result: object) -> bool:
     """Whether a cached value has the shape ``_check`` returns (the cache may hold anything:
     what does not fit is a miss, parsed again and overwritten)."""
-    if not (isinstance(result, tuple) and len(result) == 3):
+    if not (isinstance(result, tuple) and len(result) == 4):
         return False
-    value, flat, broken = result
+    value, flat, broken, positions = result
     return (isinstance(value, dict | list | str | int | float | None)
+            and (positions is None or (
+                isinstance(positions, tuple) and len(positions) == 2
+                and isinstance(positions[0], bytes) and isinstance(positions[1], tuple)
+                and all(isinstance(k, str) for k in positions[1])))
             and isinstance(flat, list)
             and all(p.__class__ is tuple and len(p) == 5 and isinstance(p[0], str)
                     and isinstance(p[1], str) and isinstance(p[2], int)
@@ -229,8 +259,8 @@ def _check_job(job: tuple[str, str]) -> tuple[str, bytes]:
     try:
         data = read_regular(path)
     except OSError as exc:
-        result: tuple = (None, [("E100", diag("E100", path, reason=exc.strerror).message, 1, 1,
-                                 ())], frozenset({WHOLE}))
+        result: Result = (None, [("E100", diag("E100", path, reason=exc.strerror).message, 1,
+                                  1, ())], frozenset({WHOLE}), EMPTY)
         return "", pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
     return content_key(kind, data), pickle.dumps(_check(kind, path, data),
                                                  protocol=pickle.HIGHEST_PROTOCOL)
@@ -243,7 +273,8 @@ def load(data: Path | Scan, cache: Cache | None = None, workers: int | None = No
     files = found.files
     loaded = Loaded(diagnostics=list(found.problems))
     known = [key for key in found.keys if key]
-    hits = cache.get_many(known, valid=_result_shape) if cache else {}
+    with collector_paused():
+        hits = cache.get_many(known, valid=_result_shape) if cache else {}
     results: dict[int, tuple] = {}
     misses: list[int] = []
     for index, key in enumerate(found.keys):
@@ -262,9 +293,10 @@ def load(data: Path | Scan, cache: Cache | None = None, workers: int | None = No
             done = pool.map(_check_job, jobs, chunksize=32)
     else:
         done = [_check_job(job) for job in jobs]
-    for index, (key, blob) in zip(misses, done, strict=True):
-        found.keys[index] = key
-        results[index] = pickle.loads(blob)
+    with collector_paused():
+        for index, (key, blob) in zip(misses, done, strict=True):
+            found.keys[index] = key
+            results[index] = pickle.loads(blob)
     if cache:
         cache.put_many([(key, blob) for key, blob in done if key])
         cache.save_stat_index(found.data_dir, {
@@ -274,10 +306,10 @@ def load(data: Path | Scan, cache: Cache | None = None, workers: int | None = No
 
     for index in sorted(results):
         kind, path = files[index]
-        value, flat, broken = results[index]
+        value, flat, broken, positions = results[index]
         shown = str(path)
         relative = path.relative_to(found.data_dir).as_posix()
-        loaded.documents.append(Document(kind, shown, value, broken, relative))
+        loaded.documents.append(Document(kind, shown, value, broken, relative, positions))
         loaded.diagnostics.extend(
             Diagnostic(shown, code, message, line, col, pointer)
             for code, message, line, col, pointer in flat
@@ -304,8 +336,8 @@ def load_blobs(files: Mapping[str, bytes | NotAFile], data_dir: str) -> Loaded:
         path = prefix + relative
         blob = below[relative]
         assert isinstance(blob, bytes)
-        value, flat, broken = _check(kind, path, blob)
-        loaded.documents.append(Document(kind, path, value, broken, relative))
+        value, flat, broken, positions = _check(kind, path, blob)
+        loaded.documents.append(Document(kind, path, value, broken, relative, positions))
         loaded.diagnostics.extend(Diagnostic(path, code, message, line, col, pointer)
                                   for code, message, line, col, pointer in flat)
     return loaded

@@ -14,7 +14,7 @@ from generator.derive import derive
 from generator.errors import Diagnostic
 from generator.files import NotAFile
 from generator.kinds import build
-from generator.load import Loaded, Scan, load, load_blobs
+from generator.load import Loaded, Scan, collector_paused, load, load_blobs, settle
 from generator.model import Dataset
 from generator.validate import Context, validate
 from generator.yamlio import resolve
@@ -45,11 +45,15 @@ def validated(loaded: Loaded, today: str, read: Callable[[str], bytes] | None = 
     """Build, derive and validate documents already loaded (``read`` gives a file's bytes
     for positioning diagnostics, when the files are not on disk as they are)."""
     files = len(loaded.documents)
-    dataset = derive(build(loaded.documents))
+    with collector_paused():
+        dataset = derive(build(loaded.documents))
+    settle()
     diagnostics = loaded.diagnostics
+    positions = {doc.path: doc.positions for doc in loaded.documents}
     clean = not any(d.is_error for d in diagnostics)
     del loaded  # the parsed documents are no longer needed: free them before validating
     diagnostics += validate(dataset, Context(today=today), clean)
-    diagnostics = resolve(diagnostics, read) if read else resolve(diagnostics)
+    diagnostics = (resolve(diagnostics, read, positions) if read
+                   else resolve(diagnostics, positions=positions))
     diagnostics.sort(key=Diagnostic.sort_key)
     return dataset, diagnostics, files

@@ -26,7 +26,9 @@ aliases), and stops at the first structural hazard.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import zlib
+from array import array
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -293,6 +295,97 @@ def parse(path: str, data: bytes) -> tuple[object, Node | None, list[Diagnostic]
     return convert(node, path, problems), node, problems
 
 
+# --- positions -------------------------------------------------------------------------------
+#
+# Where each value of a document is, kept from its first parse so that a diagnostic made
+# with a JSON pointer gets its line and column without reading the file again. A
+# ``Skeleton`` is (marks, keys): the marks, zlib-compressed, are three unsigned 32-bit
+# numbers per value in document order (a mapping, then its values; a list, then its
+# items): the line and column (from 1) where libyaml's node starts, and its shape:
+# ``size << SIZE_SHIFT | kind << KIND_SHIFT | key``, where size counts the values of
+# its subtree (itself included), kind is SCALAR, MAPPING or SEQUENCE and key, for a
+# mapping's value, is 1 + the index of its key in ``keys`` (0 otherwise).
+
+Skeleton = tuple[bytes, tuple[str, ...]]
+SCALAR, MAPPING, SEQUENCE = 0, 1, 2
+KIND_SHIFT = 8
+SIZE_SHIFT = 10
+MAX_KEYS = 255  # distinct keys a skeleton can name (data files have a few dozen)
+_KEY_MASK = (1 << KIND_SHIFT) - 1
+EMPTY: Skeleton = (zlib.compress(b""), ())
+
+
+def pack(marks: list[int], keys: dict[str, int]) -> Skeleton:
+    """A skeleton from its marks (line, column, shape, ...) and its keys (key -> 1 + index)."""
+    return zlib.compress(array("I", marks).tobytes(), 1), tuple(keys)
+
+
+def skeleton(node: Node | None) -> Skeleton | None:
+    """The skeleton of a composed node graph (None: more keys than a skeleton can name).
+    The graph passed ``hazards``: it is at most ``LIMITS.depth`` deep."""
+    if node is None:
+        return EMPTY
+    marks: list[int] = []
+    keys: dict[str, int] = {}
+    _walk(node, 0, marks, keys)
+    if len(keys) > MAX_KEYS:
+        return None
+    return pack(marks, keys)
+
+
+def _walk(node: Node, ref: int, marks: list[int], keys: dict[str, int]) -> None:
+    start = len(marks)
+    mark = node.start_mark
+    cls = node.__class__
+    if cls is MappingNode:
+        marks += (mark.line + 1, mark.column + 1, MAPPING << KIND_SHIFT | ref)
+        for key_node, value_node in node.value:
+            index = 0
+            if key_node.__class__ is ScalarNode:
+                index = keys.setdefault(key_node.value, len(keys) + 1)
+            _walk(value_node, index if index <= MAX_KEYS else 0, marks, keys)
+    elif cls is SequenceNode:
+        marks += (mark.line + 1, mark.column + 1, SEQUENCE << KIND_SHIFT | ref)
+        for item in node.value:
+            _walk(item, 0, marks, keys)
+    else:
+        marks += (mark.line + 1, mark.column + 1, SCALAR << KIND_SHIFT | ref)
+    marks[start + 2] |= (len(marks) - start) // 3 << SIZE_SHIFT
+
+
+def locate_in(found: Skeleton, pointer: Pointer) -> tuple[int, int]:
+    """Line and column (from 1) of the value at ``pointer``, or of the deepest one that
+    exists on the way (as ``locate`` on the node graph)."""
+    data, keys = found
+    marks = array("I")
+    marks.frombytes(zlib.decompress(data))
+    if not marks:
+        return 1, 1
+    i = 0
+    for step in pointer:
+        shape = marks[3 * i + 2]
+        kind = shape >> KIND_SHIFT & 3
+        end = i + (shape >> SIZE_SHIFT)
+        j = i + 1
+        if kind == MAPPING:
+            while j < end:
+                ref = marks[3 * j + 2] & _KEY_MASK
+                if ref and keys[ref - 1] == step:
+                    break
+                j += marks[3 * j + 2] >> SIZE_SHIFT
+        elif kind == SEQUENCE and isinstance(step, int) and step >= 0:
+            for _ in range(step):
+                if j >= end:
+                    break
+                j += marks[3 * j + 2] >> SIZE_SHIFT
+        else:
+            break
+        if j >= end:
+            break
+        i = j
+    return marks[3 * i], marks[3 * i + 1]
+
+
 def node_at(node: Node | None, pointer: Pointer, *, key: bool = False) -> Node | None:
     """The node at ``pointer``, or the deepest one that exists on the way.
 
@@ -329,12 +422,12 @@ def locate(node: Node | None, pointer: Pointer, *, key: bool = False) -> tuple[i
 
 
 def resolve(diagnostics: list[Diagnostic],
-            read: Callable[[str], bytes] = lambda path: Path(path).read_bytes()
-            ) -> list[Diagnostic]:
+            read: Callable[[str], bytes] = lambda path: Path(path).read_bytes(),
+            positions: Mapping[str, Skeleton | None] | None = None) -> list[Diagnostic]:
     """Fill in line and column for diagnostics created with a pointer only.
 
-    Each file concerned is read (by ``read``: from disk, or from a Git revision) and
-    composed once; this runs only when there is something to report.
+    From the file's ``positions`` (kept from its first parse) where there are some; any
+    other file is read (by ``read``: from disk, or from a Git revision) and composed once.
     """
     pending: dict[str, list[int]] = {}
     for i, d in enumerate(diagnostics):
@@ -342,6 +435,12 @@ def resolve(diagnostics: list[Diagnostic],
             pending.setdefault(d.path, []).append(i)
     result = list(diagnostics)
     for path, indexes in pending.items():
+        kept = positions.get(path) if positions is not None else None
+        if kept is not None:
+            for i in indexes:
+                line, col = locate_in(kept, result[i].pointer)
+                result[i] = replace(result[i], line=line, col=col)
+            continue
         try:
             data = read(path)
             node = None if len(data) > LIMITS.bytes else compose(read_text(data))

@@ -1,4 +1,5 @@
-"""The fast reader must read whatever it accepts exactly as libyaml does."""
+"""The fast reader must read whatever it accepts exactly as libyaml does, and place each
+value where libyaml's nodes start (the positions diagnostics are given from)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 import yaml
 
 from generator import fastyaml
-from generator.yamlio import compose, convert
+from generator.yamlio import compose, convert, locate, locate_in, skeleton
 from tests.support import REPO
 
 
@@ -24,15 +25,31 @@ def slow(text: str) -> tuple[bool, object]:
 
 
 def agree(text: str) -> bool:
-    """True when the fast reader accepted the text (and then it must agree)."""
-    fast = fastyaml.load(text)
-    if fast is None:
+    """True when the fast reader accepted the text (and then it must agree, positions
+    included: the same skeleton as libyaml's node graph gives)."""
+    found = fastyaml.load_with_positions(text)
+    if found is None:
+        assert fastyaml.load(text) is None
         return False
+    fast, positions = found
     ok, value = slow(text)
     assert ok, f"fast reader accepted what libyaml rejects:\n{text}"
     assert fast == value, f"fast reader disagrees:\n{text}\nfast={fast!r}\nslow={value!r}"
     assert [type(v) for v in _leaves(fast)] == [type(v) for v in _leaves(value)], text
+    assert positions == skeleton(compose(text)), f"positions disagree:\n{text}"
     return True
+
+
+def pointers(value: object, prefix: tuple = ()) -> list[tuple]:
+    """Every pointer into ``value``, and some that lead nowhere."""
+    found = [prefix, (*prefix, "nowhere"), (*prefix, 99)]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += pointers(item, (*prefix, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found += pointers(item, (*prefix, i))
+    return found
 
 
 def _leaves(value: object) -> list[object]:
@@ -50,6 +67,19 @@ def test_reads_the_example_data_itself() -> None:
         assert agree(path.read_text("utf-8")), path
 
 
+def test_positions_point_where_libyaml_does() -> None:
+    """Every pointer into every example file (and pointers past its values) resolves
+    from the fast reader's positions to libyaml's line and column."""
+    for path in sorted((REPO / "data").rglob("*.yaml")):
+        text = path.read_text("utf-8")
+        found = fastyaml.load_with_positions(text)
+        assert found is not None, path
+        value, positions = found
+        node = compose(text)
+        for pointer in pointers(value):
+            assert locate_in(positions, pointer) == locate(node, pointer), (path, pointer)
+
+
 ACCEPTED = [
     "a: 1\n",
     "a: b c  # comment\nd: 'it''s'\ne: \"x: y\"\n",
@@ -63,6 +93,7 @@ ACCEPTED = [
     "a: #comment\nb:\n",
     "list:\n  -\n  - x\n",
     "a: x#y\nb: 张三's\n",
+    "a:   #c\nl:\n-   #c\n-   \n- [张, 李四 , 'x']\nm:\n\n  # c\n  n:\n", # empty values, wide text
 ]
 FALLBACK = [
     "a: 1\na: 2\n",                     # duplicate key: libyaml reports it

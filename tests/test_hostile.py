@@ -122,7 +122,7 @@ def test_generic_hazards_in_every_kind_of_file(templates: dict[str, str], kind: 
     content = make(templates[kind])
     data = content if isinstance(content, bytes) else content.encode("utf-8")
     with watchdog(f"{hazard} in {kind}"):
-        _value, flat, _broken = _check(kind, f"data/{TEMPLATES[kind]}", data)
+        _value, flat, _broken, _positions = _check(kind, f"data/{TEMPLATES[kind]}", data)
     codes = {code for code, *_ in flat}
     assert not expected or expected & codes, (hazard, kind, flat)
     for code, message, line, col, _pointer in flat:
@@ -363,7 +363,7 @@ def test_fuzz_any_mangled_file_gives_diagnostics(templates: dict[str, str], kind
                                                  data: st.DataObject) -> None:
     text = _mangle(templates[kind], data)
     with watchdog(f"fuzzed {kind}", seconds=10):
-        _value, flat, broken = _check(kind, f"data/{TEMPLATES[kind]}", text.encode("utf-8",
+        _value, flat, broken, _positions = _check(kind, f"data/{TEMPLATES[kind]}", text.encode("utf-8",
                                                                                  "surrogatepass"))
     for code, message, line, col, _pointer in flat:
         assert re.fullmatch(r"[EW]\d{3}", code) and message and line >= 1 and col >= 1

@@ -9,10 +9,11 @@ import pytest
 import yaml
 
 from generator import load as load_module
+from generator import pipeline
 from generator.cache import Cache
 from generator.load import load
-from generator.yamlio import Loader, parse
-from tests.support import DataDir, event, events_file
+from generator.yamlio import Loader, compose, locate, parse
+from tests.support import TODAY, DataDir, event, events_file
 
 
 def test_uses_the_c_loader_when_libyaml_is_present() -> None:
@@ -97,3 +98,25 @@ def test_an_unwritable_cache_is_no_error(data: DataDir, tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     assert snapshot(data.root, cache=Cache(blocker / "cache")) == snapshot(data.root)
+
+
+def test_diagnostics_are_positioned_from_the_first_parse(data: DataDir) -> None:
+    """A warning made with a pointer only (W104, a possible duplicate) gets its line and
+    column from the positions kept when the file was parsed: the file is never read or
+    composed again (at scale that re-reading was most of a run), and the position is
+    libyaml's."""
+    text = events_file(event("e1", "K7", "2025-03-01", member="m01", points=-2),
+                       event("e2", "K7", "2025-03-01", member="m01", points=-2))
+    path = data.events(text)
+    data.member("m01")
+    read: list[str] = []
+
+    def reader(name: str) -> bytes:
+        read.append(name)
+        return Path(name).read_bytes()
+
+    _, diagnostics, _ = pipeline.validated(load(data.root, workers=1), TODAY, reader)
+    found = [d for d in diagnostics if d.code == "W104"]
+    assert read == []
+    assert [(d.path, d.line, d.col) for d in found] == [
+        (str(path), *locate(compose(text), ("events", 1, "id")))]
