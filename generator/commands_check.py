@@ -80,11 +80,16 @@ def _known(args: argparse.Namespace, run: Run, as_of: str) -> str:
 
 def cmd_validate(run: Run, out: Output) -> int:
     args = run.args
-    dataset, diagnostics, files = run.check()
-    # the private store (phone and ID numbers), when there is one or --private names one
-    found, read = private.check_private(args.private, dataset, run.data, today=run.today)
-    diagnostics = sorted(diagnostics + found, key=Diagnostic.sort_key)
-    files += read
+    if private.consulted(args):
+        # the private store (phone and ID numbers), when there is one or --private names
+        # one: its member ids are checked against the whole data set
+        dataset, diagnostics, files = run.check()
+        found, read = private.check_private(args.private, dataset, run.data, today=run.today)
+        diagnostics = sorted(diagnostics + found, key=Diagnostic.sort_key)
+        files += read
+    else:
+        outcome = run.checked()
+        diagnostics, files = outcome.diagnostics, outcome.files
     failed = any(d.is_error for d in diagnostics) or (args.strict and bool(diagnostics))
     if args.format == "json":
         errors = sum(d.is_error for d in diagnostics)
@@ -102,12 +107,13 @@ def cmd_validate(run: Run, out: Output) -> int:
 def cmd_score(run: Run, out: Output) -> int:
     args = run.args
     as_of = year_as_of(args)
-    dataset = run.valid_dataset(out)
-    if dataset is None:
+    outcome = run.valid_outcome(out, (args.year, _known(args, run, as_of)))
+    if outcome is None:
         return 1
+    dataset = outcome.context  # the organisation's branches
     known_branch(dataset, args.branch)
-    rows = standings(dataset, args.year, _known(args, run, as_of), branch=args.branch,
-                     ledgers=False)
+    assert outcome.standings is not None
+    rows = [s for s in outcome.standings if args.branch in (None, s.branch)]
     if args.format == "json":
         out.out(json.dumps({"year": args.year, "as_of": as_of,
                             "members": [s.as_json() for s in rows]},

@@ -49,7 +49,7 @@ _UNSUPPORTED = re.compile(r"[\\{}&*!|>%`]")
 # "key:" and the rest (trailing blanks dropped). Blank and comment lines come out
 # with nothing but their indentation.
 _LINES = re.compile(
-    r"^( *)(?:#.*|(- +|-$)?(?:([A-Za-z_][A-Za-z0-9_]*):( +|$))?(.*?))(?: *)$", re.M)
+    r"^( *)(?:#.*|(- +|-$)?(?:([A-Za-z_][A-Za-z0-9_]*):( +|$))?((?:.*[^ \n])?)) *$", re.M)
 _PLAIN_START_BAD = set("?:,[]{}#&*!|>'\"%@`")
 _FLOW_ITEM_BAD = re.compile(r"[#:\[\]{},'\"]")
 _CACHE_MAX = 100_000
@@ -61,6 +61,7 @@ _FLOAT = "tag:yaml.org,2002:float"
 _INT = "tag:yaml.org,2002:int"
 
 _scalars: dict[str, object] = {}  # the text after "key: " -> its value, for scalars
+_NOT_YET = object()
 
 
 class _Unsupported(Exception):
@@ -89,19 +90,21 @@ def load_with_positions(text: str) -> tuple[object, Skeleton] | None:
             or text.startswith(("---", "...")) or "\n---" in text or "\n..." in text):
         return None
     lines: list[_Line] = []
+    append = lines.append
+    chars, deepest = LIMITS.chars, _MAX_INDENT
     for number, (indent, dash, key, blanks, rest) in enumerate(_LINES.findall(text), 1):
-        if len(rest) > LIMITS.chars or len(indent) > _MAX_INDENT:
+        column = len(indent)
+        if len(rest) > chars or column > deepest:
             return None  # a value too long, or nesting that may be too deep: ``hazards`` says
         if dash:
             if rest[:1] == "-" and (len(rest) == 1 or rest[1] == " "):
                 return None  # "- - x": nested sequences on one line
-            column = len(indent) + len(dash)
-            lines.append((len(indent), True, key or None, rest, column,
-                          column + len(key) + 1 + len(blanks) if key else column, number))
+            start = column + len(dash)
+            append((column, True, key or None, rest, start,
+                    start + len(key) + 1 + len(blanks) if key else start, number))
         elif key:
-            column = len(indent)
-            lines.append((column, False, key, rest, column, column + len(key) + 1 + len(blanks),
-                          number))
+            append((column, False, key, rest, column, column + len(key) + 1 + len(blanks),
+                    number))
         elif rest:
             return None  # a bare scalar line: a continuation, or a top-level scalar
     if not lines or lines[0][0] != 0:
@@ -157,7 +160,7 @@ def _mapping(lines: list[_Line], i: int, indent: int, out: _Out
     result: dict[str, object] = {}
     n = len(lines)
     line = lines[i]
-    marks, keys = out.marks, out.keys
+    marks, keys, scalars = out.marks, out.keys, _scalars
     start = len(marks)
     marks += (line[6], line[4] + 1, _MAPPING_SHAPE)
     while True:
@@ -166,17 +169,26 @@ def _mapping(lines: list[_Line], i: int, indent: int, out: _Out
             raise _Unsupported  # not a key line; or a duplicate key, for libyaml to report
         ref = keys.get(key)
         if ref is None:
-            ref = keys[key] = len(keys) + 1
-        at = len(marks) + 2
-        result[key], i = _value(lines, i + 1, indent, line, out)
-        marks[at] |= ref if ref <= MAX_KEYS else 0
+            ref = keys[key] = len(keys) + 1  # (more than MAX_KEYS: the caller gives up)
+        rest = line[3]
+        i += 1
+        if rest and rest[0] not in "#[":  # the common case, inline: "key: scalar"
+            marks += (line[6], line[5] + 1, _SCALAR_SHAPE | ref)
+            value = scalars.get(rest, _NOT_YET)
+            result[key] = _scalar(rest) if value is _NOT_YET else value
+        else:
+            at = len(marks) + 2
+            result[key], i = _value(lines, i, indent, line, out)
+            marks[at] |= ref
         if i >= n:
             break
         line = lines[i]
-        if line[0] < indent:
-            break
-        if line[0] > indent or line[1]:
-            raise _Unsupported  # deeper than the keys, or a sequence where keys go on
+        if line[0] != indent:
+            if line[0] < indent:
+                break
+            raise _Unsupported  # deeper than the keys
+        if line[1]:
+            raise _Unsupported  # a sequence where keys go on
     marks[start + 2] |= (len(marks) - start) // 3 << SIZE_SHIFT
     return result, i
 

@@ -35,7 +35,7 @@ own registrars (``jifen codeowners``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -417,6 +417,81 @@ def _nominations(doc: Document, b: Builder) -> None:
                         for i, d in enumerate(value.get("decisions", ())))))
 
 
+# --- links: what a file's records refer to, across files -----------------------------------------
+#
+# Every member id, record id and branch that a check (or scoring) may look up in another
+# file, read from the raw document (whatever its shape: broken records too, whose ids
+# spare references to them). Two files that share a link are checked together
+# (``incremental.py``); missing a link would check a record without what it refers
+# to, so each function lists more rather than less. ``m``: a member, ``r``: a record
+# (event, meeting, correction, objection, case: ids share one namespace here), ``b``: a
+# branch whose records are grouped (meetings by branch and day, a branch's closes).
+
+def _strings(record: object, key: str) -> list[str]:
+    """The string, or the strings of the list, under ``key`` of a mapping."""
+    if not isinstance(record, dict):
+        return []
+    found = record.get(key)
+    if isinstance(found, str):
+        return [found]
+    return [x for x in found if isinstance(x, str)] if isinstance(found, list) else []
+
+
+def _dicts(value: object, key: str) -> list[dict]:
+    found = value.get(key) if isinstance(value, dict) else None
+    return [r for r in found if isinstance(r, dict)] if isinstance(found, list) else []
+
+
+def _correction_links(value: object) -> Iterator[str]:
+    for c in _dicts(value, "corrections"):
+        yield from ("r\0" + x for x in _strings(c, "id") + _strings(c, "corrects"))
+        yield from ("m\0" + x for x in _strings(c, "member"))
+
+
+def _member_links(value: object) -> Iterator[str]:
+    yield from ("m\0" + x for x in _strings(value, "id"))
+
+
+def _meetings_links(value: object) -> Iterator[str]:
+    for r in _dicts(value, "meetings"):
+        yield from ("r\0" + x for x in _strings(r, "id"))
+        yield from ("b\0" + x for x in _strings(r, "branch"))
+        for key in ("absent", "leave", "late", "early"):
+            yield from ("m\0" + x for x in _strings(r, key))
+    yield from _correction_links(value)
+
+
+def _events_links(value: object) -> Iterator[str]:
+    for r in _dicts(value, "events"):
+        yield from ("r\0" + x for x in _strings(r, "id"))
+        yield from ("m\0" + x for x in _strings(r, "member"))
+    yield from _correction_links(value)
+
+
+def _close_links(value: object) -> Iterator[str]:
+    yield from ("b\0" + x for x in _strings(value, "branch"))
+    for c in _dicts(value, "counted"):
+        yield from ("m\0" + x for x in _strings(c, "member"))
+        records = c.get("records")
+        for pair in records if isinstance(records, list) else ():
+            if isinstance(pair, list) and pair and isinstance(pair[0], str):
+                yield "r\0" + pair[0]
+
+
+def _objection_links(value: object) -> Iterator[str]:
+    yield from ("b\0" + x for x in _strings(value, "branch"))
+    yield from ("m\0" + x for x in _strings(value, "member"))
+    for key in ("id", "event", "correction"):
+        yield from ("r\0" + x for x in _strings(value, key))
+
+
+def _case_links(value: object) -> Iterator[str]:
+    yield from ("r\0" + x for x in _strings(value, "id"))
+    yield from ("m\0" + x for x in _strings(value, "member"))
+    rect = value.get("rectification") if isinstance(value, dict) else None
+    yield from ("m\0" + x for x in _strings(rect, "mentors"))
+
+
 # --- the registry ----------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -435,6 +510,10 @@ class RecordKind:
     command: str | None = None  # the command that writes it
     required: str | None = None  # the message when the data directory has none
     empty_ok: bool = False  # an empty file is an empty mapping (every key optional)
+    # what its records refer to across files (see ``_strings``); None: its checks need
+    # the whole data set (or, with ``context``, every check may read it)
+    links: Callable[[object], Iterable[str]] | None = None
+    context: bool = False  # read by every check: the organisation, the policy, the rules
 
     @property
     def folder(self) -> str:
@@ -462,31 +541,34 @@ _EVENT_FIELDS = ("member", "rule", "date", "points", "status", "note", "evidence
 KINDS: tuple[RecordKind, ...] = (
     RecordKind("organization", "organization.yaml", "organization", _organization,
                "组织架构", "office", lists=("branches",),
-               required="每个数据目录都要有 organization.yaml，登记党工委和各党支部。"),
+               required="每个数据目录都要有 organization.yaml，登记党工委和各党支部。",
+               context=True),
     RecordKind("policy", "policy.yaml", "policy", _policy, "积分政策", "office",
-               empty_ok=True),
+               empty_ok=True, context=True),
     RecordKind("rules", "rules/*.yaml", "rules", _rules, "积分标准", "office", lists=("rules",),
-               required="rules/ 中至少要有一个积分标准文件，例如 rules/enterprise.yaml。"),
+               required="rules/ 中至少要有一个积分标准文件，例如 rules/enterprise.yaml。",
+               context=True),
     RecordKind("member", "members/**/*.yaml", "member", _member, "党员档案", "branch",
-               record="member"),
+               record="member", links=_member_links),
     RecordKind("meetings", "meetings/**/*.yaml", "meetings", _meetings, "会议考勤", "branch",
                lists=("meetings", "corrections"),
                diff=("branch", "date", "title", "absent", "leave", "late", "early", "separate"),
-               record="meeting", command="jifen add meeting"),
+               record="meeting", command="jifen add meeting", links=_meetings_links),
     RecordKind("events", "events/**/*.yaml", "events", _events, "扣分登记", "branch",
                lists=("events", "corrections"), diff=_EVENT_FIELDS, record="event",
-               command="jifen add event"),
+               command="jifen add event", links=_events_links),
     RecordKind("additions", "additions/**/*.yaml", "events", _events, "加分登记", "office",
                lists=("events", "corrections"), diff=_EVENT_FIELDS, record="event",
-               command="jifen add event"),
+               command="jifen add event", links=_events_links),
     RecordKind("close", "closes/**/*.yaml", "close", _close, "季度审定", "branch",
                diff=("meeting", "window", "digest", "counted"), record="close",
-               command="jifen close"),
+               command="jifen close", links=_close_links),
     RecordKind("objection", "objections/**/*.yaml", "objection", _objection, "异议", "branch",
                diff=("branch", "quarter", "raised_on", "member", "event", "details",
                      "outcome", "decided_on", "decision", "correction"),
-               record="objection"),
-    RecordKind("case", "cases/**/*.yaml", "case", _case, "后进党员处置案件", "branch"),
+               record="objection", links=_objection_links),
+    RecordKind("case", "cases/**/*.yaml", "case", _case, "后进党员处置案件", "branch",
+               links=_case_links),
     RecordKind("nominations", "nominations/**/*.yaml", "nominations", _nominations,
                "优秀党员评选和积分运用", "branch"),
 )
@@ -497,10 +579,16 @@ DIFF_FIELDS = {k.record: k.diff for k in KINDS if k.record and k.diff} | {
     "correction": ("corrects", "member", "mark", "date", "reason", "objection")}
 
 
+# The kinds a path may be of, by its first part: a name at the top, or a folder.
+_BY_TOP: dict[str, list[RecordKind]] = {}
+for _kind in KINDS:
+    _BY_TOP.setdefault(_kind.folder or _kind.pattern, []).append(_kind)
+
+
 def kind_of(relative: str) -> str | None:
     """The kind of a data file from its path below the data directory; None for anything
-    else (only ``.yaml`` files are data)."""
-    for kind in KINDS:
+    else (only ``.yaml`` files are data). The first kind in ``KINDS`` that matches."""
+    for kind in _BY_TOP.get(relative.partition("/")[0], ()):
         if kind.matches(relative):
             return kind.name
     return None

@@ -17,12 +17,16 @@ import ctypes
 import gc
 import hashlib
 import multiprocessing
+import multiprocessing.pool
 import os
 import pickle
 import signal
+import zlib
+from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from generator import fastyaml
 from generator.cache import Cache, content_key
@@ -93,25 +97,34 @@ def discover(data_dir: Path) -> tuple[list[tuple[str, Path]], list[Diagnostic]]:
     files (E113: symbolic links, named pipes, devices; never followed, never read),
     data-like files that would be ignored (W109: a wrong extension or folder) and names
     that are not UTF-8 (E120). Hidden entries (a leading dot) are skipped."""
+    found, problems = _discover(data_dir)
+    return [(kind, data_dir / relative) for kind, relative in found], problems
+
+
+def _discover(data_dir: Path) -> tuple[list[tuple[str, str]], list[Diagnostic]]:
+    """``discover``, with the paths below ``data_dir``."""
     relatives, others, unlisted = walk(data_dir)
     problems = [diag("E100", shown_path(folder), line=1, col=1, reason=reason)
                 for folder, reason in unlisted]
     problems += [_not_regular(str(data_dir / relative), what) for relative, what in others]
     relatives, unnamed = split_names(relatives, str(data_dir))
     found, missing = arrange(relatives)
-    problems += ignored(relatives, str(data_dir))
-    return ([(kind, data_dir / relative) for kind, relative in found],
-            problems + [missing_file(kind, str(data_dir)) for kind in missing] + unnamed)
+    problems += ignored(relatives, str(data_dir), {relative for _, relative in found})
+    return found, problems + [missing_file(kind, str(data_dir)) for kind in missing] + unnamed
 
 
 def _not_regular(path: str, what: str) -> Diagnostic:
     return diag("E113", shown_path(path), line=1, col=1, what=what)
 
 
-def ignored(relatives: Iterable[str], data_dir: str) -> list[Diagnostic]:
-    """W109 for each data-like file the layout does not read."""
+def ignored(relatives: Iterable[str], data_dir: str, read: set[str] | None = None
+            ) -> list[Diagnostic]:
+    """W109 for each data-like file the layout does not read (``read``: those it does,
+    when known)."""
     found: list[Diagnostic] = []
     for relative in relatives:
+        if read is not None and relative in read:
+            continue
         name = relative.rsplit("/", 1)[-1]
         if not data_like(name) or kind_of(relative) is not None:
             continue
@@ -145,6 +158,7 @@ class Scan:
     keys: list[str | None]
     signatures: list[tuple[int, int, int] | None]
     problems: list[Diagnostic]
+    relatives: list[str] = field(default_factory=list)  # each file's path below data_dir
 
     @property
     def complete(self) -> bool:
@@ -162,23 +176,25 @@ class Scan:
 
 
 def scan(data_dir: Path, cache: Cache | None = None) -> Scan:
-    files, problems = discover(data_dir)
+    found, problems = _discover(data_dir)
+    files = [(kind, data_dir / relative) for kind, relative in found]
     keys: list[str | None] = []
     signatures: list[tuple[int, int, int] | None] = []
     index = cache.stat_index(data_dir) if cache else {}
     for _kind, path in files:
+        name = str(path)
         try:
-            st = path.stat()
+            st = os.stat(name)
         except OSError as exc:
-            problems.append(diag("E100", str(path), line=1, col=1, reason=exc.strerror))
+            problems.append(diag("E100", name, line=1, col=1, reason=exc.strerror))
             keys.append("")
             signatures.append(None)
             continue
         signature = (st.st_mtime_ns, st.st_size, st.st_ino)
-        known = index.get(str(path))
+        known = index.get(name)
         keys.append(known[1] if known is not None and known[0] == signature else None)
         signatures.append(signature)
-    return Scan(data_dir, files, keys, signatures, problems)
+    return Scan(data_dir, files, keys, signatures, problems, [r for _, r in found])
 
 
 Result = tuple[object, list[tuple], frozenset[Position], Skeleton | None]
@@ -230,17 +246,56 @@ def _worker_start(parent: int) -> None:
         os._exit(1)
 
 
-def _result_shape(result: object) -> bool:
-    """Whether a cached value has the shape ``_check`` returns (the cache may hold anything:
-    what does not fit is a miss, parsed again and overwritten)."""
-    if not (isinstance(result, tuple) and len(result) == 4):
+class Entry(NamedTuple):
+    """One file parsed and checked, as the cache keeps it (by content key): its
+    diagnostics (without the path), its broken records, its links (``link_hashes``) and,
+    pickled apart so that it is unpickled only when needed, its value and positions."""
+
+    flat: list[tuple]
+    broken: frozenset[Position]
+    links: bytes | None
+    body: bytes  # pickle of (value, positions)
+
+    def opened(self) -> tuple[object, Skeleton | None]:
+        """(value, positions): a body that does not unpickle to that shape reads as an
+        unusable file (the cache is checked, never trusted; a sealed blob that unpickles
+        is ours, so this is belt and braces)."""
+        try:
+            value, positions = pickle.loads(self.body)
+        except Exception:
+            return None, None
+        return value, positions
+
+
+def link_hashes(kind: str, value: object) -> bytes | None:
+    """What a file's records refer to across files (``RecordKind.links``), as sorted
+    64-bit hashes (CRC-32 and Adler-32 side by side: quick, and two different links
+    sharing both is most unlikely; if they did, two parts would only be checked
+    together); None for a kind without links."""
+    extract = BY_NAME[kind].links
+    if extract is None:
+        return None
+    found: set[int] = set()
+    for link in set(extract(value)):
+        raw = link.encode("utf-8", "surrogateescape")
+        found.add(zlib.crc32(raw) << 32 | zlib.adler32(raw))
+    return array("Q", sorted(found)).tobytes()
+
+
+def _entry(kind: str, path: str, data: bytes) -> Entry:
+    value, flat, broken, positions = _check(kind, path, data)
+    return Entry(flat, broken, link_hashes(kind, value),
+                 pickle.dumps((value, positions), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _entry_shape(entry: object) -> bool:
+    """Whether a cached value is an ``Entry`` (the cache may hold anything: what does not
+    fit is a miss, parsed again and overwritten)."""
+    if type(entry) is not Entry:
         return False
-    value, flat, broken, positions = result
-    return (isinstance(value, dict | list | str | int | float | None)
-            and (positions is None or (
-                isinstance(positions, tuple) and len(positions) == 2
-                and isinstance(positions[0], bytes) and isinstance(positions[1], tuple)
-                and all(isinstance(k, str) for k in positions[1])))
+    fields: tuple[object, ...] = tuple(entry)
+    flat, broken, links, body = fields
+    return (isinstance(body, bytes) and (links is None or isinstance(links, bytes))
             and isinstance(flat, list)
             and all(p.__class__ is tuple and len(p) == 5 and isinstance(p[0], str)
                     and isinstance(p[1], str) and isinstance(p[2], int)
@@ -251,7 +306,7 @@ def _result_shape(result: object) -> bool:
 
 
 def _check_job(job: tuple[str, str]) -> tuple[str, bytes]:
-    """Worker: read, parse and check one file; (content key, pickled result).
+    """Worker: read, parse and check one file; (content key, pickled ``Entry``).
 
     The key is computed from the bytes actually parsed, so a file edited during
     the run can never be cached under the key of its earlier content."""
@@ -259,61 +314,97 @@ def _check_job(job: tuple[str, str]) -> tuple[str, bytes]:
     try:
         data = read_regular(path)
     except OSError as exc:
-        result: Result = (None, [("E100", diag("E100", path, reason=exc.strerror).message, 1,
-                                  1, ())], frozenset({WHOLE}), EMPTY)
-        return "", pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-    return content_key(kind, data), pickle.dumps(_check(kind, path, data),
+        flat = [("E100", diag("E100", path, reason=exc.strerror).message, 1, 1, ())]
+        entry = Entry(flat, frozenset({WHOLE}), None,
+                      pickle.dumps((None, EMPTY), protocol=pickle.HIGHEST_PROTOCOL))
+        return "", pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+    return content_key(kind, data), pickle.dumps(_entry(kind, path, data),
                                                  protocol=pickle.HIGHEST_PROTOCOL)
+
+
+@contextlib.contextmanager
+def workers_for(jobs: int, workers: int | None = None) -> Iterator[multiprocessing.pool.Pool | None]:
+    """A pool of worker processes for ``jobs`` pieces of work, or None when starting
+    processes would cost more than it saves. Leaving the block terminates the workers,
+    also on an exception or Ctrl-C; a parent killed outright takes them with it
+    (``_worker_start``)."""
+    count = workers if workers is not None else (os.cpu_count() or 1)
+    if jobs < PARALLEL_MIN_FILES or count <= 1:
+        yield None
+        return
+    with multiprocessing.Pool(count, _worker_start, (os.getpid(),)) as pool:
+        yield pool
+
+
+def read_entries(files: list[tuple[str, Path]], keys: list[str | None], cache: Cache | None,
+                 workers: int | None = None, pool: multiprocessing.pool.Pool | None = None
+                 ) -> list[tuple[str, Entry] | None]:
+    """For each file (kind, path) with its content key if known: (content key, entry),
+    from the cache where it holds the key, otherwise read and checked (in worker
+    processes when there are many, in ``pool`` if given) and stored in the cache;
+    None for a key ``""`` (a file that could not even be looked at). A file that cannot
+    be read has the key ``""`` and an E100 entry."""
+    known = [key for key in keys if key]
+    with collector_paused():
+        hits = cache.get_many(known, valid=_entry_shape) if cache and known else {}
+    got: list[tuple[str, Entry] | None] = [None] * len(files)
+    misses: list[int] = []
+    for index, key in enumerate(keys):
+        hit = hits.get(key) if key else None
+        if isinstance(hit, Entry):
+            assert key is not None
+            got[index] = (key, hit)
+        elif key != "":
+            misses.append(index)
+    jobs = [(files[i][0], str(files[i][1])) for i in misses]
+    if pool is not None and len(jobs) >= PARALLEL_MIN_FILES:
+        done = pool.map(_check_job, jobs, chunksize=32)
+    else:
+        with workers_for(len(jobs), workers) as own:
+            done = own.map(_check_job, jobs, chunksize=32) if own else [
+                _check_job(job) for job in jobs]
+    with collector_paused():
+        for index, (key, blob) in zip(misses, done, strict=True):
+            got[index] = (key, pickle.loads(blob))
+    if cache:
+        cache.put_many([(key, blob) for key, blob in done if key])
+    return got
+
+
+def save_stat_index(found: Scan, cache: Cache | None) -> None:
+    """Remember the files' signatures and keys, for the next scan."""
+    if cache:
+        cache.save_stat_index(found.data_dir, {
+            str(path): (signature, key)
+            for (_, path), signature, key in zip(found.files, found.signatures, found.keys,
+                                                  strict=True)
+            if signature is not None and key})
 
 
 def load(data: Path | Scan, cache: Cache | None = None, workers: int | None = None) -> Loaded:
     """Read, parse and schema-check every file of a data directory (or of a scan,
     whose missing keys this fills in)."""
     found = data if isinstance(data, Scan) else scan(data, cache)
-    files = found.files
     loaded = Loaded(diagnostics=list(found.problems))
-    known = [key for key in found.keys if key]
+    got = read_entries(found.files, found.keys, cache, workers)
+    for index, item in enumerate(got):
+        if item is not None:
+            found.keys[index] = item[0]
+    save_stat_index(found, cache)
     with collector_paused():
-        hits = cache.get_many(known, valid=_result_shape) if cache else {}
-    results: dict[int, tuple] = {}
-    misses: list[int] = []
-    for index, key in enumerate(found.keys):
-        hit = hits.get(key) if key else None
-        if isinstance(hit, tuple):
-            results[index] = hit
-        elif key != "":
-            misses.append(index)
-
-    jobs = [(files[i][0], str(files[i][1])) for i in misses]
-    workers = workers if workers is not None else (os.cpu_count() or 1)
-    if len(jobs) >= PARALLEL_MIN_FILES and workers > 1:
-        # Leaving the block terminates the workers, also on an exception or Ctrl-C; a
-        # parent killed outright takes them with it (``_worker_start``).
-        with multiprocessing.Pool(workers, _worker_start, (os.getpid(),)) as pool:
-            done = pool.map(_check_job, jobs, chunksize=32)
-    else:
-        done = [_check_job(job) for job in jobs]
-    with collector_paused():
-        for index, (key, blob) in zip(misses, done, strict=True):
-            found.keys[index] = key
-            results[index] = pickle.loads(blob)
-    if cache:
-        cache.put_many([(key, blob) for key, blob in done if key])
-        cache.save_stat_index(found.data_dir, {
-            str(path): (signature, key)
-            for (_, path), signature, key in zip(files, found.signatures, found.keys, strict=True)
-            if signature is not None and key})
-
-    for index in sorted(results):
-        kind, path = files[index]
-        value, flat, broken, positions = results[index]
-        shown = str(path)
-        relative = path.relative_to(found.data_dir).as_posix()
-        loaded.documents.append(Document(kind, shown, value, broken, relative, positions))
-        loaded.diagnostics.extend(
-            Diagnostic(shown, code, message, line, col, pointer)
-            for code, message, line, col, pointer in flat
-        )
+        for (kind, path), item in zip(found.files, got, strict=True):
+            if item is None:
+                continue
+            entry = item[1]
+            value, positions = entry.opened()
+            shown = str(path)
+            relative = path.relative_to(found.data_dir).as_posix()
+            loaded.documents.append(Document(kind, shown, value, entry.broken, relative,
+                                             positions))
+            loaded.diagnostics.extend(
+                Diagnostic(shown, code, message, line, col, pointer)
+                for code, message, line, col, pointer in entry.flat
+            )
     return loaded
 
 

@@ -24,9 +24,10 @@ from generator import private, records
 from generator.cache import Cache
 from generator.errors import Diagnostic
 from generator.exceptions import UsageError
+from generator.incremental import Outcome
 from generator.load import Scan, scan
 from generator.model import Dataset
-from generator.pipeline import check
+from generator.pipeline import check, checked
 from generator.report import width
 
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -358,6 +359,24 @@ class Run:
         """(data set, diagnostics, files read), as the data is now."""
         found = self.found or scan(self.data, self.cache)
         return check(found, today=self.today, cache=self.cache)
+
+    def checked(self, scoring: tuple[int, str] | None = None) -> Outcome:
+        """Every diagnostic (and with ``scoring`` = (year, as of), every member's standing
+        when the data has no error), as the data is now: incrementally when there is a
+        cache (``pipeline.checked``)."""
+        found = self.found or scan(self.data, self.cache)
+        return checked(found, today=self.today, cache=self.cache, scoring=scoring)
+
+    def valid_outcome(self, out: Output, scoring: tuple[int, str],
+                      purpose: str = "计算积分") -> Outcome | None:
+        """``checked`` when the data has no error; otherwise the errors go to stderr."""
+        outcome = self.checked(scoring)
+        errors = [d for d in outcome.diagnostics if d.is_error]
+        if not errors:
+            return outcome
+        out.fail([d.format() for d in errors],
+                 summary(outcome.files, outcome.diagnostics) + f"数据有错误，无法{purpose}；请先改正。")
+        return None
 
     def valid_dataset(self, out: Output, purpose: str = "计算积分") -> Dataset | None:
         """The dataset when it has no errors; otherwise the errors go to stderr."""

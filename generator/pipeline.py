@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from generator import incremental
 from generator.cache import Cache
 from generator.derive import derive
 from generator.errors import Diagnostic
@@ -16,6 +17,7 @@ from generator.files import NotAFile
 from generator.kinds import build
 from generator.load import Loaded, Scan, collector_paused, load, load_blobs, settle
 from generator.model import Dataset
+from generator.score import standings
 from generator.validate import Context, validate
 from generator.yamlio import resolve
 
@@ -25,6 +27,23 @@ def check(data: Path | Scan, *, today: str, cache: Cache | None = None,
     """Load and validate a data directory (or a scan of one):
     (dataset, sorted diagnostics, files read)."""
     return validated(load(data, cache=cache, workers=workers), today)
+
+
+def checked(found: Scan, *, today: str, cache: Cache | None,
+            scoring: tuple[int, str] | None = None) -> incremental.Outcome:
+    """Every diagnostic of a scanned data directory, and with ``scoring`` = (year, as of)
+    every member's standing when there is no error: incrementally when there is a cache
+    (``incremental.py``), else (or where the engine stands aside) by checking the whole
+    data set. Both ways give the same answer."""
+    if cache is not None:
+        outcome = incremental.run(found, today=today, cache=cache, scoring=scoring)
+        if outcome is not None:
+            return outcome
+    dataset, diagnostics, files = check(found, today=today, cache=cache)
+    outcome = incremental.Outcome(diagnostics, files, dataset)
+    if scoring is not None and not any(d.is_error for d in diagnostics):
+        outcome.standings = standings(dataset, scoring[0], scoring[1], ledgers=False)
+    return outcome
 
 
 def check_blobs(files: Mapping[str, bytes | NotAFile], data_dir: str, *, today: str

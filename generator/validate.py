@@ -831,9 +831,17 @@ def validate(ds: Dataset, ctx: Context, loaded_cleanly: bool = True) -> list[Dia
     for check in CHECKS:
         found.extend(check(ds, ctx))
     if loaded_cleanly and not any(d.is_error for d in found):
-        if ds.closes:
-            found.extend(check_frozen(ds, ctx))
-        if ds.cases:
-            found.extend(check_case_scores(ds, ctx.today))
+        found.extend(late(ds, ctx))
+    return found
+
+
+def late(ds: Dataset, ctx: Context) -> list[Diagnostic]:
+    """The checks that need scores, for data without any other error (``validate``):
+    closed quarters recomputed, and what laggard cases say about scores."""
+    found: list[Diagnostic] = []
+    if ds.closes:
+        found.extend(check_frozen(ds, ctx))
+    if ds.cases:
+        found.extend(check_case_scores(ds, ctx.today))
     return found
 

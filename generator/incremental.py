@@ -1,0 +1,529 @@
+"""Incremental checking: the data set in parts that are checked (and scored) on their
+own, each part's results kept by its content, so that a run after an edit recomputes
+only the parts the edit can affect.
+
+Files refer to each other through member ids, record ids and branches
+(``RecordKind.links``). Files that share a link, directly or through others, form one
+*component*: the local checks (``LOCAL``) and scoring only ever look up what one
+component holds, beside the context every check reads (the organisation, the policy,
+the rules). So the diagnostics and standings of a data set made of the context and one
+component are exactly those the whole data set has for that component's files and
+members; ``tests/test_incremental.py`` compares the two ways over random edits.
+
+A run (``run``):
+
+1. scan; read and check the files whose content is not known yet (all, when cold);
+2. partition: from the links of every file (cold), or from the previous run's
+   partition, kept in the cache, in which the components of the changed files — and
+   those their new links reach — merge into one;
+3. each component's results from the cache (keyed by the contents of its files, the
+   context, the day), else computed, in worker processes when there are many;
+4. the diagnostics of everything: the scan's, the context's and each component's,
+   with the checks that need scores (``validate.late``) only when nothing anywhere is
+   an error, as ``validate`` does.
+
+Between cold partitions components only merge (a coarser partition is as correct); the
+partition is rebuilt from scratch after many merges.
+
+The engine stands aside (``run`` returns None) when a file's kind has no links (its
+checks need the whole data set: the year-end nominations) or ``validate.CHECKS`` holds
+a check not classified here; the caller then checks the whole data set at once
+(``pipeline.check``), as it does without a cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing.pool
+import os
+import pickle
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from generator.cache import Cache
+from generator.context import Context
+from generator.derive import derive
+from generator.errors import Diagnostic
+from generator.kinds import BY_NAME, Document, build
+from generator.load import (
+    PARALLEL_MIN_FILES,
+    Entry,
+    Scan,
+    _worker_start,
+    collector_paused,
+    read_entries,
+    save_stat_index,
+    settle,
+)
+from generator.model import Dataset
+from generator.nominations import check_nominations
+from generator.score import Standing, standings
+from generator.validate import (
+    CHECKS,
+    check_catalogues,
+    check_closes,
+    check_corrections,
+    check_dates,
+    check_events,
+    check_file_names,
+    check_folders,
+    check_laggard_cases,
+    check_meetings,
+    check_members,
+    check_membership,
+    check_objections,
+    check_organization,
+    check_policy,
+    check_unique_ids,
+    late,
+)
+from generator.yamlio import resolve
+
+Check = Callable[[Dataset, Context], Iterable[Diagnostic]]
+# Checks that read the context files only: run once, on the context alone.
+CONTEXT_ONLY: tuple[Check, ...] = (check_organization, check_catalogues, check_policy)
+# Checks whose every diagnostic about a component's files depends on the context and
+# that component alone (what they look up across files is in ``RecordKind.links``).
+LOCAL: tuple[Check, ...] = (
+    check_file_names, check_folders, check_unique_ids, check_dates, check_members,
+    check_membership, check_meetings, check_events, check_closes, check_corrections,
+    check_objections, check_laggard_cases)
+# Checks that need the whole data set; they read only kinds without links, so they say
+# nothing when those kinds have no files (and with such files the engine stands aside).
+WHOLE: tuple[Check, ...] = (check_nominations,)
+
+VERSION = "1"  # of what the cache keeps for this module (the code fingerprint salts it too)
+MERGES_BEFORE_REBUILD = 500
+
+
+def usable(found: Scan) -> bool:
+    """Can the engine check this data set (see the module docstring)?"""
+    if set(CHECKS) - set(CONTEXT_ONLY) - set(LOCAL) - set(WHOLE):
+        return False
+    return all(BY_NAME[kind].context or BY_NAME[kind].links is not None
+               for kind, _ in found.files)
+
+
+@dataclass
+class Outcome:
+    """What a run found: every diagnostic (sorted, placed), how many files were read, the
+    context as a data set (organisation, policy, rules) and, when asked for and the data
+    has no error, every member's standing (sorted by member id)."""
+
+    diagnostics: list[Diagnostic]
+    files: int
+    context: Dataset
+    standings: list[Standing] | None = None
+
+
+# --- the partition --------------------------------------------------------------------------
+
+@dataclass
+class Partition:
+    """Which component each file (below the data directory) is in, as of the contents
+    recorded; which component each link hash led to when it was recorded: ``hashes``
+    (sorted) and ``comps`` (packed arrays, quick to store and load) and ``index`` (those
+    recorded since); ``renamed``: where a component was merged since."""
+
+    files: dict[str, tuple[str, int]] = field(default_factory=dict)  # relative -> (key, comp)
+    hashes: bytes = b""
+    comps: bytes = b""
+    index: dict[int, int] = field(default_factory=dict)
+    renamed: dict[int, int] = field(default_factory=dict)
+    next: int = 0
+
+    def find(self, comp: int) -> int:
+        path = []
+        while comp in self.renamed:
+            path.append(comp)
+            comp = self.renamed[comp]
+        for step in path[:-1]:
+            self.renamed[step] = comp
+        return comp
+
+    def lookup(self, links: bytes | None) -> set[int]:
+        """The components (as recorded) that any of these link hashes led to."""
+        hashes, comps = array("Q"), array("I")
+        hashes.frombytes(self.hashes)
+        comps.frombytes(self.comps)
+        found: set[int] = set()
+        for h in _hashes(links):
+            comp = self.index.get(h)
+            if comp is not None:
+                found.add(comp)
+            at = bisect_left(hashes, h)
+            if at < len(hashes) and hashes[at] == h:
+                found.add(comps[at])
+        return found
+
+
+def _partition_shape(value: object) -> bool:
+    if type(value) is not Partition:
+        return False
+    fields: tuple[object, ...] = (value.files, value.hashes, value.comps, value.index,
+                                  value.renamed, value.next)
+    files, hashes, comps, index, renamed, number = fields
+    return (isinstance(files, dict) and isinstance(hashes, bytes) and isinstance(comps, bytes)
+            and len(hashes) == 2 * len(comps) and isinstance(index, dict)
+            and isinstance(renamed, dict) and isinstance(number, int)
+            and all(isinstance(k, str) and isinstance(v, tuple) and len(v) == 2
+                    and isinstance(v[0], str) and isinstance(v[1], int)
+                    for k, v in files.items()))
+
+
+def _hashes(links: bytes | None) -> array[int]:
+    found = array("Q")
+    if links:
+        found.frombytes(links)
+    return found
+
+
+def partition(relatives: list[str], keys: list[str], links: list[bytes | None]) -> Partition:
+    """A fresh partition: files sharing a link in one component, components numbered in
+    the order of their first file."""
+    parent = list(range(len(relatives)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[int, int] = {}
+    for i, found in enumerate(links):
+        for h in _hashes(found):
+            j = first.setdefault(h, i)
+            if j != i:
+                a, b = root(i), root(j)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    number: dict[int, int] = {}
+    comps = [number.setdefault(root(i), len(number)) for i in range(len(relatives))]
+    hashes = array("Q", sorted(first))
+    return Partition(files={r: (k, c) for r, k, c in zip(relatives, keys, comps, strict=True)},
+                     hashes=hashes.tobytes(),
+                     comps=array("I", [comps[first[h]] for h in hashes]).tobytes(),
+                     next=len(number))
+
+
+def update(old: Partition, relatives: list[str], keys: list[str],
+           links: dict[int, bytes | None]) -> tuple[Partition, set[int]]:
+    """The partition after an edit: the files whose content (or presence) changed, with
+    every file of their components and of the components their links reach, form one
+    new component. ``links``: of the changed files, by their place in ``relatives``.
+    Returns the partition and the components whose results are to be computed."""
+    now = dict(zip(relatives, keys, strict=True))
+    changed = [i for i, (r, k) in enumerate(zip(relatives, keys, strict=True))
+               if old.files.get(r, ("", 0))[0] != k]
+    removed = [r for r in old.files if r not in now]
+    if not changed and not removed:
+        return old, set()
+    affected = {old.find(old.files[r][1]) for r in removed}
+    affected |= {old.find(old.files[relatives[i]][1]) for i in changed
+                 if relatives[i] in old.files}
+    for i in changed:
+        affected |= {old.find(comp) for comp in old.lookup(links[i])}
+    new = old.next
+    result = Partition(files={}, hashes=old.hashes, comps=old.comps, index=dict(old.index),
+                       renamed=dict(old.renamed), next=new + 1)
+    for comp in affected:
+        result.renamed[comp] = new
+    for r, k in now.items():
+        before = old.files.get(r)
+        result.files[r] = (k, new if before is None else result.find(before[1]))
+    for i in changed:
+        result.files[relatives[i]] = (keys[i], new)
+        for h in _hashes(links[i]):
+            result.index.setdefault(h, new)
+    return result, {new}
+
+
+# --- one component --------------------------------------------------------------------------
+
+# A file as a component job receives it: kind, path as shown, path below the data
+# directory, load diagnostics (without the path), broken records, pickled value and positions
+Payload = tuple[str, str, str, list[tuple], frozenset, bytes]
+# What a component job gives: its diagnostics (its files' load diagnostics included), the
+# late ones (None: the component has an error, they were not run), the standings (None:
+# not asked for, or the component has an error)
+Found = tuple[list[Diagnostic], list[Diagnostic] | None, list[Standing] | None]
+
+
+def _documents(payloads: list[Payload]) -> tuple[list[Document], list[Diagnostic]]:
+    documents: list[Document] = []
+    problems: list[Diagnostic] = []
+    for kind, shown, relative, flat, broken, body in payloads:
+        value, positions = Entry(flat, broken, None, body).opened()
+        documents.append(Document(kind, shown, value, broken, relative, positions))
+        problems += [Diagnostic(shown, code, message, line, col, pointer)
+                     for code, message, line, col, pointer in flat]
+    return documents, problems
+
+
+def check_component(context: list[Document], payloads: list[Payload], today: str,
+                    scoring: tuple[int, str] | None) -> Found:
+    """Check one component beside the context (and score it when ``scoring`` = (year,
+    as of) is given and it has no error)."""
+    documents, found = _documents(payloads)
+    with collector_paused():
+        ds = derive(build(context + documents))
+    ctx = Context(today=today)
+    shared = {doc.path for doc in context}
+    for check in LOCAL:
+        found += [d for d in check(ds, ctx) if d.path not in shared]
+    positions = {doc.path: doc.positions for doc in context + documents}
+    found = resolve(found, positions=positions)
+    if any(d.is_error for d in found):
+        return found, None, None
+    later = resolve([d for d in late(ds, ctx) if d.path not in shared], positions=positions)
+    scores = standings(ds, scoring[0], scoring[1], ledgers=False) if scoring else None
+    return found, later, scores
+
+
+def check_context(context: list[Document], problems: list[Diagnostic], today: str
+                  ) -> list[Diagnostic]:
+    """The diagnostics of the context files: their own and what the checks say of them
+    with nothing else loaded."""
+    ds = derive(build(context))
+    found = list(problems)
+    ctx = Context(today=today)
+    for check in (*CONTEXT_ONLY, *LOCAL):
+        found += check(ds, ctx)
+    return resolve(found, positions={doc.path: doc.positions for doc in context})
+
+
+_WORKER: dict[str, object] = {}
+
+
+def _start_worker(parent: int, context: list[Payload], today: str,
+                  scoring: tuple[int, str] | None) -> None:
+    _worker_start(parent)
+    _WORKER.update(context=_documents(context)[0], today=today, scoring=scoring)
+
+
+def _component_job(job: tuple[int, list[Payload]]) -> tuple[int, bytes]:
+    number, payloads = job
+    context = _WORKER["context"]
+    today = _WORKER["today"]
+    scoring = _WORKER["scoring"]
+    assert isinstance(context, list) and isinstance(today, str)
+    assert scoring is None or isinstance(scoring, tuple)
+    found = check_component(context, payloads, today, scoring)
+    return number, pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+# --- a run ---------------------------------------------------------------------------------
+
+def _found_shape(value: object) -> bool:
+    if not (isinstance(value, tuple) and len(value) == 2):
+        return False
+    found, later = value
+    return (isinstance(found, list) and all(type(d) is Diagnostic for d in found)
+            and (later is None or (isinstance(later, list)
+                                   and all(type(d) is Diagnostic for d in later))))
+
+
+def _standings_shape(value: object) -> bool:
+    return isinstance(value, list) and all(type(s) is Standing for s in value)
+
+
+def _digest(parts: Iterable[str]) -> str:
+    digest = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
+    return digest.hexdigest()
+
+
+class _Files:
+    """The files of a scan with their entries, read on demand (and cached)."""
+
+    def __init__(self, found: Scan, cache: Cache, workers: int | None) -> None:
+        self.found = found
+        self.cache = cache
+        self.workers = workers
+        self.entries: dict[int, Entry] = {}
+        self.relatives = found.relatives or [path.relative_to(found.data_dir).as_posix()
+                                             for _, path in found.files]
+
+    def read(self, indexes: Iterable[int]) -> None:
+        wanted = [i for i in indexes if i not in self.entries and self.found.keys[i] != ""]
+        if not wanted:
+            return
+        got = read_entries([self.found.files[i] for i in wanted],
+                           [self.found.keys[i] for i in wanted], self.cache, self.workers)
+        for i, item in zip(wanted, got, strict=True):
+            if item is not None:
+                self.found.keys[i] = item[0]
+                self.entries[i] = item[1]
+
+    def payload(self, i: int) -> Payload:
+        kind, path = self.found.files[i]
+        entry = self.entries[i]
+        return kind, str(path), self.relatives[i], entry.flat, entry.broken, entry.body
+
+
+def run(found: Scan, *, today: str, cache: Cache, scoring: tuple[int, str] | None = None,
+        workers: int | None = None) -> Outcome | None:
+    """Check a scanned data set incrementally (and score it, ``scoring`` = (year, as of)):
+    the same diagnostics and standings as checking it whole; None when the engine cannot
+    (see ``usable``)."""
+    if not usable(found):
+        return None
+    files = _Files(found, cache, workers)
+    n = len(found.files)
+    readable = sum(1 for key in found.keys if key != "")  # "": could not even be looked at
+    shared = [i for i in range(n) if BY_NAME[found.files[i][0]].context]
+    stored = cache.memo_key("partition", VERSION, str(found.data_dir.resolve()))
+    kept = cache.get(stored, _partition_shape)
+    old = kept if isinstance(kept, Partition) and len(kept.renamed) < MERGES_BEFORE_REBUILD \
+        else None
+    # every file whose content is unknown is read (all of them, when cold)
+    files.read(range(n) if old is None else
+               [i for i in range(n) if found.keys[i] is None or i in shared])
+    save_stat_index(found, cache)
+    unreadable = [i for i in range(n) if found.keys[i] == "" and i in files.entries]
+    parts = [i for i in range(n) if i not in shared and found.keys[i]]
+    relatives = [files.relatives[i] for i in parts]
+    keys = [str(found.keys[i]) for i in parts]
+    if old is None:
+        files.read(parts)
+        now = partition(relatives, keys, [files.entries[i].links for i in parts])
+        todo: set[int] | None = None  # every component
+    else:
+        changed = [j for j, i in enumerate(parts)
+                   if old.files.get(relatives[j], ("", 0))[0] != keys[j]]
+        files.read(parts[j] for j in changed)
+        now, todo = update(old, relatives, keys,
+                           {j: files.entries[parts[j]].links for j in changed})
+    if now is not old:
+        cache.put(stored, pickle.dumps(now, pickle.HIGHEST_PROTOCOL))
+
+    members: dict[int, list[int]] = {}
+    for i, r in zip(parts, relatives, strict=True):
+        members.setdefault(now.files[r][1], []).append(i)
+    context_digest = _digest(f"{files.relatives[i]}\0{found.keys[i]}" for i in shared)
+    shown = str(found.data_dir)
+    comp_keys = {comp: cache.memo_key("component", VERSION, shown, context_digest, today,
+                                      _digest(f"{files.relatives[i]}\0{found.keys[i]}"
+                                              for i in indexes))
+                 for comp, indexes in members.items()}
+    results: dict[int, tuple[list[Diagnostic], list[Diagnostic] | None]] = {}
+    scores: dict[int, list[Standing] | None] = {}
+    hits = cache.get_many(list(comp_keys.values()), _found_shape)
+    for comp, key in comp_keys.items():
+        hit = hits.get(key)
+        if isinstance(hit, tuple) and (todo is None or comp not in todo):
+            results[comp] = hit
+
+    files.read(shared)
+    context = _documents([files.payload(i) for i in shared])
+    context_key = cache.memo_key("context", VERSION, shown, context_digest, today)
+    hit = cache.get(context_key, _found_shape)
+    if isinstance(hit, tuple):
+        context_found: list[Diagnostic] = hit[0]
+    else:
+        context_found = check_context(context[0], context[1], today)
+        cache.put(context_key, pickle.dumps((context_found, None), pickle.HIGHEST_PROTOCOL))
+
+    missing = [comp for comp in members if comp not in results]
+    _compute(files, context, missing, members, today, scoring, results, scores)
+    cache.put_many([(comp_keys[comp], pickle.dumps(results[comp], pickle.HIGHEST_PROTOCOL))
+                    for comp in missing])
+
+    diagnostics = list(found.problems) + context_found
+    for i in unreadable:
+        if i in files.entries:
+            diagnostics += _documents([files.payload(i)])[1]
+    for comp in sorted(results):
+        diagnostics += results[comp][0]
+    if not any(d.is_error for d in diagnostics):
+        for comp in sorted(results):
+            later = results[comp][1]
+            assert later is not None  # a component without an error ran them
+            diagnostics += later
+    diagnostics.sort(key=Diagnostic.sort_key)
+    settle()
+    outcome = Outcome(diagnostics, readable, derive(build(context[0])))
+    if scoring is None or any(d.is_error for d in diagnostics):
+        return outcome
+    outcome.standings = _standings(files, context, members, comp_keys, scoring, scores,
+                                   cache, today)
+    return outcome
+
+
+def _standings(files: _Files, context: tuple[list[Document], list[Diagnostic]],
+               members: dict[int, list[int]], comp_keys: dict[int, str],
+               scoring: tuple[int, str], scores: dict[int, list[Standing] | None],
+               cache: Cache, today: str) -> list[Standing]:
+    """Every member's standing: each component's from this run, from the cache, or
+    computed now."""
+    keys = {comp: cache.memo_key("standings", VERSION, key, str(scoring[0]), scoring[1])
+            for comp, key in comp_keys.items()}
+    computed = [comp for comp, found in scores.items() if found is not None]
+    hits = cache.get_many([keys[c] for c in members if c not in scores], _standings_shape)
+    for comp in members:
+        hit = hits.get(keys[comp])
+        if comp not in scores and isinstance(hit, list):
+            scores[comp] = hit
+    missing = [comp for comp in members if scores.get(comp) is None]
+    results: dict[int, tuple[list[Diagnostic], list[Diagnostic] | None]] = {}
+    _compute(files, context, missing, members, today, scoring, results, scores)
+    cache.put_many([(keys[comp], pickle.dumps(scores[comp], pickle.HIGHEST_PROTOCOL))
+                    for comp in computed + missing])
+    everyone: list[Standing] = []
+    for comp in members:
+        found = scores[comp]
+        assert found is not None
+        everyone += found
+    everyone.sort(key=lambda s: s.member.id)
+    return everyone
+
+
+def _compute(files: _Files, context: tuple[list[Document], list[Diagnostic]],
+             comps: list[int], members: dict[int, list[int]], today: str,
+             scoring: tuple[int, str] | None,
+             results: dict[int, tuple[list[Diagnostic], list[Diagnostic] | None]],
+             scores: dict[int, list[Standing] | None]) -> None:
+    """Check (and score) the components ``comps``: in worker processes when there are
+    many files, largest components first."""
+    if not comps:
+        return
+    files.read(i for comp in comps for i in members[comp])
+    order = sorted(comps, key=lambda c: -len(members[c]))
+    jobs = ((comp, [files.payload(i) for i in members[comp]]) for comp in order)
+    total = sum(len(members[c]) for c in comps)
+    with _pool(len(comps), total, files, today, scoring) as pool:
+        if pool is not None:
+            for comp, blob in pool.imap_unordered(_component_job, jobs):
+                found, later, standing = pickle.loads(blob)
+                results[comp] = (found, later)
+                scores[comp] = standing
+        else:
+            for comp, payloads in jobs:
+                found, later, standing = check_component(context[0], payloads, today, scoring)
+                results[comp] = (found, later)
+                scores[comp] = standing
+
+
+class _NoPool:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _pool(comps: int, total: int, files: _Files, today: str,
+          scoring: tuple[int, str] | None) -> _NoPool | multiprocessing.pool.Pool:
+    """Worker processes for many components (each starts with the context read), or
+    none when starting them would cost more than it saves."""
+    if comps < 2 or total < PARALLEL_MIN_FILES:
+        return _NoPool()
+    shared = [i for i in files.entries if BY_NAME[files.found.files[i][0]].context]
+    payloads = [files.payload(i) for i in sorted(shared)]
+    count = files.workers if files.workers is not None else (os.cpu_count() or 1)
+    if count <= 1:
+        return _NoPool()
+    return multiprocessing.Pool(count, _start_worker, (os.getpid(), payloads, today, scoring))
