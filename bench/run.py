@@ -2,17 +2,22 @@
 
 Usage::
 
-    python bench/run.py [--members 20000 --events 500000] [--keep DIR] [--jifen PATH]
+    python bench/run.py [--members 20000 --events 500000] [--duplicates 0.008]
+                        [--errors 12] [--runs 3] [--keep DIR] [--jifen PATH]
 
 The synthetic set is made by ``bench/make_synthetic.py`` in a temporary directory
 (or in ``--keep DIR``, which is reused as it is when it already holds data). Each
 case runs ``jifen`` as a separate process under ``/usr/bin/time -v`` and reports
 the wall-clock time, the peak resident set size and the exit code:
 
-* ``validate`` on the repository's example data, cold and warm;
-* ``validate`` on the synthetic set, cold (fresh ``JIFEN_CACHE_DIR``) and warm;
-* ``score --year Y --format json`` on the synthetic set, cold and warm;
-* ``validate`` and ``score`` warm again after one event's note was edited.
+* ``validate`` on the repository's example data, cold;
+* ``validate`` on the synthetic set: cold (an empty ``JIFEN_CACHE_DIR``), again with
+  nothing changed, and after one event's note was edited (``CASES``);
+* ``score --year Y --format json`` likewise (cold: it validates too).
+
+``--runs N`` repeats every case N times, in rounds (each round all cases in turn), and
+the table gives medians. ``--duplicates SHARE`` and ``--errors N`` make the realistic
+set (see ``make_synthetic.py``): warnings and errors as real data has them.
 
 A benchmark prints figures and never asserts timings. When ``jifen`` exits with a
 non-zero status the first lines of its output are printed so that the generator
@@ -26,6 +31,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -171,19 +177,6 @@ def print_counts(label: str, c: Counts) -> None:
     )
 
 
-def print_table(results: list[Result]) -> None:
-    width = max(len(r.case) for r in results)
-    head = (
-        f"{'case':<{width}}  {'wall s':>8}  {'peak RSS MiB':>12}  {'exit':>4}  {'stdout bytes':>12}"
-    )
-    print(head)
-    print("-" * len(head))
-    for r in results:
-        print(
-            f"{r.case:<{width}}  {r.wall:>8.2f}  {r.rss_mib:>12.1f}  {r.exit:>4}  {r.out_bytes:>12}"
-        )
-
-
 def prepare_data(args: argparse.Namespace, scratch: Path) -> Path:
     """Generate the synthetic set, or reuse ``--keep DIR`` when it already holds data."""
     target: Path = args.keep if args.keep else scratch / "synthetic"
@@ -204,11 +197,28 @@ def prepare_data(args: argparse.Namespace, scratch: Path) -> Path:
         str(args.seed),
         "--pending",
         str(args.pending),
+        "--duplicates",
+        str(args.duplicates),
+        "--errors",
+        str(args.errors),
     ]
     started = time.perf_counter()
     subprocess.run(cmd, check=True)
     print(f"generated in {time.perf_counter() - started:.1f} s")
     return target
+
+
+# The cases, in the order each round runs them: (name, command, how the cache starts).
+# "fresh": an empty cache; "kept": the cache the round's earlier cases left. Edits are
+# made before the case and undone at the end of the round.
+CASES = (
+    ("validate, cold", "validate", "fresh"),
+    ("validate, nothing changed", "validate", "kept"),
+    ("validate, 1 event file edited", "validate", "edit"),
+    ("score, cold (validates too)", "score", "fresh"),
+    ("score, nothing changed", "score", "kept"),
+    ("score, 1 event file edited", "score", "edit"),
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -220,6 +230,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--pending", type=float, default=0.0, help="see make_synthetic.py --pending"
     )
+    parser.add_argument(
+        "--duplicates", type=float, default=0.0, help="see make_synthetic.py --duplicates"
+    )
+    parser.add_argument("--errors", type=int, default=0, help="see make_synthetic.py --errors")
+    parser.add_argument("--runs", type=int, default=1, help="rounds of every case (medians)")
+    parser.add_argument("--no-stages", action="store_true", help="skip the timing by stage")
     parser.add_argument("--keep", type=Path, help="generate into (or reuse) this directory")
     parser.add_argument(
         "--jifen",
@@ -246,51 +262,53 @@ def main(argv: list[str] | None = None) -> int:
         example = REPO / "data"
         print_counts("synthetic", count_data(data))
         print_counts("example", count_data(example))
-
-        def cache(name: str) -> Path:
-            # A path that does not exist yet: jifen starts without any cache.
-            return scratch / "cache" / name
-
         year = str(args.year)
-        validate = ["validate", "--data", str(data)]
-        score = ["score", "--data", str(data), "--year", year, "--format", "json"]
-        results: list[Result] = []
-
-        def run(case: str, cmd: list[str], cache_name: str) -> None:
-            result = run_jifen(case, jifen, cmd, cache(cache_name), scratch)
-            results.append(result)
-            print(
-                f"  {case}: {result.wall:.2f} s, {result.rss_mib:.0f} MiB, exit {result.exit}",
-                flush=True,
-            )
-
-        edited: tuple[Path, bytes] | None = None
-        try:
-            run("example validate cold", ["validate", "--data", str(example)], "example")
-            run("example validate warm", ["validate", "--data", str(example)], "example")
-            run("validate cold", validate, "validate")
-            run("validate warm", validate, "validate")
-            run("score cold", score, "score")
-            run("score warm", score, "score")
-            edited = edit_one_event(data, "a")
-            run("validate warm, 1 event edited", validate, "validate")
-            edit_one_event(data, "b")
-            run("score warm, 1 event edited", score, "score")
-        finally:
-            if edited:
-                edited[0].write_bytes(edited[1])
-
-        print()
-        print_stages(data, args.year)
+        commands = {"validate": ["validate", "--data", str(data)],
+                    "score": ["score", "--data", str(data), "--year", year, "--format", "json"]}
+        results: dict[str, list[Result]] = {name: [] for name, _, _ in CASES}
+        examples: list[Result] = []
+        for round_ in range(args.runs):
+            cache = scratch / "cache" / str(round_)
+            examples.append(run_jifen("example validate, cold", jifen,
+                                      ["validate", "--data", str(example)], cache / "example",
+                                      scratch))
+            edited: tuple[Path, bytes] | None = None
+            try:
+                for name, command, start in CASES:
+                    if start == "fresh":
+                        shutil.rmtree(cache / "data", ignore_errors=True)
+                    if start == "edit":
+                        done = edit_one_event(data, f"{round_}{name[:1]}")
+                        edited = edited or done
+                    result = run_jifen(name, jifen, commands[command], cache / "data", scratch)
+                    results[name].append(result)
+                    print(f"  round {round_ + 1}, {name}: {result.wall:.2f} s, "
+                          f"{result.rss_mib:.0f} MiB, exit {result.exit}", flush=True)
+            finally:
+                if edited:
+                    edited[0].write_bytes(edited[1])
+        if not args.no_stages:
+            print()
+            print_stages(data, args.year)
 
     print()
-    print_table(results)
+    print(f"| case | wall (median of {args.runs}) | peak memory |")
+    print("|---|---|---|")
+    for name, runs in results.items():
+        walls = sorted(r.wall for r in runs)
+        spread = f" ({walls[0]:.2f}–{walls[-1]:.2f})" if len(walls) > 1 else ""
+        print(f"| `jifen {name}` | {statistics.median(walls):.2f} s{spread} | "
+              f"{statistics.median(r.rss_mib for r in runs):.0f} MiB |")
+    print(f"| `jifen validate` on the example data, cold | "
+          f"{statistics.median(r.wall for r in examples):.2f} s | "
+          f"{statistics.median(r.rss_mib for r in examples):.0f} MiB |")
     print()
-    for r in results:
-        if r.case.startswith(("validate", "example")):
+    last = [runs[-1] for runs in results.values()]
+    for r in last:
+        if r.case.startswith("validate"):
             print(f"diagnostics, {r.case}: {diagnostics_summary(r)}")
-    for r in results:
-        if r.exit != 0:
+    for r in last:
+        if r.exit != 0 and not (args.errors and r.exit == 1):
             show_failure(r)
     return 0
 

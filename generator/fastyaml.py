@@ -31,6 +31,7 @@ from generator.yamlio import (
     SCALAR,
     SEQUENCE,
     SIZE_SHIFT,
+    Loader,
     Skeleton,
     _resolver,
     pack,
@@ -60,8 +61,22 @@ _MAX_INDENT = LIMITS.depth // 2 - 2
 _FLOAT = "tag:yaml.org,2002:float"
 _INT = "tag:yaml.org,2002:int"
 
+class _Everything:
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
 _scalars: dict[str, object] = {}  # the text after "key: " -> its value, for scalars
 _NOT_YET = object()
+# The first characters of plain scalars that an implicit resolver may read as something
+# other than a string (numbers, booleans, null, ...), with the other characters a plain
+# scalar cannot start with, and quotes and brackets: any other start is plain text.
+# (A resolver for any first character, which PyYAML's safe loader does not have, would
+# leave no plain text: every start is then listed.)
+_RESOLVERS = Loader.yaml_implicit_resolvers
+_NOT_PLAIN_TEXT: frozenset[str] | _Everything = _Everything() if _RESOLVERS.get(None) else \
+    frozenset({first for first, found in _RESOLVERS.items() if first and found}
+              | _PLAIN_START_BAD | {"-", "'", '"', "["})
 
 
 class _Unsupported(Exception):
@@ -160,7 +175,7 @@ def _mapping(lines: list[_Line], i: int, indent: int, out: _Out
     result: dict[str, object] = {}
     n = len(lines)
     line = lines[i]
-    marks, keys, scalars = out.marks, out.keys, _scalars
+    marks, keys = out.marks, out.keys
     start = len(marks)
     marks += (line[6], line[4] + 1, _MAPPING_SHAPE)
     while True:
@@ -174,8 +189,7 @@ def _mapping(lines: list[_Line], i: int, indent: int, out: _Out
         i += 1
         if rest and rest[0] not in "#[":  # the common case, inline: "key: scalar"
             marks += (line[6], line[5] + 1, _SCALAR_SHAPE | ref)
-            value = scalars.get(rest, _NOT_YET)
-            result[key] = _scalar(rest) if value is _NOT_YET else value
+            result[key] = _scalar(rest)
         else:
             at = len(marks) + 2
             result[key], i = _value(lines, i, indent, line, out)
@@ -247,12 +261,15 @@ def _after_closing(rest: str, end: int) -> None:
 
 
 def _scalar(rest: str) -> object:
-    try:
-        return _scalars[rest]
-    except KeyError:
-        pass
+    if rest[0] not in _NOT_PLAIN_TEXT and ":" not in rest and " #" not in rest:
+        # plain text that no implicit resolver reads otherwise (ids, names, notes): a
+        # string, as ``_plain`` would find, without asking (nor keeping it: most are unique)
+        return _STRINGS.setdefault(rest, rest) if len(rest) <= 32 else rest
+    value = _scalars.get(rest, _NOT_YET)
+    if value is not _NOT_YET:
+        return value
     value = _parse_scalar(rest)
-    if not isinstance(value, list) and len(_scalars) < _CACHE_MAX:
+    if len(_scalars) < _CACHE_MAX:
         _scalars[rest] = value
     return value
 

@@ -191,14 +191,14 @@ def partition(relatives: list[str], keys: list[str], links: list[bytes | None]) 
             i = parent[i]
         return i
 
-    first: dict[int, int] = {}
+    first: dict[int, int] = {}  # link hash -> a file that has it
     for i, found in enumerate(links):
-        for h in _hashes(found):
-            j = first.setdefault(h, i)
-            if j != i:
-                a, b = root(i), root(j)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
+        hashes = _hashes(found)
+        for h in first.keys() & hashes:  # (set operations: the loops run in C)
+            a, b = root(i), root(first[h])
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+        first.update(dict.fromkeys(hashes, i))
     number: dict[int, int] = {}
     comps = [number.setdefault(root(i), len(number)) for i in range(len(relatives))]
     hashes = array("Q", sorted(first))
@@ -344,6 +344,7 @@ class _Files:
         self.cache = cache
         self.workers = workers
         self.entries: dict[int, Entry] = {}
+        self.unstored: list[tuple[str, bytes]] = []  # entries read, for the cache
         self.relatives = found.relatives or [path.relative_to(found.data_dir).as_posix()
                                              for _, path in found.files]
 
@@ -352,11 +353,18 @@ class _Files:
         if not wanted:
             return
         got = read_entries([self.found.files[i] for i in wanted],
-                           [self.found.keys[i] for i in wanted], self.cache, self.workers)
+                           [self.found.keys[i] for i in wanted], self.cache, self.workers,
+                           self.unstored)
         for i, item in zip(wanted, got, strict=True):
             if item is not None:
                 self.found.keys[i] = item[0]
                 self.entries[i] = item[1]
+
+    def store(self) -> None:
+        """Put the entries read so far in the cache (``read`` leaves that for a moment
+        when the processor is free: while the workers check the components)."""
+        self.cache.put_many(self.unstored)
+        self.unstored = []
 
     def payload(self, i: int) -> Payload:
         kind, path = self.found.files[i]
@@ -432,6 +440,7 @@ def run(found: Scan, *, today: str, cache: Cache, scoring: tuple[int, str] | Non
     cache.put_many([(comp_keys[comp], pickle.dumps(results[comp], pickle.HIGHEST_PROTOCOL))
                     for comp in missing])
 
+    files.store()
     diagnostics = list(found.problems) + context_found
     for i in unreadable:
         if i in files.entries:
@@ -496,7 +505,9 @@ def _compute(files: _Files, context: tuple[list[Document], list[Diagnostic]],
     total = sum(len(members[c]) for c in comps)
     with _pool(len(comps), total, files, today, scoring) as pool:
         if pool is not None:
-            for comp, blob in pool.imap_unordered(_component_job, jobs):
+            answers = pool.imap_unordered(_component_job, jobs)
+            files.store()  # while the workers check
+            for comp, blob in answers:
                 found, later, standing = pickle.loads(blob)
                 results[comp] = (found, later)
                 scores[comp] = standing
@@ -505,6 +516,7 @@ def _compute(files: _Files, context: tuple[list[Document], list[Diagnostic]],
                 found, later, standing = check_component(context[0], payloads, today, scoring)
                 results[comp] = (found, later)
                 scores[comp] = standing
+            files.store()
 
 
 class _NoPool:

@@ -462,9 +462,14 @@ def _meetings_links(value: object) -> Iterator[str]:
 
 
 def _events_links(value: object) -> Iterator[str]:
+    found: list[str] = []  # (the hottest of these: a list, not nested generators)
     for r in _dicts(value, "events"):
-        yield from ("r\0" + x for x in _strings(r, "id"))
-        yield from ("m\0" + x for x in _strings(r, "member"))
+        ident, member = r.get("id"), r.get("member")
+        if isinstance(ident, str):
+            found.append("r\0" + ident)
+        if isinstance(member, str):
+            found.append("m\0" + member)
+    yield from found
     yield from _correction_links(value)
 
 

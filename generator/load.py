@@ -275,11 +275,9 @@ def link_hashes(kind: str, value: object) -> bytes | None:
     extract = BY_NAME[kind].links
     if extract is None:
         return None
-    found: set[int] = set()
-    for link in set(extract(value)):
-        raw = link.encode("utf-8", "surrogateescape")
-        found.add(zlib.crc32(raw) << 32 | zlib.adler32(raw))
-    return array("Q", sorted(found)).tobytes()
+    crc32, adler32 = zlib.crc32, zlib.adler32
+    raws = {link.encode("utf-8", "surrogateescape") for link in extract(value)}
+    return array("Q", sorted({crc32(raw) << 32 | adler32(raw) for raw in raws})).tobytes()
 
 
 def _entry(kind: str, path: str, data: bytes) -> Entry:
@@ -337,13 +335,13 @@ def workers_for(jobs: int, workers: int | None = None) -> Iterator[multiprocessi
 
 
 def read_entries(files: list[tuple[str, Path]], keys: list[str | None], cache: Cache | None,
-                 workers: int | None = None, pool: multiprocessing.pool.Pool | None = None
+                 workers: int | None = None, later: list[tuple[str, bytes]] | None = None
                  ) -> list[tuple[str, Entry] | None]:
     """For each file (kind, path) with its content key if known: (content key, entry),
     from the cache where it holds the key, otherwise read and checked (in worker
-    processes when there are many, in ``pool`` if given) and stored in the cache;
-    None for a key ``""`` (a file that could not even be looked at). A file that cannot
-    be read has the key ``""`` and an E100 entry."""
+    processes when there are many) and stored in the cache — or, with ``later``, added
+    to it for the caller to store; None for a key ``""`` (a file that could not even be
+    looked at). A file that cannot be read has the key ``""`` and an E100 entry."""
     known = [key for key in keys if key]
     with collector_paused():
         hits = cache.get_many(known, valid=_entry_shape) if cache and known else {}
@@ -357,17 +355,18 @@ def read_entries(files: list[tuple[str, Path]], keys: list[str | None], cache: C
         elif key != "":
             misses.append(index)
     jobs = [(files[i][0], str(files[i][1])) for i in misses]
-    if pool is not None and len(jobs) >= PARALLEL_MIN_FILES:
-        done = pool.map(_check_job, jobs, chunksize=32)
-    else:
-        with workers_for(len(jobs), workers) as own:
-            done = own.map(_check_job, jobs, chunksize=32) if own else [
-                _check_job(job) for job in jobs]
+    with workers_for(len(jobs), workers) as pool:
+        done = pool.map(_check_job, jobs, chunksize=32) if pool else [
+            _check_job(job) for job in jobs]
     with collector_paused():
         for index, (key, blob) in zip(misses, done, strict=True):
             got[index] = (key, pickle.loads(blob))
     if cache:
-        cache.put_many([(key, blob) for key, blob in done if key])
+        computed = [(key, blob) for key, blob in done if key]
+        if later is not None:
+            later += computed
+        else:
+            cache.put_many(computed)
     return got
 
 
