@@ -58,6 +58,7 @@ class Result:
     out_bytes: int
     stdout: str
     stderr: str
+    cpu: float = -1.0  # user + system seconds, the process and its workers
 
 
 @dataclass
@@ -83,9 +84,9 @@ def count_data(root: Path) -> Counts:
         top = path.relative_to(root).parts[0]
         if top == "members" and path.suffix == ".yaml":
             counts.members += 1
-        elif top in ("events", "meetings") and path.suffix == ".yaml":
+        elif top in ("events", "additions", "meetings") and path.suffix == ".yaml":
             items = len(ITEM_ID.findall(path.read_bytes()))
-            if top == "events":
+            if top in ("events", "additions"):
                 counts.events += items
             else:
                 counts.meetings += items
@@ -115,13 +116,17 @@ def run_jifen(case: str, jifen: str, args: list[str], cache: Path, work: Path) -
         )
     report = time_file.read_text("utf-8", errors="replace")
     wall = rss_kib = -1.0
+    cpu = 0.0
     for line in report.splitlines():
         key, _, value = line.strip().rpartition(": ")
         if key.startswith("Elapsed (wall clock) time"):
             wall = parse_wall(value)
         elif key == "Maximum resident set size (kbytes)":
             rss_kib = float(value)
+        elif key in ("User time (seconds)", "System time (seconds)"):
+            cpu += float(value)
     return Result(
+        cpu=cpu,
         case=case,
         wall=wall,
         rss_mib=rss_kib / 1024 if rss_kib >= 0 else -1.0,
@@ -282,8 +287,9 @@ def main(argv: list[str] | None = None) -> int:
                         edited = edited or done
                     result = run_jifen(name, jifen, commands[command], cache / "data", scratch)
                     results[name].append(result)
-                    print(f"  round {round_ + 1}, {name}: {result.wall:.2f} s, "
-                          f"{result.rss_mib:.0f} MiB, exit {result.exit}", flush=True)
+                    print(f"  round {round_ + 1}, {name}: {result.wall:.2f} s "
+                          f"({result.cpu:.1f} s processor), {result.rss_mib:.0f} MiB, "
+                          f"exit {result.exit}", flush=True)
             finally:
                 if edited:
                     edited[0].write_bytes(edited[1])
@@ -292,15 +298,17 @@ def main(argv: list[str] | None = None) -> int:
             print_stages(data, args.year)
 
     print()
-    print(f"| case | wall (median of {args.runs}) | peak memory |")
-    print("|---|---|---|")
+    print(f"| case | wall (median of {args.runs}) | processor time | peak memory |")
+    print("|---|---|---|---|")
     for name, runs in results.items():
         walls = sorted(r.wall for r in runs)
         spread = f" ({walls[0]:.2f}–{walls[-1]:.2f})" if len(walls) > 1 else ""
         print(f"| `jifen {name}` | {statistics.median(walls):.2f} s{spread} | "
+              f"{statistics.median(r.cpu for r in runs):.1f} s | "
               f"{statistics.median(r.rss_mib for r in runs):.0f} MiB |")
     print(f"| `jifen validate` on the example data, cold | "
           f"{statistics.median(r.wall for r in examples):.2f} s | "
+          f"{statistics.median(r.cpu for r in examples):.1f} s | "
           f"{statistics.median(r.rss_mib for r in examples):.0f} MiB |")
     print()
     last = [runs[-1] for runs in results.values()]

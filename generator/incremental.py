@@ -46,7 +46,7 @@ from generator.cache import Cache
 from generator.context import Context
 from generator.derive import derive
 from generator.errors import Diagnostic
-from generator.kinds import BY_NAME, Document, build
+from generator.kinds import BY_NAME, Builder, Document, build, builder
 from generator.load import (
     PARALLEL_MIN_FILES,
     Entry,
@@ -55,7 +55,6 @@ from generator.load import (
     collector_paused,
     read_entries,
     save_stat_index,
-    settle,
 )
 from generator.model import Dataset
 from generator.nominations import check_nominations
@@ -180,32 +179,51 @@ def _hashes(links: bytes | None) -> array[int]:
     return found
 
 
-def partition(relatives: list[str], keys: list[str], links: list[bytes | None]) -> Partition:
-    """A fresh partition: files sharing a link in one component, components numbered in
-    the order of their first file."""
-    parent = list(range(len(relatives)))
+class Linker:
+    """Files that share a link, joined as their entries arrive (union-find by file
+    number: each set's root is its first file)."""
 
-    def root(i: int) -> int:
+    def __init__(self, count: int) -> None:
+        self.parent = list(range(count))
+        self.first: dict[int, int] = {}  # link hash -> a file that has it
+
+    def root(self, i: int) -> int:
+        parent = self.parent
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]
         return i
 
-    first: dict[int, int] = {}  # link hash -> a file that has it
-    for i, found in enumerate(links):
-        hashes = _hashes(found)
+    def add(self, i: int, links: bytes | None) -> None:
+        hashes = _hashes(links)
+        first = self.first
         for h in first.keys() & hashes:  # (set operations: the loops run in C)
-            a, b = root(i), root(first[h])
+            a, b = self.root(i), self.root(first[h])
             if a != b:
-                parent[max(a, b)] = min(a, b)
+                self.parent[max(a, b)] = min(a, b)
         first.update(dict.fromkeys(hashes, i))
-    number: dict[int, int] = {}
-    comps = [number.setdefault(root(i), len(number)) for i in range(len(relatives))]
-    hashes = array("Q", sorted(first))
-    return Partition(files={r: (k, c) for r, k, c in zip(relatives, keys, comps, strict=True)},
-                     hashes=hashes.tobytes(),
-                     comps=array("I", [comps[first[h]] for h in hashes]).tobytes(),
-                     next=len(number))
+
+    def partition(self, files: list[int], relatives: list[str], keys: list[str]) -> Partition:
+        """The partition of ``files`` (their numbers, in order, with their paths and
+        keys): components numbered in the order of their first file."""
+        number: dict[int, int] = {}
+        comps = [number.setdefault(self.root(i), len(number)) for i in files]
+        hashes = array("Q", sorted(self.first))
+        return Partition(
+            files={r: (k, c) for r, k, c in zip(relatives, keys, comps, strict=True)},
+            hashes=hashes.tobytes(),
+            comps=array("I", [number.setdefault(self.root(self.first[h]), len(number))
+                              for h in hashes]).tobytes(),
+            next=len(number))
+
+
+def partition(relatives: list[str], keys: list[str], links: list[bytes | None]) -> Partition:
+    """A fresh partition: files sharing a link in one component, components numbered in
+    the order of their first file."""
+    linker = Linker(len(relatives))
+    for i, found in enumerate(links):
+        linker.add(i, found)
+    return linker.partition(list(range(len(relatives))), relatives, keys)
 
 
 def update(old: Partition, relatives: list[str], keys: list[str],
@@ -262,18 +280,32 @@ def _documents(payloads: list[Payload]) -> tuple[list[Document], list[Diagnostic
     return documents, problems
 
 
-def check_component(context: list[Document], payloads: list[Payload], today: str,
+@dataclass
+class Shared:
+    """The context as every component starts from it: its documents, and a builder that
+    has built them."""
+
+    documents: list[Document]
+    built: Builder
+
+    @classmethod
+    def of(cls, documents: list[Document]) -> Shared:
+        return cls(documents, builder(documents))
+
+
+def check_component(context: Shared, payloads: list[Payload], today: str,
                     scoring: tuple[int, str] | None) -> Found:
     """Check one component beside the context (and score it when ``scoring`` = (year,
     as of) is given and it has no error)."""
     documents, found = _documents(payloads)
     with collector_paused():
-        ds = derive(build(context + documents))
+        ds = derive(build(documents, context.built))
+    context_documents = context.documents
     ctx = Context(today=today)
-    shared = {doc.path for doc in context}
+    shared = {doc.path for doc in context_documents}
     for check in LOCAL:
         found += [d for d in check(ds, ctx) if d.path not in shared]
-    positions = {doc.path: doc.positions for doc in context + documents}
+    positions = {doc.path: doc.positions for doc in context_documents + documents}
     found = resolve(found, positions=positions)
     if any(d.is_error for d in found):
         return found, None, None
@@ -300,7 +332,7 @@ _WORKER: dict[str, object] = {}
 def _start_worker(parent: int, context: list[Payload], today: str,
                   scoring: tuple[int, str] | None) -> None:
     _worker_start(parent)
-    _WORKER.update(context=_documents(context)[0], today=today, scoring=scoring)
+    _WORKER.update(context=Shared.of(_documents(context)[0]), today=today, scoring=scoring)
 
 
 def _component_job(job: tuple[int, list[Payload]]) -> tuple[int, bytes]:
@@ -308,7 +340,7 @@ def _component_job(job: tuple[int, list[Payload]]) -> tuple[int, bytes]:
     context = _WORKER["context"]
     today = _WORKER["today"]
     scoring = _WORKER["scoring"]
-    assert isinstance(context, list) and isinstance(today, str)
+    assert isinstance(context, Shared) and isinstance(today, str)
     assert scoring is None or isinstance(scoring, tuple)
     found = check_component(context, payloads, today, scoring)
     return number, pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
@@ -348,13 +380,16 @@ class _Files:
         self.relatives = found.relatives or [path.relative_to(found.data_dir).as_posix()
                                              for _, path in found.files]
 
-    def read(self, indexes: Iterable[int]) -> None:
+    def read(self, indexes: Iterable[int],
+             arrived: Callable[[int, Entry], None] | None = None) -> None:
+        """Read the entries of these files (``arrived``: told of each as it comes)."""
         wanted = [i for i in indexes if i not in self.entries and self.found.keys[i] != ""]
         if not wanted:
             return
         got = read_entries([self.found.files[i] for i in wanted],
                            [self.found.keys[i] for i in wanted], self.cache, self.workers,
-                           self.unstored)
+                           self.unstored, None if arrived is None else
+                           lambda k, entry: arrived(wanted[k], entry))
         for i, item in zip(wanted, got, strict=True):
             if item is not None:
                 self.found.keys[i] = item[0]
@@ -382,22 +417,27 @@ def run(found: Scan, *, today: str, cache: Cache, scoring: tuple[int, str] | Non
     files = _Files(found, cache, workers)
     n = len(found.files)
     readable = sum(1 for key in found.keys if key != "")  # "": could not even be looked at
-    shared = [i for i in range(n) if BY_NAME[found.files[i][0]].context]
+    shared = {i for i in range(n) if BY_NAME[found.files[i][0]].context}
     stored = cache.memo_key("partition", VERSION, str(found.data_dir.resolve()))
     kept = cache.get(stored, _partition_shape)
     old = kept if isinstance(kept, Partition) and len(kept.renamed) < MERGES_BEFORE_REBUILD \
         else None
-    # every file whose content is unknown is read (all of them, when cold)
+    # every file whose content is unknown is read (all of them, when cold, joining the
+    # files that share links as they come in)
+    linker = Linker(n) if old is None else None
     files.read(range(n) if old is None else
-               [i for i in range(n) if found.keys[i] is None or i in shared])
+               [i for i in range(n) if found.keys[i] is None or i in shared],
+               None if linker is None else lambda i, entry: linker.add(i, entry.links))
     save_stat_index(found, cache)
-    unreadable = [i for i in range(n) if found.keys[i] == "" and i in files.entries]
+    # files that could not be read (their E100 only; the context's are the context's)
+    unreadable = [i for i in range(n)
+                  if found.keys[i] == "" and i in files.entries and i not in shared]
     parts = [i for i in range(n) if i not in shared and found.keys[i]]
     relatives = [files.relatives[i] for i in parts]
     keys = [str(found.keys[i]) for i in parts]
     if old is None:
-        files.read(parts)
-        now = partition(relatives, keys, [files.entries[i].links for i in parts])
+        assert linker is not None
+        now = linker.partition(parts, relatives, keys)
         todo: set[int] | None = None  # every component
     else:
         changed = [j for j, i in enumerate(parts)
@@ -405,13 +445,13 @@ def run(found: Scan, *, today: str, cache: Cache, scoring: tuple[int, str] | Non
         files.read(parts[j] for j in changed)
         now, todo = update(old, relatives, keys,
                            {j: files.entries[parts[j]].links for j in changed})
-    if now is not old:
-        cache.put(stored, pickle.dumps(now, pickle.HIGHEST_PROTOCOL))
+    if now is not old:  # stored with the entries read, while the workers check
+        files.unstored.append((stored, pickle.dumps(now, pickle.HIGHEST_PROTOCOL)))
 
     members: dict[int, list[int]] = {}
     for i, r in zip(parts, relatives, strict=True):
         members.setdefault(now.files[r][1], []).append(i)
-    context_digest = _digest(f"{files.relatives[i]}\0{found.keys[i]}" for i in shared)
+    context_digest = _digest(f"{files.relatives[i]}\0{found.keys[i]}" for i in sorted(shared))
     shown = str(found.data_dir)
     comp_keys = {comp: cache.memo_key("component", VERSION, shown, context_digest, today,
                                       _digest(f"{files.relatives[i]}\0{found.keys[i]}"
@@ -426,13 +466,14 @@ def run(found: Scan, *, today: str, cache: Cache, scoring: tuple[int, str] | Non
             results[comp] = hit
 
     files.read(shared)
-    context = _documents([files.payload(i) for i in shared])
+    documents, problems = _documents([files.payload(i) for i in sorted(shared)])
+    context = Shared.of(documents)
     context_key = cache.memo_key("context", VERSION, shown, context_digest, today)
     hit = cache.get(context_key, _found_shape)
     if isinstance(hit, tuple):
         context_found: list[Diagnostic] = hit[0]
     else:
-        context_found = check_context(context[0], context[1], today)
+        context_found = check_context(documents, problems, today)
         cache.put(context_key, pickle.dumps((context_found, None), pickle.HIGHEST_PROTOCOL))
 
     missing = [comp for comp in members if comp not in results]
@@ -453,8 +494,7 @@ def run(found: Scan, *, today: str, cache: Cache, scoring: tuple[int, str] | Non
             assert later is not None  # a component without an error ran them
             diagnostics += later
     diagnostics.sort(key=Diagnostic.sort_key)
-    settle()
-    outcome = Outcome(diagnostics, readable, derive(build(context[0])))
+    outcome = Outcome(diagnostics, readable, derive(build([], context.built)))
     if scoring is None or any(d.is_error for d in diagnostics):
         return outcome
     outcome.standings = _standings(files, context, members, comp_keys, scoring, scores,
@@ -462,7 +502,7 @@ def run(found: Scan, *, today: str, cache: Cache, scoring: tuple[int, str] | Non
     return outcome
 
 
-def _standings(files: _Files, context: tuple[list[Document], list[Diagnostic]],
+def _standings(files: _Files, context: Shared,
                members: dict[int, list[int]], comp_keys: dict[int, str],
                scoring: tuple[int, str], scores: dict[int, list[Standing] | None],
                cache: Cache, today: str) -> list[Standing]:
@@ -490,7 +530,7 @@ def _standings(files: _Files, context: tuple[list[Document], list[Diagnostic]],
     return everyone
 
 
-def _compute(files: _Files, context: tuple[list[Document], list[Diagnostic]],
+def _compute(files: _Files, context: Shared,
              comps: list[int], members: dict[int, list[int]], today: str,
              scoring: tuple[int, str] | None,
              results: dict[int, tuple[list[Diagnostic], list[Diagnostic] | None]],
@@ -513,7 +553,7 @@ def _compute(files: _Files, context: tuple[list[Document], list[Diagnostic]],
                 scores[comp] = standing
         else:
             for comp, payloads in jobs:
-                found, later, standing = check_component(context[0], payloads, today, scoring)
+                found, later, standing = check_component(context, payloads, today, scoring)
                 results[comp] = (found, later)
                 scores[comp] = standing
             files.store()

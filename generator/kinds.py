@@ -36,7 +36,7 @@ own registrars (``jifen codeowners``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -151,6 +151,19 @@ class Builder:
         if isinstance(record, dict) and isinstance(record.get("id"), str):
             self.broken[record_kind].add(record["id"])
         return True
+
+    def fork(self) -> Builder:
+        """A builder that goes on from what this one has built (the context, say), with
+        containers of its own: this one is left as it is."""
+        copies: dict[str, object] = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, dict):
+                value = {k: set(v) if isinstance(v, set) else v for k, v in value.items()}
+            elif isinstance(value, list | set):
+                value = value.copy()
+            copies[item.name] = value
+        return Builder(**copies)  # type: ignore[arg-type]  # each field as it was, copied
 
     def dataset(self) -> Dataset:
         return Dataset(
@@ -610,10 +623,19 @@ def arrange(relatives: Iterable[str]) -> tuple[list[tuple[str, str]], list[str]]
     return found, [k.name for k in KINDS if k.required and k.name not in present]
 
 
-def build(documents: Iterable[Document]) -> Dataset:
+def build(documents: Iterable[Document], base: Builder | None = None) -> Dataset:
     """Turn schema-checked documents (in loading order) into records, skipping what
-    failed the schema. ``derived`` is left empty: the pipeline fills it in."""
-    builder = Builder()
+    failed the schema; after what ``base`` built (``builder``), if given. ``derived`` is
+    left empty: the pipeline fills it in."""
+    builder = Builder() if base is None else base.fork()
     for doc in documents:
         BY_NAME[doc.kind].builder(doc, builder)
     return builder.dataset()
+
+
+def builder(documents: Iterable[Document]) -> Builder:
+    """A builder that has built these documents (in loading order), to ``build`` on."""
+    found = Builder()
+    for doc in documents:
+        BY_NAME[doc.kind].builder(doc, found)
+    return found

@@ -23,7 +23,7 @@ import pickle
 import signal
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -335,13 +335,16 @@ def workers_for(jobs: int, workers: int | None = None) -> Iterator[multiprocessi
 
 
 def read_entries(files: list[tuple[str, Path]], keys: list[str | None], cache: Cache | None,
-                 workers: int | None = None, later: list[tuple[str, bytes]] | None = None
+                 workers: int | None = None, later: list[tuple[str, bytes]] | None = None,
+                 arrived: Callable[[int, Entry], None] | None = None
                  ) -> list[tuple[str, Entry] | None]:
     """For each file (kind, path) with its content key if known: (content key, entry),
     from the cache where it holds the key, otherwise read and checked (in worker
     processes when there are many) and stored in the cache — or, with ``later``, added
     to it for the caller to store; None for a key ``""`` (a file that could not even be
-    looked at). A file that cannot be read has the key ``""`` and an E100 entry."""
+    looked at). A file that cannot be read has the key ``""`` and an E100 entry.
+    ``arrived`` is told of each entry (by the file's place in ``files``) as soon as it is
+    there, so that the caller can use it while the workers read on."""
     known = [key for key in keys if key]
     with collector_paused():
         hits = cache.get_many(known, valid=_entry_shape) if cache and known else {}
@@ -352,22 +355,35 @@ def read_entries(files: list[tuple[str, Path]], keys: list[str | None], cache: C
         if isinstance(hit, Entry):
             assert key is not None
             got[index] = (key, hit)
+            if arrived is not None:
+                arrived(index, hit)
         elif key != "":
             misses.append(index)
-    jobs = [(files[i][0], str(files[i][1])) for i in misses]
-    with workers_for(len(jobs), workers) as pool:
-        done = pool.map(_check_job, jobs, chunksize=32) if pool else [
-            _check_job(job) for job in jobs]
-    with collector_paused():
-        for index, (key, blob) in zip(misses, done, strict=True):
-            got[index] = (key, pickle.loads(blob))
+    jobs = [(n, files[i][0], str(files[i][1])) for n, i in enumerate(misses)]
+    computed: list[tuple[str, bytes]] = []
+    with workers_for(len(jobs), workers) as pool, collector_paused():
+        done: Iterable[tuple[int, str, bytes]] = (
+            pool.imap_unordered(_numbered_check_job, jobs, chunksize=32) if pool
+            else map(_numbered_check_job, jobs))
+        for n, key, blob in done:
+            index = misses[n]
+            entry = pickle.loads(blob)
+            got[index] = (key, entry)
+            if key:
+                computed.append((key, blob))
+            if arrived is not None:
+                arrived(index, entry)
     if cache:
-        computed = [(key, blob) for key, blob in done if key]
         if later is not None:
             later += computed
         else:
             cache.put_many(computed)
     return got
+
+
+def _numbered_check_job(job: tuple[int, str, str]) -> tuple[int, str, bytes]:
+    n, kind, path = job
+    return n, *_check_job((kind, path))
 
 
 def save_stat_index(found: Scan, cache: Cache | None) -> None:

@@ -26,7 +26,6 @@ aliases), and stops at the first structural hazard.
 from __future__ import annotations
 
 import re
-import zlib
 from array import array
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -299,8 +298,9 @@ def parse(path: str, data: bytes) -> tuple[object, Node | None, list[Diagnostic]
 #
 # Where each value of a document is, kept from its first parse so that a diagnostic made
 # with a JSON pointer gets its line and column without reading the file again. A
-# ``Skeleton`` is (marks, keys): the marks, zlib-compressed, are three unsigned 32-bit
-# numbers per value in document order (a mapping, then its values; a list, then its
+# ``Skeleton`` is (marks, keys): the marks are three unsigned 32-bit numbers per value
+# (an ``array("I")``'s bytes: compressing them would cost more time than they take room)
+# in document order (a mapping, then its values; a list, then its
 # items): the line and column (from 1) where libyaml's node starts, and its shape:
 # ``size << SIZE_SHIFT | kind << KIND_SHIFT | key``, where size counts the values of
 # its subtree (itself included), kind is SCALAR, MAPPING or SEQUENCE and key, for a
@@ -312,12 +312,12 @@ KIND_SHIFT = 8
 SIZE_SHIFT = 10
 MAX_KEYS = 255  # distinct keys a skeleton can name (data files have a few dozen)
 _KEY_MASK = (1 << KIND_SHIFT) - 1
-EMPTY: Skeleton = (zlib.compress(b""), ())
+EMPTY: Skeleton = (b"", ())
 
 
 def pack(marks: list[int], keys: dict[str, int]) -> Skeleton:
     """A skeleton from its marks (line, column, shape, ...) and its keys (key -> 1 + index)."""
-    return zlib.compress(array("I", marks).tobytes(), 1), tuple(keys)
+    return array("I", marks).tobytes(), tuple(keys)
 
 
 def skeleton(node: Node | None) -> Skeleton | None:
@@ -358,7 +358,7 @@ def locate_in(found: Skeleton, pointer: Pointer) -> tuple[int, int]:
     exists on the way (as ``locate`` on the node graph)."""
     data, keys = found
     marks = array("I")
-    marks.frombytes(zlib.decompress(data))
+    marks.frombytes(data)
     if not marks:
         return 1, 1
     i = 0
@@ -437,10 +437,14 @@ def resolve(diagnostics: list[Diagnostic],
     for path, indexes in pending.items():
         kept = positions.get(path) if positions is not None else None
         if kept is not None:
-            for i in indexes:
-                line, col = locate_in(kept, result[i].pointer)
-                result[i] = replace(result[i], line=line, col=col)
-            continue
+            try:
+                placed = [locate_in(kept, result[i].pointer) for i in indexes]
+            except (ValueError, IndexError):  # not a skeleton: read the file instead
+                placed = []
+            if placed:
+                for i, (line, col) in zip(indexes, placed, strict=True):
+                    result[i] = replace(result[i], line=line, col=col)
+                continue
         try:
             data = read(path)
             node = None if len(data) > LIMITS.bytes else compose(read_text(data))
