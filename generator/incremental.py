@@ -227,17 +227,16 @@ def partition(relatives: list[str], keys: list[str], links: list[bytes | None]) 
 
 
 def update(old: Partition, relatives: list[str], keys: list[str],
-           links: dict[int, bytes | None]) -> tuple[Partition, set[int]]:
+           links: dict[int, bytes | None]) -> Partition:
     """The partition after an edit: the files whose content (or presence) changed, with
     every file of their components and of the components their links reach, form one
-    new component. ``links``: of the changed files, by their place in ``relatives``.
-    Returns the partition and the components whose results are to be computed."""
+    new component. ``links``: of the changed files, by their place in ``relatives``."""
     now = dict(zip(relatives, keys, strict=True))
     changed = [i for i, (r, k) in enumerate(zip(relatives, keys, strict=True))
                if old.files.get(r, ("", 0))[0] != k]
     removed = [r for r in old.files if r not in now]
     if not changed and not removed:
-        return old, set()
+        return old
     affected = {old.find(old.files[r][1]) for r in removed}
     affected |= {old.find(old.files[relatives[i]][1]) for i in changed
                  if relatives[i] in old.files}
@@ -255,7 +254,7 @@ def update(old: Partition, relatives: list[str], keys: list[str],
         result.files[relatives[i]] = (keys[i], new)
         for h in _hashes(links[i]):
             result.index.setdefault(h, new)
-    return result, {new}
+    return result
 
 
 # --- one component --------------------------------------------------------------------------
@@ -438,13 +437,11 @@ def run(found: Scan, *, today: str, cache: Cache, scoring: tuple[int, str] | Non
     if old is None:
         assert linker is not None
         now = linker.partition(parts, relatives, keys)
-        todo: set[int] | None = None  # every component
     else:
         changed = [j for j, i in enumerate(parts)
                    if old.files.get(relatives[j], ("", 0))[0] != keys[j]]
         files.read(parts[j] for j in changed)
-        now, todo = update(old, relatives, keys,
-                           {j: files.entries[parts[j]].links for j in changed})
+        now = update(old, relatives, keys, {j: files.entries[parts[j]].links for j in changed})
     if now is not old:  # stored with the entries read, while the workers check
         files.unstored.append((stored, pickle.dumps(now, pickle.HIGHEST_PROTOCOL)))
 
@@ -460,9 +457,9 @@ def run(found: Scan, *, today: str, cache: Cache, scoring: tuple[int, str] | Non
     results: dict[int, tuple[list[Diagnostic], list[Diagnostic] | None]] = {}
     scores: dict[int, list[Standing] | None] = {}
     hits = cache.get_many(list(comp_keys.values()), _found_shape)
-    for comp, key in comp_keys.items():
-        hit = hits.get(key)
-        if isinstance(hit, tuple) and (todo is None or comp not in todo):
+    for comp, key in comp_keys.items():  # (a component's results depend on its files'
+        hit = hits.get(key)               # contents only: a hit is right, whenever made)
+        if isinstance(hit, tuple):
             results[comp] = hit
 
     files.read(shared)

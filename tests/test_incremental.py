@@ -12,8 +12,10 @@ import re
 import shutil
 import subprocess
 import sys
+from array import array
 from collections.abc import Callable
 from pathlib import Path
+from zlib import adler32, crc32
 
 import pytest
 
@@ -115,6 +117,13 @@ def reopen_quarter(rng: random.Random, root: Path) -> str:
     return f"close {path.parent.name}/{path.name} removed"
 
 
+def close_quarter_of(root: Path, branch: str, quarter: str, meeting: str) -> str:
+    done = run("close", branch, quarter, "--meeting", meeting, "--data", str(root),
+               "--today", TODAY, "--no-cache")
+    assert done.code == 0, done.stderr
+    return f"close {branch} {quarter}"
+
+
 def close_quarter(rng: random.Random, root: Path) -> str:
     """Close a quarter that is open (``jifen close``, on valid data only)."""
     branches = sorted(p.name for p in (root / "meetings").iterdir())
@@ -183,19 +192,47 @@ def test_the_engine_checks_the_example_data(tmp_path: Path) -> None:
     assert not incremental.usable(scan(REPO / "data"))  # nominations: the whole data set
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_incremental_runs_equal_whole_runs_over_random_edits(tmp_path: Path,
-                                                             seed: int) -> None:
+def restore_all(root: Path, original: Path) -> str:
+    shutil.rmtree(root)
+    shutil.copytree(original, root)
+    return "everything restored"
+
+
+def edit_text(root: Path, relative: str, old: str, new: str) -> str:
+    path = root / relative
+    text = path.read_text("utf-8")
+    assert old in text, (relative, old)
+    path.write_text(text.replace(old, new, 1), "utf-8")
+    return f"{relative}: {old!r} -> {new!r}"
+
+
+def test_incremental_runs_equal_whole_runs_over_each_kind_of_edit(tmp_path: Path) -> None:
+    """Each kind of edit in turn, on the example data (closed quarters, laggard cases,
+    objections, corrections), then random ones."""
     root = example_without_nominations(tmp_path)
     original = tmp_path / "original"
     shutil.copytree(root, original)
     cache = tmp_path / "cache"
-    same_both_ways(root, cache, "nothing (cold)")
-    rng = random.Random(seed)
-    for step in range(14):
-        edit = rng.choice(EDITS)
-        what = restore(rng, root, original) if step % 4 == 3 else edit(rng, root)
-        same_both_ways(root, cache, f"step {step}: {what}")
+    rng = random.Random(1)
+    steps: list[Callable[[], str]] = [
+        lambda: "nothing (cold)",
+        lambda: edit_text(root, "events/b-lvzhou/2026-11.yaml", "违反厂区禁烟规定", "违反禁烟规定"),
+        lambda: change_points(random.Random(5), root),  # in a closed quarter: E317
+        lambda: add_event(random.Random(2), root),
+        lambda: remove_event(random.Random(3), root),
+        lambda: move_member(random.Random(4), root),
+        lambda: change_attendance(random.Random(6), root),
+        lambda: restore_all(root, original),
+        lambda: str((root / "closes" / "b-lvzhou" / "2026-Q3.yaml").unlink()),  # reopened
+        lambda: close_quarter_of(root, "b-lvzhou", "2026-Q3", "2026-10-12"),
+        lambda: break_file(random.Random(7), root),
+        lambda: restore_all(root, original),
+        lambda: delete_file(random.Random(8), root),
+        lambda: move_file(random.Random(9), root),
+        *(lambda: rng.choice(EDITS)(rng, root) for _ in range(6)),
+    ]
+    for step, edit in enumerate(steps):
+        same_both_ways(root, cache, f"step {step}: {edit()}")
 
 
 def test_a_synthetic_committee_over_random_edits(tmp_path: Path) -> None:
@@ -237,3 +274,28 @@ def test_one_edit_recomputes_one_component(tmp_path: Path,
     again = incremental.run(scan(root, cache), today=TODAY, cache=cache)
     assert again is not None and again.diagnostics == first.diagnostics
     assert checked == [1]
+
+
+def hashes(*links: str) -> bytes:
+    """Link hashes as files carry them (``load.link_hashes``)."""
+    return array("Q", sorted({crc32(x.encode()) << 32 | adler32(x.encode())
+                              for x in links})).tobytes()
+
+
+def test_files_sharing_a_link_form_one_component_and_edits_merge_them() -> None:
+    files = ["events/a.yaml", "members/a/m1.yaml", "events/b.yaml", "members/b/m2.yaml"]
+    links = [hashes("m\0m1", "r\0e1"), hashes("m\0m1"), hashes("m\0m2", "r\0e2"),
+             hashes("m\0m2")]
+    first = incremental.partition(files, ["k1", "k2", "k3", "k4"], links)
+    assert [first.files[f][1] for f in files] == [0, 0, 1, 1]
+    # events/b.yaml now also names m1 (a member of the other component): one component
+    merged = incremental.update(first, files, ["k1", "k2", "k3x", "k4"],
+                                {2: hashes("m\0m2", "m\0m1", "r\0e2")})
+    assert len({merged.files[f][1] for f in files}) == 1
+    # an edit that reaches nothing new: its component is numbered anew, the other kept
+    alone = incremental.update(first, files, ["k1x", "k2", "k3", "k4"],
+                               {0: hashes("m\0m1", "r\0e1b")})
+    assert alone.files[files[0]][1] == alone.files[files[1]][1] != first.files[files[0]][1]
+    assert alone.files[files[2]][1] == alone.files[files[3]][1] == first.files[files[2]][1]
+    # unchanged: the same partition
+    assert incremental.update(first, files, ["k1", "k2", "k3", "k4"], {}) is first
