@@ -5,30 +5,34 @@ only the parts the edit can affect.
 Files refer to each other through member ids, record ids and branches
 (``RecordKind.links``). Files that share a link, directly or through others, form one
 *component*: the local checks (``LOCAL``) and scoring only ever look up what one
-component holds, beside the context every check reads (the organisation, the policy,
-the rules). So the diagnostics and standings of a data set made of the context and one
-component are exactly those the whole data set has for that component's files and
-members; ``tests/test_incremental.py`` compares the two ways over random edits.
+component holds, beside the *context* every check reads (the organisation, the policy,
+the rules, the nominations). So the diagnostics and standings of a data set made of the
+context and one component are exactly those the whole data set has for that
+component's files and members; ``tests/test_incremental.py`` compares the two ways
+over edits of every kind.
 
 A run (``run``):
 
-1. scan; read and check the files whose content is not known yet (all, when cold);
-2. partition: from the links of every file (cold), or from the previous run's
-   partition, kept in the cache, in which the components of the changed files — and
-   those their new links reach — merge into one;
+1. scan; read and check the files whose content is not known yet (all, when cold,
+   joining files into components as the workers deliver them);
+2. partition: fresh (cold), or the previous run's partition, kept in the cache, in
+   which the components of the changed files — and those their new links reach —
+   merge into one;
 3. each component's results from the cache (keyed by the contents of its files, the
-   context, the day), else computed, in worker processes when there are many;
-4. the diagnostics of everything: the scan's, the context's and each component's,
-   with the checks that need scores (``validate.late``) only when nothing anywhere is
-   an error, as ``validate`` does.
+   context, the day: a hit is right whenever it was made), else computed, in worker
+   processes when there are many;
+4. the diagnostics of everything: the scan's, the context's and each component's; the
+   year-end nominations' (``WHOLE``: they read everyone's figures for the year) from
+   what each component gives of its members; and the checks that need scores
+   (``validate.late``) only when nothing anywhere is an error, as ``validate`` does.
 
 Between cold partitions components only merge (a coarser partition is as correct); the
 partition is rebuilt from scratch after many merges.
 
-The engine stands aside (``run`` returns None) when a file's kind has no links (its
-checks need the whole data set: the year-end nominations) or ``validate.CHECKS`` holds
-a check not classified here; the caller then checks the whole data set at once
-(``pipeline.check``), as it does without a cache.
+The engine stands aside (``run`` returns None) when a file's kind has neither links nor
+a place in the context, or ``validate.CHECKS`` holds a check not classified here (a new
+check is local only once someone has made sure of it); the caller then checks the whole
+data set at once (``pipeline.check``), as it does without a cache.
 """
 
 from __future__ import annotations
@@ -40,7 +44,8 @@ import pickle
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 
 from generator.cache import Cache
 from generator.context import Context
@@ -56,8 +61,9 @@ from generator.load import (
     read_entries,
     save_stat_index,
 )
-from generator.model import Dataset
-from generator.nominations import check_nominations
+from generator.model import Dataset, Member, Membership
+from generator.nominations import check_nominations, given_final_standings, scorable
+from generator.periods import year_closing
 from generator.score import Standing, standings
 from generator.validate import (
     CHECKS,
@@ -89,8 +95,8 @@ LOCAL: tuple[Check, ...] = (
     check_file_names, check_folders, check_unique_ids, check_dates, check_members,
     check_membership, check_meetings, check_events, check_closes, check_corrections,
     check_objections, check_laggard_cases)
-# Checks that need the whole data set; they read only kinds without links, so they say
-# nothing when those kinds have no files (and with such files the engine stands aside).
+# Checks that need the whole data set: run once, on the context and every member with
+# their figures (``check_nominations_of``).
 WHOLE: tuple[Check, ...] = (check_nominations,)
 
 VERSION = "1"  # of what the cache keeps for this module (the code fingerprint salts it too)
@@ -262,10 +268,39 @@ def update(old: Partition, relatives: list[str], keys: list[str],
 # A file as a component job receives it: kind, path as shown, path below the data
 # directory, load diagnostics (without the path), broken records, pickled value and positions
 Payload = tuple[str, str, str, list[tuple], frozenset, bytes]
-# What a component job gives: its diagnostics (its files' load diagnostics included), the
-# late ones (None: the component has an error, they were not run), the standings (None:
-# not asked for, or the component has an error)
-Found = tuple[list[Diagnostic], list[Diagnostic] | None, list[Standing] | None]
+
+
+@dataclass
+class Nominating:
+    """What the checks of the year-end nominations, which read the whole data set, need
+    of one component: whether it can be scored (``nominations.scorable``), its members,
+    their membership, the member ids of its files that failed the schema and, when it
+    can be scored, every member's standing for each year the nominations are for (as of
+    ``periods.year_closing``)."""
+
+    scorable: bool
+    members: list[Member]
+    membership: dict[str, Membership]
+    broken: frozenset[str]
+    finals: dict[int, list[Standing]] | None
+
+
+@dataclass
+class Checked:
+    """What checking one component found: its diagnostics (its files' load diagnostics
+    included), the late ones (None: the component has an error, they were not run),
+    whether its files loaded without error, and what the nominations need of it (None:
+    there are none)."""
+
+    found: list[Diagnostic]
+    later: list[Diagnostic] | None
+    loaded: bool
+    nominating: Nominating | None = None
+
+
+# a component job's answer: what it found, and the standings (None: not asked for, or the
+# component has an error)
+Found = tuple[Checked, list[Standing] | None]
 
 
 def _documents(payloads: list[Payload]) -> tuple[list[Document], list[Diagnostic]]:
@@ -297,6 +332,7 @@ def check_component(context: Shared, payloads: list[Payload], today: str,
     """Check one component beside the context (and score it when ``scoring`` = (year,
     as of) is given and it has no error)."""
     documents, found = _documents(payloads)
+    loaded = not any(d.is_error for d in found)
     with collector_paused():
         ds = derive(build(documents, context.built))
     context_documents = context.documents
@@ -306,11 +342,50 @@ def check_component(context: Shared, payloads: list[Payload], today: str,
         found += [d for d in check(ds, ctx) if d.path not in shared]
     positions = {doc.path: doc.positions for doc in context_documents + documents}
     found = resolve(found, positions=positions)
+    nominating = _nominating(ds) if ds.nominations.files else None
     if any(d.is_error for d in found):
-        return found, None, None
+        return Checked(found, None, loaded, nominating), None
     later = resolve([d for d in late(ds, ctx) if d.path not in shared], positions=positions)
     scores = standings(ds, scoring[0], scoring[1], ledgers=False) if scoring else None
-    return found, later, scores
+    return Checked(found, later, loaded, nominating), scores
+
+
+def _nominating(ds: Dataset) -> Nominating:
+    ready = scorable(ds)
+    years = sorted({f.year for f in ds.nominations.files})
+    return Nominating(
+        ready, list(ds.members.values()), {m: ds.membership(ds.members[m]) for m in ds.members},
+        ds.files.broken_ids("member"),
+        {year: standings(ds, year, year_closing(year), ledgers=False, only=sorted(ds.members))
+         for year in years} if ready else None)
+
+
+def check_nominations_of(context: Dataset, parts: list[Nominating], loaded_cleanly: bool,
+                         today: str) -> list[Diagnostic]:
+    """``nominations.check_nominations`` on a data set of the context and every member
+    (with their membership), the year-end figures computed part by part: what it says
+    on the whole data set, for it reads nothing else (scoring is possible when it is in
+    every part)."""
+    members: dict[str, Member] = {}
+    membership: dict[str, Membership] = {}
+    broken: set[str] = set(context.files.broken_ids("member"))
+    for part in parts:
+        for member in part.members:
+            members.setdefault(member.id, member)
+        membership.update(part.membership)
+        broken |= part.broken
+    ds = replace(context, members=MappingProxyType(members),
+                 files=replace(context.files, broken={**context.files.broken,
+                                                      "member": frozenset(broken)}),
+                 derived=replace(context.derived, membership=MappingProxyType(membership)))
+    ready = scorable(context) and all(part.scorable for part in parts)
+    if ready:
+        years = {year for part in parts for year in part.finals or {}}
+        for year in years:
+            given_final_standings(ds, year, {s.member.id: s for part in parts
+                                             for s in (part.finals or {}).get(year, [])})
+    return list(check_nominations(ds, Context(today=today,
+                                              loaded_cleanly=loaded_cleanly and ready)))
 
 
 def check_context(context: list[Document], problems: list[Diagnostic], today: str
@@ -347,13 +422,18 @@ def _component_job(job: tuple[int, list[Payload]]) -> tuple[int, bytes]:
 
 # --- a run ---------------------------------------------------------------------------------
 
-def _found_shape(value: object) -> bool:
-    if not (isinstance(value, tuple) and len(value) == 2):
+def _diagnostics(value: object) -> bool:
+    return isinstance(value, list) and all(type(d) is Diagnostic for d in value)
+
+
+def _checked_shape(value: object) -> bool:
+    if type(value) is not Checked:
         return False
-    found, later = value
-    return (isinstance(found, list) and all(type(d) is Diagnostic for d in found)
-            and (later is None or (isinstance(later, list)
-                                   and all(type(d) is Diagnostic for d in later))))
+    fields: tuple[object, ...] = (value.found, value.later, value.loaded, value.nominating)
+    found, later, loaded, nominating = fields
+    return (_diagnostics(found) and (later is None or _diagnostics(later))
+            and isinstance(loaded, bool) and (nominating is None
+                                               or type(nominating) is Nominating))
 
 
 def _standings_shape(value: object) -> bool:
@@ -454,24 +534,24 @@ def run(found: Scan, *, today: str, cache: Cache, scoring: tuple[int, str] | Non
                                       _digest(f"{files.relatives[i]}\0{found.keys[i]}"
                                               for i in indexes))
                  for comp, indexes in members.items()}
-    results: dict[int, tuple[list[Diagnostic], list[Diagnostic] | None]] = {}
+    results: dict[int, Checked] = {}
     scores: dict[int, list[Standing] | None] = {}
-    hits = cache.get_many(list(comp_keys.values()), _found_shape)
+    hits = cache.get_many(list(comp_keys.values()), _checked_shape)
     for comp, key in comp_keys.items():  # (a component's results depend on its files'
         hit = hits.get(key)               # contents only: a hit is right, whenever made)
-        if isinstance(hit, tuple):
+        if isinstance(hit, Checked):
             results[comp] = hit
 
     files.read(shared)
     documents, problems = _documents([files.payload(i) for i in sorted(shared)])
     context = Shared.of(documents)
     context_key = cache.memo_key("context", VERSION, shown, context_digest, today)
-    hit = cache.get(context_key, _found_shape)
-    if isinstance(hit, tuple):
-        context_found: list[Diagnostic] = hit[0]
+    hit = cache.get(context_key, _diagnostics)
+    if isinstance(hit, list):
+        context_found: list[Diagnostic] = hit
     else:
         context_found = check_context(documents, problems, today)
-        cache.put(context_key, pickle.dumps((context_found, None), pickle.HIGHEST_PROTOCOL))
+        cache.put(context_key, pickle.dumps(context_found, pickle.HIGHEST_PROTOCOL))
 
     missing = [comp for comp in members if comp not in results]
     _compute(files, context, missing, members, today, scoring, results, scores)
@@ -481,17 +561,27 @@ def run(found: Scan, *, today: str, cache: Cache, scoring: tuple[int, str] | Non
     files.store()
     diagnostics = list(found.problems) + context_found
     for i in unreadable:
-        if i in files.entries:
-            diagnostics += _documents([files.payload(i)])[1]
+        diagnostics += _documents([files.payload(i)])[1]
     for comp in sorted(results):
-        diagnostics += results[comp][0]
+        diagnostics += results[comp].found
+    whole = derive(build([], context.built))  # the context, as a data set
+    if whole.nominations.files:
+        loaded_cleanly = (not any(d.is_error for d in [*found.problems, *problems])
+                          and not unreadable and all(r.loaded for r in results.values()))
+        nominating: list[Nominating] = []
+        for checked in results.values():
+            assert checked.nominating is not None  # computed beside the nominations
+            nominating.append(checked.nominating)
+        diagnostics += resolve(
+            check_nominations_of(whole, nominating, loaded_cleanly, today),
+            positions={d.path: d.positions for d in documents})
     if not any(d.is_error for d in diagnostics):
         for comp in sorted(results):
-            later = results[comp][1]
+            later = results[comp].later
             assert later is not None  # a component without an error ran them
             diagnostics += later
     diagnostics.sort(key=Diagnostic.sort_key)
-    outcome = Outcome(diagnostics, readable, derive(build([], context.built)))
+    outcome = Outcome(diagnostics, readable, whole)
     if scoring is None or any(d.is_error for d in diagnostics):
         return outcome
     outcome.standings = _standings(files, context, members, comp_keys, scoring, scores,
@@ -514,7 +604,7 @@ def _standings(files: _Files, context: Shared,
         if comp not in scores and isinstance(hit, list):
             scores[comp] = hit
     missing = [comp for comp in members if scores.get(comp) is None]
-    results: dict[int, tuple[list[Diagnostic], list[Diagnostic] | None]] = {}
+    results: dict[int, Checked] = {}
     _compute(files, context, missing, members, today, scoring, results, scores)
     cache.put_many([(keys[comp], pickle.dumps(scores[comp], pickle.HIGHEST_PROTOCOL))
                     for comp in computed + missing])
@@ -530,8 +620,7 @@ def _standings(files: _Files, context: Shared,
 def _compute(files: _Files, context: Shared,
              comps: list[int], members: dict[int, list[int]], today: str,
              scoring: tuple[int, str] | None,
-             results: dict[int, tuple[list[Diagnostic], list[Diagnostic] | None]],
-             scores: dict[int, list[Standing] | None]) -> None:
+             results: dict[int, Checked], scores: dict[int, list[Standing] | None]) -> None:
     """Check (and score) the components ``comps``: in worker processes when there are
     many files, largest components first."""
     if not comps:
@@ -545,14 +634,11 @@ def _compute(files: _Files, context: Shared,
             answers = pool.imap_unordered(_component_job, jobs)
             files.store()  # while the workers check
             for comp, blob in answers:
-                found, later, standing = pickle.loads(blob)
-                results[comp] = (found, later)
-                scores[comp] = standing
+                results[comp], scores[comp] = pickle.loads(blob)
         else:
             for comp, payloads in jobs:
-                found, later, standing = check_component(context, payloads, today, scoring)
-                results[comp] = (found, later)
-                scores[comp] = standing
+                results[comp], scores[comp] = check_component(context, payloads, today,
+                                                              scoring)
             files.store()
 
 

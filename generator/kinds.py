@@ -531,7 +531,9 @@ class RecordKind:
     # what its records refer to across files (see ``_strings``); None: its checks need
     # the whole data set (or, with ``context``, every check may read it)
     links: Callable[[object], Iterable[str]] | None = None
-    context: bool = False  # read by every check: the organisation, the policy, the rules
+    # read by every check: the organisation, the policy, the rules, and the nominations
+    # (the year-end decisions bound the corrections of a year)
+    context: bool = False
 
     @property
     def folder(self) -> str:
@@ -588,7 +590,7 @@ KINDS: tuple[RecordKind, ...] = (
     RecordKind("case", "cases/**/*.yaml", "case", _case, "后进党员处置案件", "branch",
                links=_case_links),
     RecordKind("nominations", "nominations/**/*.yaml", "nominations", _nominations,
-               "优秀党员评选和积分运用", "branch"),
+               "优秀党员评选和积分运用", "branch", context=True),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
 # The fields `jifen diff` shows of a record, by the record's name (corrections are

@@ -68,6 +68,13 @@ def final_standings(ds: Dataset, year: int) -> dict[str, Standing]:
     return years[year]
 
 
+def given_final_standings(ds: Dataset, year: int, found: dict[str, Standing]) -> None:
+    """Hand ``final_standings`` the figures of ``ds`` for ``year`` computed elsewhere
+    (``incremental.py`` scores the data set part by part and checks the nominations on
+    a data set of the members alone)."""
+    _FINAL.setdefault(ds, {})[year] = found
+
+
 def year_branch(ds: Dataset, member: Member, year: int) -> str:
     """The branch ``member`` belonged to at the end of ``year`` (the one that nominates
     them for that year)."""

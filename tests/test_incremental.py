@@ -177,19 +177,16 @@ def restore(rng: random.Random, root: Path, original: Path) -> str:
     return f"{relative} restored"
 
 
-def example_without_nominations(tmp_path: Path) -> Path:
-    """The example data, but for the year-end nominations (with them, the engine stands
-    aside: their checks need the whole data set)."""
+def example(tmp_path: Path) -> Path:
+    """A copy of the example data: every kind of file, closed quarters, laggard cases,
+    objections, corrections and the year-end nominations."""
     root = tmp_path / "data"
     shutil.copytree(REPO / "data", root)
-    shutil.rmtree(root / "nominations")
     return root
 
 
-def test_the_engine_checks_the_example_data(tmp_path: Path) -> None:
-    root = example_without_nominations(tmp_path)
-    assert incremental.usable(scan(root))
-    assert not incremental.usable(scan(REPO / "data"))  # nominations: the whole data set
+def test_the_engine_checks_the_example_data() -> None:
+    assert incremental.usable(scan(REPO / "data"))
 
 
 def restore_all(root: Path, original: Path) -> str:
@@ -208,8 +205,8 @@ def edit_text(root: Path, relative: str, old: str, new: str) -> str:
 
 def test_incremental_runs_equal_whole_runs_over_each_kind_of_edit(tmp_path: Path) -> None:
     """Each kind of edit in turn, on the example data (closed quarters, laggard cases,
-    objections, corrections), then random ones."""
-    root = example_without_nominations(tmp_path)
+    objections, corrections, nominations), then random ones."""
+    root = example(tmp_path)
     original = tmp_path / "original"
     shutil.copytree(root, original)
     cache = tmp_path / "cache"
@@ -229,6 +226,18 @@ def test_incremental_runs_equal_whole_runs_over_each_kind_of_edit(tmp_path: Path
         lambda: restore_all(root, original),
         lambda: delete_file(random.Random(8), root),
         lambda: move_file(random.Random(9), root),
+        lambda: restore_all(root, original),
+        # the year-end nominations, checked against everyone's figures for the year
+        lambda: edit_text(root, "nominations/2025.yaml",
+                          "  - member: m-fl-05\n    action: transfer_postponed\n"
+                          "    date: 2026-01-23\n", ""),  # a list undecided (W201)
+        lambda: edit_text(root, "nominations/2025.yaml", "[m-hf-01, m-xy-01]",
+                          "[m-hf-01, m-xy-01, m-dc-09]"),  # not eligible
+        lambda: "; ".join(  # m-xy-01's year falls below the line: no longer eligible
+            edit_text(root, f"additions/b-xinyuan/2025-{month}.yaml", "member: m-xy-01",
+                      "member: m-xy-02") for month in ("03", "04", "05", "06")),
+        lambda: edit_text(root, "events/b-lvzhou/2026-11.yaml", "member: m-lz-", "member: m-x"),
+        lambda: restore_all(root, original),
         *(lambda: rng.choice(EDITS)(rng, root) for _ in range(6)),
     ]
     for step, edit in enumerate(steps):
@@ -257,7 +266,7 @@ def test_one_edit_recomputes_one_component(tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """After an edit of one event file (in a quarter not closed yet), only the component
     holding it is checked again; the others' results come from the cache."""
-    root = example_without_nominations(tmp_path)
+    root = example(tmp_path)
     cache = Cache(tmp_path / "cache")
     first = incremental.run(scan(root, cache), today=TODAY, cache=cache)
     assert first is not None
