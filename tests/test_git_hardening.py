@@ -184,7 +184,10 @@ def test_anything_in_the_cache_rows_is_a_miss_and_is_overwritten(
     assert clean[0][0] == 0 and "李二" in clean[1][1]
     assert [once(command) for command in commands] == clean  # replayed from the memo
     rows = len(_rows(cache))
-    assert rows == 6 + 1 + 2  # parse results, the stat index and the two commands' output
+    # parse results, the stat index, the two commands' output, and what incremental
+    # checking keeps: the partition, the context's diagnostics, the one component's
+    # diagnostics and its standings
+    assert rows == 6 + 1 + 2 + 4
     _overwrite(cache, wrong)
     assert [once(command) for command in commands] == clean
     after = _rows(cache)
