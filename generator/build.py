@@ -179,6 +179,8 @@ def write_config(work: Path, pages: list[Page], internal: bool, committee: str) 
         "docs_dir": "docs",
         "site_dir": "site",
         "nav": nav(pages, internal),
+        # the theme's overrides: our search worker, a 404 page in Chinese
+        "theme": {"name": "material", "custom_dir": str(TEMPLATES / "theme")},
         "hooks": [str(Path(__file__).resolve().parent / "mkdocs_hooks.py")],
     }
     path = work / "mkdocs.yml"
