@@ -89,7 +89,8 @@ CONCERN_NAMES = {"base": "基础分", "floor": "最低分", "cap": "上限", "la
                  "activist_below": "入党积极分子分数线", "flowing_below": "流动党员分数线",
                  "veto_rules": "一票否决", "publish_monthly": "月度登记是否公开",
                  "categories": "五类指标的归类", "window": "公示期"}
-# The regulation's defaults: a threshold that differs and no reading explains is marked.
+# The regulation's values: a threshold that differs and that no reading explains is
+# marked on the rules page as the committee's, adopted when and by whom not recorded.
 REGULATION_VALUES = {"base": 80, "floor": 0, "cap": None, "laggard_below": 60,
                      "excellent_at_least": 100, "probationary_below": 100,
                      "activist_below": 100, "flowing_below": 90}
@@ -314,24 +315,27 @@ class Planner(ScoreBook):
             ("最低分", "floor", f"{policy.floor} 分", ("floor",),
              policy.floor != REGULATION_VALUES["floor"]),
             ("上限", "cap", "不封顶" if policy.cap is None else f"{policy.cap} 分", ("cap",),
-             policy.cap is not None),
+             policy.cap != REGULATION_VALUES["cap"]),
             ("60分以下", "laggard", f"{laggard}的，由党支部填报《后进党员评定呈报表》",
              ("laggard_below", "laggard_inclusive"),
-             policy.laggard_below != 60 or policy.laggard_inclusive),
+             policy.laggard_below != REGULATION_VALUES["laggard_below"]
+             or policy.laggard_inclusive),
             ("优秀党员候选", "excellent",
              f"年度积分 {policy.excellent_at_least} 分及以上，且未被一票否决"
              + (f"；认定人数不超过党员人数的 {share * 100:g}%" if share is not None else ""),
              ("excellent_at_least", "excellent_share"),
-             policy.excellent_at_least != 100 or share is not None),
+             policy.excellent_at_least != REGULATION_VALUES["excellent_at_least"]
+             or share is not None),
             ("预备党员", "probationary",
              f"年度积分低于 {policy.probationary_below} 分的，取消预备党员资格",
-             ("probationary_below",), policy.probationary_below != 100),
+             ("probationary_below",),
+             policy.probationary_below != REGULATION_VALUES["probationary_below"]),
             ("入党积极分子", "activist",
              f"年度积分低于 {policy.activist_below} 分的，不列为当年发展对象",
-             ("activist_below",), policy.activist_below != 100),
+             ("activist_below",), policy.activist_below != REGULATION_VALUES["activist_below"]),
             ("流动党员", "flowing",
              f"年度积分低于 {policy.flowing_below} 分的，暂缓转入村(居)党支部",
-             ("flowing_below",), policy.flowing_below != 90),
+             ("flowing_below",), policy.flowing_below != REGULATION_VALUES["flowing_below"]),
             ("一票否决", "veto", "、".join(policy.veto_rules) or "无", ("veto_rules",),
              bool(policy.veto_rules)),
             ("公示期", "window", f"自支委会审定之日起 {WINDOW_DAYS} 天（可在审定时另定）",
@@ -372,7 +376,7 @@ class Planner(ScoreBook):
                                "applies_to": [BRANCH_KIND_NAMES[k] for k in catalogue.applies_to]})
         self.add("rules.md", "rules.md.j2", "积分标准与政策", catalogues=catalogues,
                  thresholds=thresholds, readings=readings, categories=refs("categories"),
-                 veto=refs("veto_rules"), indicators=INDICATORS)
+                 indicators=INDICATORS)
 
     def branch_page(self, branch: Branch) -> None:
         close = self.last_closes.get(branch.id)
