@@ -50,6 +50,7 @@ from generator.model import (
     Case,
     Catalogue,
     Close,
+    Contact,
     Correction,
     Dataset,
     Decision,
@@ -57,6 +58,7 @@ from generator.model import (
     Event,
     Exemption,
     Files,
+    Forge,
     Leaving,
     Meeting,
     Member,
@@ -66,6 +68,7 @@ from generator.model import (
     Objection,
     Organization,
     Policy,
+    Reading,
     Rectification,
     Resolution,
     Review,
@@ -200,15 +203,30 @@ def _organization(doc: Document, b: Builder) -> None:
     general = value.get("general_branches")
     office = value.get("office")
     accounts = office.get("accounts") if isinstance(office, dict) else None
+    contact = office.get("contact") if isinstance(office, dict) else None
+    forge = value.get("forge")
     b.organization = Organization(
         committee=value["committee"] if isinstance(value.get("committee"), str) else "",
         general_branches={g["id"]: g.get("name") or "" for g in general or ()
                           if isinstance(g, dict) and isinstance(g.get("id"), str)}
         if isinstance(general, list) else {},
         branches=branches, path=doc.path,
-        office_name=(office.get("name") or "党工委办公室") if isinstance(accounts, list)
-        and isinstance(office, dict) else "",
-        office_accounts=tuple(accounts) if isinstance(accounts, list) else ())
+        office_name=(office.get("name") or "党工委办公室") if isinstance(office, dict) else "",
+        office_accounts=tuple(accounts) if isinstance(accounts, list) else (),
+        contact=Contact(**{k: contact[k] for k in ("address", "telephone", "email", "hours")
+                           if isinstance(contact.get(k), str)})
+        if isinstance(contact, dict) else None,
+        forge=Forge(kind=forge["kind"], url=forge["url"].rstrip("/"))
+        if isinstance(forge, dict) and isinstance(forge.get("kind"), str)
+        and isinstance(forge.get("url"), str) else None)
+
+
+def _reading(index: int, r: dict[str, Any]) -> Reading:
+    return Reading(id=r["id"], title=r["title"], decision=r["decision"],
+                   adopted_by=r["adopted_by"], adopted_on=r["adopted_on"],
+                   regulation=tuple(r.get("regulation", ())),
+                   concerns=tuple(r.get("concerns", ())), rules=tuple(r.get("rules", ())),
+                   index=index)
 
 
 def _policy(doc: Document, b: Builder) -> None:
@@ -216,6 +234,7 @@ def _policy(doc: Document, b: Builder) -> None:
         args = dict(_mapping(doc))
         if "veto_rules" in args:
             args["veto_rules"] = tuple(args["veto_rules"])
+        args["readings"] = tuple(_reading(i, r) for i, r in enumerate(args.get("readings", ())))
         b.policy = Policy(**args, path=doc.path)
 
 

@@ -75,9 +75,10 @@ def _free_port() -> int:
 def test_serve_takes_today_from_the_option_and_stops_on_sigterm(small: DataDir) -> None:
     """``jifen serve --today``: the preview is written as of that day (not the clock's),
     and SIGTERM stops it like Ctrl+C does (exit 0)."""
-    work = small.root.parent / ".data.jifen-serve" / "public" / "docs"
-    serving = subprocess.Popen([str(JIFEN), "serve", "--data", str(small.root), "--today",
-                                "2025-06-30", "--port", str(_free_port())],
+    # the internal preview: it says “数据截至” (the public one shows 审定 quarters only)
+    work = small.root.parent / ".data.jifen-serve" / "internal" / "docs"
+    serving = subprocess.Popen([str(JIFEN), "serve", "--internal", "--data", str(small.root),
+                                "--today", "2025-06-30", "--port", str(_free_port())],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         read_until(serving, "预览地址", timeout=120, stream="stderr")  # written, then served

@@ -3,7 +3,8 @@
 Running ``python tools/make_example_data.py`` deletes and rewrites, under ``data/``:
 
 * ``organization.yaml`` — 示例街道非公企业党工委 with two 党总支 and seven 党支部
-  of all four kinds (three enterprise, one flowing, two village, one education);
+  of all four kinds (three enterprise, one flowing, two village, one education), the
+  office's public contact for objections and the forge that holds the repository;
 * ``members/<branch>/<member>.yaml`` — 61 fictional people (正式党员, 预备党员,
   入党积极分子), two of them exempt (暂不列入积分制管理); dated changes (``HISTORY``):
   one joined in July 2025 (转入), one became a full member (转正) and one a
@@ -852,9 +853,20 @@ def write(path: Path, text: str) -> None:
     path.write_text(HEADER + text, encoding="utf-8", newline="\n")
 
 
+# The office's public contact for objections (异议受理), shown on every notice in its
+# publication window: an office address, landline and mailbox, never a private number.
+CONTACT = (("address", "示例街道办事处三楼 党工委办公室（305室）"),
+           ("telephone", "0579-86001234"), ("email", "dangwei@shifan-jiedao.example.org"),
+           ("hours", "工作日 8:30—12:00、14:00—17:30"))
+# Where the data repository lives: the changes page links pull requests there.
+FORGE = ("github", "https://github.com/shifan-jiedao/jifen-data")
+
+
 def write_organization() -> None:
     lines = [f"committee: {q(COMMITTEE)}", "office:", f"  name: {q('党工委办公室')}",
-             "  accounts: [\"@shifan-jiedao/dangwei-office\"]", "general_branches:"]
+             "  accounts: [\"@shifan-jiedao/dangwei-office\"]", "  contact:"]
+    lines += [f"    {key}: {q(value)}" for key, value in CONTACT]
+    lines += ["forge:", f"  kind: {FORGE[0]}", f"  url: {q(FORGE[1])}", "general_branches:"]
     for ident, name in GENERAL_BRANCHES:
         lines += [f"  - id: {ident}", f"    name: {q(name)}"]
     lines.append("branches:")
