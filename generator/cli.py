@@ -4,7 +4,8 @@ One module per family of commands, each a thin layer over the library (parse, ca
 print): ``commands_check`` (validate, score, explain), ``commands_site`` (build,
 serve), ``commands_review`` (diff, codeowners), ``commands_edit`` (add, verify,
 approve, void, close: they write data through ``change.py``), ``commands_office``
-(export, form). What they share (options, ``Run``, ``Output``) is in ``options.py``.
+(export, form), ``commands_desk`` (desk, decap-config: the web forms). What they share
+(options, ``Run``, ``Output``) is in ``options.py``.
 
 Exit status: 0 success, 1 the data has errors (or warnings with ``--strict``), 2 the
 command was used wrongly, 130 interrupted.
@@ -20,6 +21,7 @@ from collections.abc import Sequence
 from generator import (
     __version__,
     commands_check,
+    commands_desk,
     commands_edit,
     commands_office,
     commands_review,
@@ -31,7 +33,8 @@ from generator.exceptions import UsageError
 from generator.load import scan
 from generator.options import Output, Run, today
 
-FAMILIES = (commands_check, commands_site, commands_review, commands_edit, commands_office)
+FAMILIES = (commands_check, commands_site, commands_review, commands_edit, commands_office,
+            commands_desk)
 
 
 def build_parser() -> argparse.ArgumentParser:
