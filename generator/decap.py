@@ -673,6 +673,32 @@ def _orders(kind: str) -> dict[str, list[str]]:
     return orders
 
 
+def _origin(url: str) -> str:
+    """``https://host[:port]`` of a URL."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+def content_security_policy(value: Mapping[str, Any]) -> str:
+    """The admin page's Content-Security-Policy: scripts, styles and everything else from
+    this site; connections to it, to the forge's API and login, and to the local
+    backend. (Decap compiles its configuration's schema at run time, hence
+    ``'unsafe-eval'``; its styles are injected, hence ``'unsafe-inline'`` for styles.)"""
+    section = value["backend"]
+    defaults = {"github": "https://api.github.com", "gitlab": "https://gitlab.com"}
+    urls = [section.get("api_root") or defaults.get(section["name"], ""),
+            section.get("proxy_url", ""), value.get("local_backend", {}).get("url", "")]
+    if section["name"] in ("gitlab", "gitea", "forgejo"):  # PKCE: the token is fetched
+        urls.append(section.get("base_url", ""))
+    origins = " ".join(sorted({_origin(url) for url in urls if url}))
+    forge = " ".join(sorted({_origin(url) for url in urls[:1] if url}))
+    return ("default-src 'self'; script-src 'self' 'unsafe-eval'; "
+            "style-src 'self' 'unsafe-inline'; "
+            f"img-src 'self' data: blob:{' ' + forge if forge else ''}; "
+            f"connect-src 'self'{' ' + origins if origins else ''}; "
+            "frame-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'")
+
+
 def _static_files() -> dict[str, bytes]:
     return {f"{ADMIN}/{p.relative_to(ADMIN_SOURCE).as_posix()}": p.read_bytes()
             for p in sorted(ADMIN_SOURCE.rglob("*")) if p.is_file()}
@@ -682,8 +708,8 @@ def admin_files(dataset: Dataset, *, prefix: str, settings: Settings | None, as_
                 local_port: int | None = None) -> dict[str, bytes]:
     """The internal site's ``admin/`` folder: the app, its configuration and its data."""
     files = _static_files()
-    files[f"{ADMIN}/config.yml"] = config_text(
-        config(dataset, prefix=prefix, settings=settings, local_port=local_port)).encode()
+    found = config(dataset, prefix=prefix, settings=settings, local_port=local_port)
+    files[f"{ADMIN}/config.yml"] = config_text(found).encode()
     data = page_data(dataset, as_of, local_only=settings is None and local_port is None)
     files[f"{ADMIN}/jifen.json"] = (json.dumps(data, ensure_ascii=False, sort_keys=True,
                                                indent=1) + "\n").encode()
@@ -691,6 +717,7 @@ def admin_files(dataset: Dataset, *, prefix: str, settings: Settings | None, as_
     script = hashlib.sha256(files[f"{ADMIN}/jifen.js"]).hexdigest()[:12]
     files[index] = (files[index].decode("utf-8")
                     .replace("@DECAP_VERSION@", DECAP_VERSION)
+                    .replace("@CSP@", content_security_policy(found))
                     .replace("@DECAP_JS@", f"{BUNDLE}?v={DECAP_VERSION}")
                     .replace("@JIFEN_JS@", f"jifen.js?v={script}")).encode("utf-8")
     return files

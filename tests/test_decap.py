@@ -6,6 +6,7 @@ real browser against decap-server: tests/test_decap_browser.py."""
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -22,8 +23,8 @@ from tests.support import REPO, run
 
 DATA = REPO / "data"
 TODAY = "2026-11-25"
-ADMIN_STATIC = ("index.html", "jifen.js", "decap-cms.js", "decap-cms.js.LICENSE.txt",
-                "LICENSE-decap-cms.txt")
+ADMIN_STATIC = ("index.html", "manual-init.js", "jifen.js", "decap-cms.js",
+                "decap-cms.js.LICENSE.txt", "LICENSE-decap-cms.txt")
 
 
 @pytest.fixture(scope="module")
@@ -229,6 +230,21 @@ def test_each_forge_gets_its_backend_and_the_editorial_workflow(tmp_path: Path) 
     assert mode == "simple" and section["branch"] == "registrations"  # no pull requests
 
 
+def test_the_admin_page_may_connect_only_to_itself_the_forge_and_its_login(
+        tmp_path: Path, example: Any) -> None:
+    github, _ = _settings(tmp_path, "forge: github\nrepo: a/b\n"
+                                    "auth_url: https://oauth.example.org/\n")
+    policy = decap.content_security_policy(decap.config(example, prefix="data",
+                                                        settings=github))
+    assert "connect-src 'self' https://api.github.com;" in policy  # not githubstatus.com
+    gitlab, _ = _settings(tmp_path, "forge: gitlab\nrepo: a/b\napp_id: x\n"
+                                    "url: https://git.example.org:8443/gitlab/\n")
+    policy = decap.content_security_policy(decap.config(example, prefix="data",
+                                                        settings=gitlab))
+    assert "connect-src 'self' https://git.example.org:8443;" in policy
+    assert "default-src 'self';" in policy and "object-src 'none'" in policy
+
+
 def test_without_forms_yaml_the_forms_work_locally_only(generated: dict[str, Any]) -> None:
     assert generated["backend"] == {"name": "proxy", "proxy_url": decap.local_url(8081)}
     assert generated["local_backend"] == {"url": decap.local_url(8081)}
@@ -310,7 +326,12 @@ def test_the_internal_build_serves_the_forms_from_its_own_files(
     page = (admin / "index.html").read_text("utf-8")
     assert f'src="decap-cms.js?v={decap.DECAP_VERSION}"' in page
     assert 'src="jifen.js?v=' in page and "@" not in page.split("<html")[1]
-    assert "http" not in page.split("-->", 1)[1]  # nothing from another origin
+    sources = re.findall(r'(?:src|href)="([^"]*)"', page)  # all of them from this site
+    assert sources[:3] == ["data:,", "manual-init.js", f"decap-cms.js?v={decap.DECAP_VERSION}"]
+    assert len(sources) == 4 and re.fullmatch(r"jifen\.js\?v=[0-9a-f]{12}", sources[3])
+    (policy,) = re.findall(r'http-equiv="Content-Security-Policy" content="([^"]*)"', page)
+    assert "default-src 'self'" in policy and "script-src 'self' 'unsafe-eval';" in policy
+    assert "connect-src 'self' http://127.0.0.1:8081;" in policy  # the local backend only
     config = yaml.safe_load((admin / "config.yml").read_text("utf-8"))
     assert config == decap.config(example, prefix="data", settings=None)
 

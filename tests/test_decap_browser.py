@@ -180,11 +180,13 @@ def test_a_registrar_registers_a_month_of_work_in_the_forms(repository: Path,
     existing = set((root / "data").rglob("*.yaml"))
     admin = f"http://127.0.0.1:{running.port}/admin/"
     requests: list[str] = []
+    console: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1500, "height": 1100}, locale="zh-CN")
         page.set_default_timeout(TIMEOUT)
         page.on("request", lambda request: requests.append(request.url))
+        page.on("console", lambda message: console.append(message.text))
         page.on("dialog", lambda dialog: dialog.accept())
         try:
             _register(page, admin, root, existing)
@@ -195,6 +197,8 @@ def test_a_registrar_registers_a_month_of_work_in_the_forms(repository: Path,
 
     # nothing came from another origin: the app, its data and the backend are local
     assert [u for u in requests if not u.startswith(("http://127.0.0.1:", "data:"))] == []
+    assert [m for m in console if "Content Security Policy" in m] == []  # nothing refused
+    assert any(m == "decap-cms 3.16.3" for m in console)  # the pinned bundle ran
 
     new = sorted(set((root / "data").rglob("*.yaml")) - existing)
     assert [p.relative_to(root / "data").parts[:2] for p in new] == [
@@ -248,6 +252,10 @@ def _register(page: Page, admin: str, root: Path, existing: set[Path]) -> None:
     preview = page.frame_locator("#preview-pane")
     expect(preview.get_by_text("2026-Q3 已经支委会审定公布")).to_be_visible()
     expect(preview.get_by_text("的分值在 -5 至 -2 之间，这里是 -7")).to_be_visible()
+    page.get_by_role("button", name="发布", exact=True).click()  # refused: nothing written
+    page.get_by_text("立即发布", exact=True).click()
+    expect(page.get_by_text(re.compile("^保存内容失败: 第 1 条扣分：.*这里是 -7。.*2026-Q3 已经支委会"
+                                       "审定公布"))).to_be_visible()
     _field(page, "日期").fill("2026-11-20")
     _field(page, "分值").fill("-3")
     _field(page, "说明（不公开）").fill("违反厂区安全生产规定")

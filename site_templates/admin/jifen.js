@@ -67,9 +67,11 @@
     return branch ? branch.name : id;
   }
 
-  function memberLabel(id) {
-    const m = member(id);
-    if (!m) return id;
+  /** 姓名（党支部，类别）: from jifen.json, else from the member's file (a member added
+   * since the internal site was built). */
+  function memberLabel(id, record) {
+    const m = member(id) || record;
+    if (!m || !m.name) return id;
     return m.name + '（' + branchName(m.branch) + '，' + (DATA.categories[m.category] || m.category) + '）';
   }
 
@@ -161,7 +163,10 @@
     if (!form) return undefined;
     // The checks of the preview pane: a registration they find wrong is not saved.
     const found = check(form, js(entry.get('data')) || {});
-    if (found.errors.length) throw new Error(found.errors.join(' '));
+    if (found.errors.length) {
+      const message = found.errors.join(' ');  // Decap shows it as “保存内容失败: …”
+      throw Object.assign(new Error(message), {toString: () => message});
+    }
     let data = cleaned(entry.get('data'));
     const branch = data.get('branch');
     const mark = stamp(new Date());
@@ -220,7 +225,7 @@
           const chosen = [].concat(js(this.props.value) || []);
           return options
             .filter((o) => !branch || !o.data || o.data.branch === branch || chosen.includes(o.value))
-            .map((o) => Object.assign({}, o, {label: memberLabel(o.value)}));
+            .map((o) => Object.assign({}, o, {label: memberLabel(o.value, o.data)}));
         };
       }
     }
@@ -336,7 +341,7 @@
       const where = '第 ' + (i + 1) + ' 条' + (addition ? '加分' : '扣分') + '：';
       const m = member(e.member);
       if (!e.member) { c.error(where + '请选择党员。'); return; }
-      if (!m) { c.error(where + '党员“' + e.member + '”不在党员档案中。'); return; }
+      if (!m) { c.warn(where + '党员“' + e.member + '”是内部网站生成之后新建的档案，这里无法核对，请以合并请求中的说明为准。'); return; }
       if (branch && m.branch !== branch) {
         c.error(where + m.name + '是' + branchName(m.branch) + '的党员，不能登记在' + branchName(branch) + '的文件中；请换党支部，或分开登记。');
       }
@@ -407,7 +412,7 @@
       for (const mark of ['absent', 'leave', 'late', 'early']) {
         for (const id of meeting[mark] || []) {
           const m = member(id);
-          if (!m) { c.error(where + '“' + id + '”不在党员档案中。'); continue; }
+          if (!m) { c.warn(where + '“' + id + '”是内部网站生成之后新建的档案，这里无法核对。'); continue; }
           if (branch && m.branch !== branch) c.error(where + m.name + '不是' + branchName(branch) + '的党员。');
           if (seen.has(id)) { c.error(where + m.name + '同时在“' + seen.get(id) + '”和“' + DATA.marks[mark] + '”名单中，只能在一个名单中。'); continue; }
           seen.set(id, DATA.marks[mark]);
