@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import html
 import json
 import os
 import re
@@ -583,7 +584,6 @@ def config(dataset: Dataset, *, prefix: str, settings: Settings | None,
         found_backend, mode = backend(None, local_port)
     else:
         found_backend, mode = backend(settings, DEFAULT_LOCAL_PORT)
-    org = dataset.organization
     found: dict[str, Any] = {
         "locale": "zh_Hans",
         "backend": found_backend,
@@ -597,7 +597,6 @@ def config(dataset: Dataset, *, prefix: str, settings: Settings | None,
         "media_folder": MEDIA_FOLDER,
         "slug": {"encoding": "ascii", "clean_accents": True},
         "editor": {"preview": True},
-        "app_title": f"{org.committee if org else ''}网页登记",
         "collections": [collection(dataset, form, prefix) for form in FORMS]
         + [members_collection(dataset, prefix)],
     }
@@ -714,8 +713,10 @@ def admin_files(dataset: Dataset, *, prefix: str, settings: Settings | None, as_
     files[f"{ADMIN}/jifen.json"] = (json.dumps(data, ensure_ascii=False, sort_keys=True,
                                                indent=1) + "\n").encode()
     index = f"{ADMIN}/index.html"
+    committee = dataset.organization.committee if dataset.organization else ""
     script = hashlib.sha256(files[f"{ADMIN}/jifen.js"]).hexdigest()[:12]
     files[index] = (files[index].decode("utf-8")
+                    .replace("@TITLE@", html.escape(committee + "网页登记"))
                     .replace("@DECAP_VERSION@", DECAP_VERSION)
                     .replace("@CSP@", content_security_policy(found))
                     .replace("@DECAP_JS@", f"{BUNDLE}?v={DECAP_VERSION}")

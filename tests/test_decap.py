@@ -5,7 +5,9 @@ real browser against decap-server: tests/test_decap_browser.py."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -368,3 +370,16 @@ def test_desk_without_decap_server_says_how_to_install_it(tmp_path: Path) -> Non
                str(tmp_path / "nothing"), cwd=root)
     assert done.code == 1
     assert "不是 decap-server" in done.stderr and "网页登记没有打开" in done.stderr
+
+
+def test_names_from_the_data_stay_text_in_the_admin_page(example: Any) -> None:
+    hostile = '<script>alert(1)</script>"党工委'
+    org = dataclasses.replace(example.organization, committee=hostile)
+    files = decap.admin_files(dataclasses.replace(example, organization=org), prefix="data",
+                              settings=None, as_of=TODAY)
+    page = files["admin/index.html"].decode("utf-8")
+    assert "<script>alert" not in page
+    assert "<title>&lt;script&gt;alert(1)&lt;/script&gt;&quot;党工委网页登记</title>" in page
+    # jifen.json is data (JSON, read by the script and shown as text by React)
+    assert json.loads(files["admin/jifen.json"])["branches"]["b-xinyuan"]["name"] == (
+        "鑫源机械有限公司党支部")

@@ -15,6 +15,7 @@ and their absence is a failure.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -26,12 +27,14 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import yaml
 
-from generator import desk
+from generator import decap, desk
+from generator.pipeline import check
 from tests.support import REPO, run
 
 try:
@@ -110,12 +113,16 @@ class Desk:
         return code
 
 
-@pytest.fixture(scope="module")
-def repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="module", autouse=True)
+def _browser_available() -> None:
     if sync_playwright is None:
         _unavailable("Playwright for Python is not installed (pip install -e .[dev])")
     if not CHROMIUM.exists():
         _unavailable("Debian chromium not installed; CI installs it")
+
+
+@pytest.fixture(scope="module")
+def repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
     found = desk.find_server(REPO, None)
     if isinstance(found, str):
         _unavailable("Node.js or decap-server missing (npm ci --prefix desk): " + found)
@@ -290,3 +297,60 @@ def _register(page: Page, admin: str, root: Path, existing: set[Path]) -> None:
     _publish(page)
     assert _new_files(root, "meetings", existing), "the meeting was not saved"
     print(f"three registrations in {time.monotonic() - started:.1f} s", file=sys.stderr)
+
+
+# --- each forge: Decap accepts the configuration and offers the forge's login --------------------
+
+FORGES = {
+    "github": ("forge: github\nrepo: jiedao/jifen\nauth_url: https://oauth.example.org\n",
+               "使用 GitHub 登录"),
+    "gitlab": ("forge: gitlab\nrepo: jiedao/jifen\napp_id: 0a1b2c\n"
+               "url: https://git.example.org\n", "使用 GitLab 登录"),
+    "gitea": ("forge: gitea\nrepo: jiedao/jifen\napp_id: 0a1b2c\nurl: https://gitea.example.org\n"
+              "branch: registrations\n", "使用 Gitea 登录"),
+    "forgejo": ("forge: forgejo\nrepo: jiedao/jifen\napp_id: 0a1b2c\n"
+                "url: https://forgejo.example.org\n", "Forgejo"),
+}
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("forge", sorted(FORGES))
+def test_each_forge_gets_a_configuration_decap_accepts(forge: str, tmp_path: Path) -> None:
+    """The admin app as the internal build writes it for ``forms.yaml`` of each forge: it
+    starts, shows no configuration error and offers that forge's login; until someone
+    logs in it asks nothing of any other origin (the forge included)."""
+    text, login = FORGES[forge]
+    (tmp_path / "forms.yaml").write_text(text, "utf-8")
+    settings, problems = decap.load_settings(tmp_path / "forms.yaml")
+    assert settings is not None, problems
+    dataset, _, _ = check(REPO / "data", today=TODAY)
+    for name, content in decap.admin_files(dataset, prefix="data", settings=settings,
+                                           as_of=TODAY).items():
+        (tmp_path / "site" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "site" / name).write_bytes(content)
+    handler = functools.partial(_Quiet, directory=str(tmp_path / "site"))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    requests: list[str] = []
+    console: list[str] = []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                                 args=CHROMIUM_ARGS)
+            page = browser.new_page(locale="zh-CN")
+            page.set_default_timeout(TIMEOUT)
+            page.on("request", lambda request: requests.append(request.url))
+            page.on("console", lambda message: console.append(message.text))
+            page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/admin/")
+            expect(page.get_by_role("button", name=re.compile(login))).to_be_visible()
+            expect(page.get_by_text("配置错误")).to_have_count(0)
+            browser.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert [u for u in requests if not u.startswith(("http://127.0.0.1:", "data:"))] == []
+    assert [m for m in console if "Content Security Policy" in m] == []
