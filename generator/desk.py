@@ -118,7 +118,10 @@ def find_server(root: Path, option: str | None) -> Server | str:
 
 
 def port_free(port: int) -> bool:
+    """Can a server listen on 127.0.0.1:``port``? (Like the servers, the probe reuses the
+    address: the connections of a desk just stopped do not count as taking it.)"""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:

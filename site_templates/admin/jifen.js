@@ -339,6 +339,10 @@
     if (!events.length && !corrections.length) c.error('请至少登记一条' + (addition ? '加分' : '扣分') + '或更正。');
     events.forEach((e, i) => {
       const where = '第 ' + (i + 1) + ' 条' + (addition ? '加分' : '扣分') + '：';
+      if (!['member', 'rule', 'date', 'points', 'note', 'evidence'].some((key) => !blank(e[key]))) {
+        c.error(where + '还没有填写。只登记更正时，请点这一条右上角的 ✕ 把它删除。');
+        return;
+      }
       const m = member(e.member);
       if (!e.member) { c.error(where + '请选择党员。'); return; }
       if (!m) { c.warn(where + '党员“' + e.member + '”是内部网站生成之后新建的档案，这里无法核对，请以合并请求中的说明为准。'); return; }
@@ -514,9 +518,11 @@
           parts.push(h('p', {key: 'saved'}, '这是已保存的登记，当前积分已经计入；修改后的变化以合并请求中的说明为准。'));
         } else {
           const lines = consequences(changes, () => this.reload());
+          const fixes = (data.corrections || []).length;
           parts.push(h('div', {key: 'scores', className: 'jf-scores'}, lines.length
             ? lines.map((line, i) => h('p', {key: i, className: 'jf-score'}, line.who + '：' + line.text))
-            : [h('p', {key: 'none'}, '（填写党员、规则和日期后显示）')]));
+            : [h('p', {key: 'none'}, fixes ? '更正撤销的分值和积分的变化，见保存后合并请求中的说明。'
+              : '（填写党员、规则和日期后显示）')]));
         }
       }
       return h('div', {style: STYLE.root}, parts);
