@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 import shutil
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -383,3 +384,22 @@ def test_names_from_the_data_stay_text_in_the_admin_page(example: Any) -> None:
     # jifen.json is data (JSON, read by the script and shown as text by React)
     assert json.loads(files["admin/jifen.json"])["branches"]["b-xinyuan"]["name"] == (
         "鑫源机械有限公司党支部")
+
+
+def test_a_port_is_free_again_as_soon_as_a_desk_has_stopped() -> None:
+    """Restarting ``jifen desk`` at once: the last connections' TIME_WAIT does not count,
+    a server listening does."""
+    from generator.desk import port_free
+
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    assert not port_free(port)
+    client = socket.create_connection(("127.0.0.1", port))
+    accepted, _ = server.accept()
+    accepted.close()  # the server side closes first: its end waits in TIME_WAIT
+    client.close()
+    server.close()
+    assert port_free(port)
