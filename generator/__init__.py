@@ -6,7 +6,8 @@ The pipeline, one module a stage, each returning values (errors are values too):
                            and check it against its kind's JSON Schema, per file, cached
     build     kinds.py     turn documents into immutable records (the registry of kinds)
     derive    derive.py    what the records imply, computed once: rule versions, closed
-                           quarters, late approvals, corrections, transfers
+                           quarters, late approvals, corrections, transfers, each
+                           member's membership (in scope, branch and category by date)
     validate  validate.py  cross-record checks, a tuple of small functions (CHECKS)
     score     score.py     each member's ledger, score and flags for a year, as of a date
     render    site.py      the bulletin's pages as data, then render.py (Jinja2, escaped)

@@ -121,7 +121,7 @@ def check_cases(ds: Dataset, today: str) -> Iterator[Diagnostic]:
             continue
         dated = list(_dates(case))
         bad = False
-        for pointer, value in dated:
+        for pointer, value in (*dated, *_later_dates(case)):
             if not real_date(value):
                 yield diag("E206", case.path, pointer, value=value)
                 bad = True
@@ -133,6 +133,7 @@ def check_cases(ds: Dataset, today: str) -> Iterator[Diagnostic]:
             continue
         yield from _sequence(dated, case)
         yield from _steps(ds, case, member)
+        yield from _rectification_and_review(case)
         yield from _warnings(case, today)
 
 
@@ -157,6 +158,53 @@ def _dates(case: Case) -> Iterator[tuple[tuple[str | int, ...], str]]:
         yield ("approval", "date"), case.approval.date
         if case.approval.returned_on is not None:
             yield ("approval", "returned_on"), case.approval.returned_on
+
+
+def _later_dates(case: Case) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """The dates inside steps 5 and 6: monthly reports and their 考评 meetings, the
+    application for 转化合格, the education branch's reviews."""
+    rect = case.rectification
+    if rect is not None:
+        for i, r in enumerate(rect.reports):
+            yield ("rectification", "reports", i, "date"), r.date
+            if r.evaluation_meeting is not None:
+                yield ("rectification", "reports", i, "evaluation_meeting"), r.evaluation_meeting
+        if rect.application is not None:
+            yield ("rectification", "application", "date"), rect.application.date
+    for i, res in enumerate(case.resolutions):
+        if res.education_review is not None:
+            yield ("resolutions", i, "education_review", "date"), res.education_review.date
+
+
+def _rectification_and_review(case: Case) -> Iterator[Diagnostic]:
+    """Steps 5 and 6 in their order: a month's 考评 meeting in that month; the application
+    for 转化合格 after the period ends; the education branch's review after the
+    application and not after the 党员大会 it prepares."""
+    rect = case.rectification
+    if rect is None:
+        return
+    for i, r in enumerate(rect.reports):
+        if r.evaluation_meeting is not None and r.evaluation_meeting[:7] != r.month:
+            yield diag("E711", case.path, ("rectification", "reports", i, "evaluation_meeting"),
+                       problem=f"{r.month} 的闪光言行考评组织生活会应在当月召开，这里是 "
+                               f"{r.evaluation_meeting}。")
+    end = add_months(rect.start, rect.months)
+    applied = rect.application.date if rect.application else None
+    if applied is not None and applied < end:
+        yield diag("E711", case.path, ("rectification", "application", "date"),
+                   problem=f"转化合格的申请在整改期满（{end}）后提出，这里是 {applied}。")
+    for i, res in enumerate(case.resolutions):
+        review = res.education_review
+        if review is None:
+            continue
+        if review.date > res.date:
+            yield diag("E711", case.path, ("resolutions", i, "education_review", "date"),
+                       problem=f"党性教育党支部的审核（{review.date}）应在党员大会评定（{res.date}）"
+                               "之前。")
+        elif i == 0 and applied is not None and review.date < applied:
+            yield diag("E711", case.path, ("resolutions", 0, "education_review", "date"),
+                       problem=f"党性教育党支部的审核（{review.date}）应在本人提出转化合格的申请"
+                               f"（{applied}）之后。")
 
 
 def _order(case: Case, has_general_branch: bool) -> Iterator[Diagnostic]:
@@ -260,8 +308,10 @@ def _mentors(ds: Dataset, case: Case, member: Member) -> Iterator[Diagnostic]:
             if ident not in ds.files.broken_ids("member"):
                 yield diag("E303", case.path, ("rectification", "mentors", i), id=ident)
             continue
+        # a mentor is a full member when the help begins (a later 转正 does not count)
+        category = ds.membership(mentor).category_on(rect.start)
         why = "是后进党员本人" if ident == member.id else (
-            f"是{CATEGORY_NAMES[mentor.category]}" if mentor.category != "full" else "")
+            f"是{CATEGORY_NAMES[category]}" if category != "full" else "")
         if why:
             yield diag("E705", case.path, ("rectification", "mentors", i), problem=(
                 f"帮教联系人 {ident}（{mentor.name}）{why}。帮教联系人须是表现良好的正式党员，"
@@ -336,11 +386,22 @@ def _warnings(case: Case, today: str) -> Iterator[Diagnostic]:
         return
     rect = case.rectification
     if rect is not None:
-        have = {r.month for r in rect.reports}
+        have = {r.month: r for r in rect.reports}
         for month in due_reports(case, today):
-            if month not in have:
+            report = have.get(month)
+            if report is None:
                 yield diag("W301", case.path, ("rectification", "reports"), id=case.id,
                            month=month)
+            elif report.evaluation_meeting is None or report.evaluation is None:
+                yield diag("W304", case.path, ("rectification", "reports",
+                                               rect.reports.index(report)), id=case.id,
+                           month=month)
+        first_end = add_months(rect.start, rect.months)
+        if rect.application is None and first_end < today:
+            yield diag("W305", case.path, ("rectification",), id=case.id, deadline=first_end)
+        for i, res in enumerate(case.resolutions):
+            if res.education_review is None:
+                yield diag("W306", case.path, ("resolutions", i), id=case.id, date=res.date)
         end = deadline(case)
         needed = 2 if case.resolutions and case.resolutions[0].outcome == "not_improved" else 1
         if end is not None and end < today and len(case.resolutions) < needed:

@@ -1,17 +1,19 @@
 """The one way commands write data files (``jifen add``, ``verify``, ``approve``,
-``void``, ``close``).
+``void``, ``close``, ``correct``, ``object``, ``member``).
 
 A writing command is wrapped by ``writing``: it holds the data directory's lock
 (``writing.py``) from its first read of the data to its last write, so parallel
 writers take turns and none loses another's record. It works out a ``Change`` (the
-new text of one or more files) and hands it to ``Session.finish``, which checks the
-whole data set with those files replaced, writes only when the change brings in no
-new error (each file in one rename), and prints the Git commands that propose the
-change as a merge request.
+new text of one or more files, and files it removes: a member moved to another
+branch's folder) and hands it to ``Session.finish``, which checks the whole data set
+with those files replaced, writes only when the change brings in no new error (each
+file in one rename), and prints the Git commands that propose the change as a merge
+request. Problems in a file that was not written are reported without line numbers
+(the lines exist only in the text that was refused), with the record they concern.
 
-A command that asks questions lets the lock go before the first one (nobody waits
-while a person types) and keeps the answers; the command is then worked out again
-under the lock from the data as it is by then, with the same answers.
+A command that asks questions (``Asker``) lets the lock go before the first one
+(nobody waits while a person types) and keeps the answers; the command is then worked
+out again under the lock from the data as it is by then, with the same answers.
 """
 
 from __future__ import annotations
@@ -20,16 +22,18 @@ import functools
 import re
 import shlex
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from generator import pipeline
+from generator import edit, pipeline, yamlio
+from generator.edit import EditError, Field
 from generator.errors import Diagnostic
+from generator.exceptions import UsageError
 from generator.kinds import KINDS
 from generator.load import Loaded, load, load_blobs, scan
 from generator.model import Dataset
-from generator.options import Output, Run
+from generator.options import Console, Output, Run
 from generator.writing import Lock, LockError, wait_seconds, write_atomic
 
 Check = Callable[[str], str | None]  # an answer -> what is wrong with it (None: fine)
@@ -41,6 +45,7 @@ class Change:
 
     texts: dict[str, str] = field(default_factory=dict)  # path (as loaded) -> new text
     created: set[str] = field(default_factory=set)
+    removed: set[str] = field(default_factory=set)  # paths (as loaded) to delete
     lines: list[str] = field(default_factory=list)  # what was written, for the user
     branch: str = ""  # a Git branch name for the merge request
     message: str = ""  # the commit message
@@ -103,15 +108,18 @@ class Session:
         ``before`` must have been read under the lock (``check``)."""
         if self.unlocked:
             raise _Replay  # answers were typed without the lock: work it out again under it
-        errors, warnings, old_errors = new_problems(self.run, change.texts, before)
+        errors, warnings, old_errors = new_problems(self.run, change.texts, before,
+                                                    change.removed)
         if errors:
             for d in errors:
-                out.err(d.format())
-            out.err(f"这次修改会带来 {len(errors)} 个错误（行号指修改后的文件），没有写入任何文件。"
+                out.err(unwritten(d, change.texts))
+            out.err(f"这次修改会带来 {len(errors)} 个错误，没有写入任何文件。"
                     "请按上面的提示改正后重试。")
             return 1
         for path, text in change.texts.items():
             write_atomic(Path(path), text)
+        for path in sorted(change.removed - change.texts.keys()):
+            Path(path).unlink(missing_ok=True)  # after its replacement is written
         for line in change.lines:
             out.out(line)
         for d in warnings:
@@ -121,7 +129,8 @@ class Session:
                     "请运行 jifen validate 查看并另行改正。")
         out.out("")
         out.out("校验通过。提交这次修改并发起合并请求：")
-        for command in git_commands(change.texts, change.message, change.branch):
+        paths = [*change.texts, *sorted(change.removed - change.texts.keys())]
+        for command in git_commands(paths, change.message, change.branch):
             out.out(f"  {command}")
         out.out("然后在代码托管平台上发起合并请求（Pull Request / Merge Request）"
                 + change.review + "。")
@@ -129,6 +138,97 @@ class Session:
 
 
 WritingCommand = Callable[[Run, Output, Session], int]
+
+
+# --- asking for what is missing ---------------------------------------------------------------
+
+class Asker:
+    """Asks for missing options: always with ``-i``, for required ones at a terminal.
+
+    The lock is let go before the first question and the answers are kept
+    (``Session``); the command is then worked out again under the lock, with the same
+    answers."""
+
+    def __init__(self, run: Run, session: Session) -> None:
+        self.explicit: bool = bool(getattr(run.args, "interactive", False))
+        self.console: Console = run.console
+        self.tty = self.console.terminal
+        self.session = session
+
+    @property
+    def on(self) -> bool:
+        return self.explicit or self.tty
+
+    def require(self, missing: Sequence[str], why: str = "") -> None:
+        """Without prompts, name the missing options (exit 2); ``why`` says what needs them."""
+        if missing and not self.on:
+            raise UsageError(f"缺少 {'、'.join(missing)}{why}。请在命令行中给出，"
+                             "或加上 -i 逐项填写。")
+
+    def ask(self, prompt: str, check: Check | None = None, *, optional: bool = False) -> str:
+        """One answer; asked again while ``check`` finds fault. ``""`` when optional and
+        left blank."""
+        session, console = self.session, self.console
+        if session.replaying:
+            return session.replay(prompt, check)
+        session.before_question()
+        while True:
+            try:
+                answer = console.ask(prompt)
+            except EOFError:
+                console.say()
+                raise UsageError(f"输入已结束，没有得到“{prompt.rstrip('：: ')}”。"
+                                 "没有写入任何文件。") from None
+            except KeyboardInterrupt:
+                console.say()
+                raise UsageError("已取消，没有写入任何文件。") from None
+            if not self.tty:
+                console.say(answer)  # keeps a transcript readable when answers are piped in
+            answer = answer.strip()
+            if not answer:
+                if optional:
+                    return session.keep(prompt, "")
+                console.say("这一项必须填写。")
+                continue
+            problem = check(answer) if check else None
+            if problem is None:
+                return session.keep(prompt, answer)
+            console.say(problem)
+
+
+# --- the new text of files --------------------------------------------------------------------
+
+def read_data(path: Path) -> str | None:
+    """A data file's text (None if it does not exist); an undecodable file is an error."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise EditError(f"{path} 第 {exc.start + 1} 个字节不是 UTF-8 编码，无法自动修改。"
+                        "请先把文件另存为 UTF-8 编码。") from None
+
+
+def current_text(change: Change, path: Path) -> str | None:
+    """The text of ``path`` as this change has it so far (or as it is on disk)."""
+    shown = str(path)
+    return change.texts[shown] if shown in change.texts else read_data(path)
+
+
+def append(change: Change, path: Path, list_key: str, branch: str, fields: Sequence[Field],
+           empty: Sequence[str] = ()) -> None:
+    """One more record at the end of ``list_key`` in ``path``, a new file if need be
+    (with an empty list for each key of ``empty``)."""
+    shown = str(path)
+    text = current_text(change, path)
+    if text is None:
+        change.created.add(shown)
+        change.texts[shown] = edit.new_file(branch, list_key, fields, empty)
+    else:
+        change.texts[shown] = edit.append_item(text, list_key, fields, branch=branch,
+                                               path=shown)
 
 
 def writing(command: WritingCommand) -> Callable[[Run, Output], int]:
@@ -171,17 +271,18 @@ def _key(d: Diagnostic) -> tuple[str, str, str]:
     return d.path, d.code, d.message
 
 
-def new_problems(run: Run, texts: dict[str, str], before: list[Diagnostic]
-                 ) -> tuple[list[Diagnostic], list[Diagnostic], int]:
+def new_problems(run: Run, texts: dict[str, str], before: list[Diagnostic],
+                 removed: Iterable[str] = ()) -> tuple[list[Diagnostic], list[Diagnostic], int]:
     """The errors and warnings that replacing files by ``texts`` (path as loaded -> new
-    text) would bring in, and how many of the errors the data had before remain: the
-    whole data set is checked with the changed files replaced by their new text
-    (unchanged files come from the parse cache)."""
+    text) and deleting ``removed`` would bring in, and how many of the errors the data
+    had before remain: the whole data set is checked with the changed files replaced by
+    their new text (unchanged files come from the parse cache)."""
     data = run.data
     blobs = {path: text.encode("utf-8") for path, text in texts.items()}
+    gone = set(blobs) | set(removed)
     loaded = load(scan(data, run.cache), cache=run.cache)
-    documents = [d for d in loaded.documents if d.path not in blobs]
-    diagnostics = [d for d in loaded.diagnostics if d.path not in blobs]
+    documents = [d for d in loaded.documents if d.path not in gone]
+    diagnostics = [d for d in loaded.diagnostics if d.path not in gone]
     for path, blob in blobs.items():
         relative = Path(path).relative_to(data).as_posix()
         single = load_blobs({"d/" + relative: blob}, "d")  # parsed and schema-checked alone
@@ -205,6 +306,22 @@ def new_problems(run: Run, texts: dict[str, str], before: list[Diagnostic]
     errors = [d for d in new if d.is_error]
     remaining = sum(d.is_error for d in after) - len(errors)
     return errors, [d for d in new if not d.is_error], remaining
+
+
+def unwritten(d: Diagnostic, texts: dict[str, str]) -> str:
+    """A problem as printed: where it is, in a file that exists as it is; in a file that
+    was not written, the file and the record only (its lines exist nowhere)."""
+    if d.path not in texts:
+        return d.format()
+    record = ""
+    if len(d.pointer) >= 2 and isinstance(d.pointer[1], int):
+        value, _, _ = yamlio.parse(d.path, texts[d.path].encode("utf-8"))
+        items = value.get(d.pointer[0]) if isinstance(value, dict) else None
+        item = items[d.pointer[1]] if isinstance(items, list) and \
+            0 <= d.pointer[1] < len(items) else None
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            record = f"，{item['id']}"
+    return f"{d.path}（未写入{record}）：{d.code} {d.message}"
 
 
 def git_commands(paths: Iterable[str], message: str, branch: str) -> list[str]:

@@ -3,9 +3,11 @@
 One module per family of commands, each a thin layer over the library (parse, call,
 print): ``commands_check`` (validate, score, explain), ``commands_site`` (build,
 serve), ``commands_review`` (diff, codeowners), ``commands_edit`` (add, verify,
-approve, void, close: they write data through ``change.py``), ``commands_office``
-(export, form), ``commands_desk`` (desk, decap-config: the web forms). What they share
-(options, ``Run``, ``Output``) is in ``options.py``.
+approve, void, close), ``commands_amend`` (correct, object), ``commands_member``
+(member add, change, move, leave) — the writing ones write data through
+``change.py`` — ``commands_office`` (export, form) and ``commands_desk`` (desk,
+decap-config: the web forms). What they share (options, ``Run``, ``Output``, the
+Chinese argparse ``Parser``) is in ``options.py``.
 
 Exit status: 0 success, 1 the data has errors (or warnings with ``--strict``), 2 the
 command was used wrongly, 130 interrupted.
@@ -20,9 +22,11 @@ from collections.abc import Sequence
 
 from generator import (
     __version__,
+    commands_amend,
     commands_check,
     commands_desk,
     commands_edit,
+    commands_member,
     commands_office,
     commands_review,
     commands_site,
@@ -31,16 +35,17 @@ from generator import (
 from generator.cache import Cache
 from generator.exceptions import UsageError
 from generator.load import scan
-from generator.options import Output, Run, today
+from generator.options import Output, Parser, Run, today
 
-FAMILIES = (commands_check, commands_site, commands_review, commands_edit, commands_office,
-            commands_desk)
+FAMILIES = (commands_check, commands_site, commands_review, commands_edit, commands_amend,
+            commands_member, commands_office, commands_desk)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="jifen", description="党员积分制动态量化管理：校验数据、计算积分、生成党务公开栏。")
-    parser.add_argument("--version", action="version", version=f"jifen {__version__}")
+    parser.add_argument("--version", action="version", version=f"jifen {__version__}",
+                        help="显示版本号并退出")
     commands = parser.add_subparsers(dest="command", required=True, metavar="命令")
     for family in FAMILIES:
         family.register(commands)

@@ -11,7 +11,9 @@ the correction is visible on the bulletin.
 
 Additions still pending at the close were not counted; approved later, they
 count from their approval date (in the quarter of the approval), for the same
-reason.
+reason. An attendance correction is a correction too (of one member's mark at one
+meeting); one dated in January that corrects the previous year is counted in the
+January quarter's digest, while the Q4 figure it changes stays as published.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
-from generator.derive import branch_on
+from generator.derive import branch_on, in_scope
 from generator.model import Dataset, Event, Meeting
 from generator.periods import Quarter, quarter_bounds, quarter_of, window, year_end
 from generator.score import earlier, standings
@@ -62,8 +64,15 @@ def counted_records(ds: Dataset, year: int) -> dict[str, dict[str, list[list[obj
                     rows[ident].append(["meeting", meeting.id, meeting.date, meeting.title, key])
     events = {e.id: e for e in ds.events}
     for c in ds.corrections:
+        if not first <= c.date <= last:
+            continue
+        if c.attendance:
+            if c.member is not None:
+                found[quarter_of(c.date)][c.member].append(
+                    ["correction", c.id, c.corrects, c.date, c.reason, c.objection, c.mark])
+            continue
         target = events.get(c.corrects)
-        if target is not None and first <= c.date <= last:
+        if target is not None:
             found[quarter_of(c.date)][target.member].append(
                 ["correction", c.id, c.corrects, c.date, c.reason, c.objection])
     for members in found.values():
@@ -106,6 +115,16 @@ def _meetings_rows(meetings: Iterable[Meeting]) -> list[list[object]]:
                     list(m.late), list(m.early)] for m in meetings], key=lambda r: str(r[1]))
 
 
+def record_digests(ds: Dataset, quarter: str, member: str) -> dict[str, str]:
+    """Record id → the digest of its rows, for the records counted for ``member`` in
+    ``quarter``: what a close lists per member, so that a later change can be pinned on
+    the record that was changed."""
+    by_id: dict[str, list[list[object]]] = defaultdict(list)
+    for row in _records(ds, quarter).get(member, []):
+        by_id[str(row[1])].append(row)
+    return {ident: _hash(rows, 8) for ident, rows in sorted(by_id.items())}
+
+
 def compute(ds: Dataset, branch: str, quarter: str, members: Iterable[str]
             ) -> tuple[str, dict[str, tuple[int | None, str]]]:
     """(overall digest, member → (score at the quarter's end, digest)) for ``members``
@@ -121,9 +140,11 @@ def compute(ds: Dataset, branch: str, quarter: str, members: Iterable[str]
 
 
 def closed_members(ds: Dataset, branch: str, quarter: str) -> list[str]:
-    """Who a close of ``branch`` for ``quarter`` records: its members at the quarter's end."""
+    """Who a close of ``branch`` for ``quarter`` records: its members at the quarter's end
+    (in scope on that day: joined, not yet left)."""
     end = quarter_bounds(quarter)[1]
-    return sorted(m.id for m in ds.members.values() if branch_on(ds, m, end) == branch)
+    return sorted(m.id for m in ds.members.values()
+                  if in_scope(ds, m, end) and branch_on(ds, m, end) == branch)
 
 
 def close_text(ds: Dataset, branch: str, quarter: str, meeting: str,
@@ -142,6 +163,9 @@ def close_text(ds: Dataset, branch: str, quarter: str, meeting: str,
         score, member_digest = counted[m]
         lines += [f'  - member: "{m}"', f"    score: {'null' if score is None else score}",
                   f'    digest: "{member_digest}"']
+        records = record_digests(ds, quarter, m)
+        lines.append("    records:" if records else "    records: []")
+        lines += [f'      - [{ident}, "{digest}"]' for ident, digest in records.items()]
     return "\n".join(lines) + "\n"
 
 

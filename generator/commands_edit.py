@@ -1,6 +1,8 @@
 """Commands that write data (see the README): for registrars ``jifen add
 event|meeting``, ``verify``, ``approve``, ``void``; for a branch committee ``jifen
-close``.
+close`` (which also says which additions still wait for the 党工委 and which members
+are exempt, so not reviewed). Corrections and objections are ``commands_amend``,
+members ``commands_member``.
 
 Each command works out the new text of one or more data files (``edit.py``: the text
 is edited, never re-dumped, so comments and formatting stay; ``closes.plan_close`` for
@@ -17,19 +19,17 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Sequence
-from functools import partial
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from generator import edit, records
-from generator.change import Change, Check, Session, writing
-from generator.closes import plan_close
+from generator.change import Asker, Change, Session, append, read_data, writing
+from generator.closes import closed_members, plan_close
 from generator.edit import EditError, Field, flow_list, plain, quoted
 from generator.exceptions import UsageError
-from generator.model import STATUS_NAMES, Event
+from generator.model import STATUS_NAMES, Dataset, Event
 from generator.options import (
     Commands,
-    Console,
     Output,
     Run,
     add_interactive,
@@ -38,9 +38,11 @@ from generator.options import (
     date_problem,
     kinds,
     known_branch,
+    member_id,
     summary,
+    usable_text,
 )
-from generator.periods import WINDOW_DAYS, Quarter
+from generator.periods import WINDOW_DAYS, Quarter, quarter_bounds
 
 # Short enough not to be wrapped by argparse in an 80-column terminal.
 EPILOG_ADD = "示例：jifen add event --member m01 --rule K7 --date 2025-03-05 --points -3"
@@ -76,7 +78,7 @@ def register(commands: Commands) -> None:
                 "或扣分（规则 K…，写入 events/支部/年-月.yaml）。党员所在支部取自党员档案。",
                 epilog=EPILOG_ADD_EVENT, memo=False)
     add_interactive(e)
-    e.add_argument("--member", metavar="ID", help="党员编号，例如 m01")
+    e.add_argument("--member", metavar="ID", help="党员编号或姓名，例如 m01")
     e.add_argument("--rule", metavar="CODE", help="规则编号，例如 J3（加分）、K7（扣分）")
     e.add_argument("--date", type=date, metavar="YYYY-MM-DD", help="发生日期")
     e.add_argument("--points", type=int, metavar="N",
@@ -101,16 +103,20 @@ def register(commands: Commands) -> None:
     for name, words in (("absent", "无故缺席（扣 5 分）"), ("leave", "请假（扣 2 分）"),
                         ("late", "迟到（扣 1 分）"), ("early", "早退（扣 1 分）")):
         m.add_argument(f"--{name}", action="append", metavar="m1,m2",
-                       help=f"{words}的人员编号，逗号分隔")
+                       help=f"{words}的人员编号或姓名，逗号分隔")
     m.add_argument("--id", metavar="ID", help="会议编号（默认：mt-支部-年-月-序号，自动取下一个）")
 
     p = command(commands, "approve", writing(cmd_approve), help="党工委审定加分（status: approved）",
-                description="党工委审定加分：把个人申报或支部核实的加分改为 approved，"
-                "并写明审定人和审定日期。", epilog=EPILOG_APPROVE, memo=False)
+                description="党工委审定加分：把支部核实（verified）的加分改为 approved，"
+                "并写明审定人和审定日期。加分的程序是个人申报 → 支部核实 → 党工委审定；"
+                "尚未经支部核实的个人申报，须用 --unverified-reason 写明不经核实的原因。",
+                epilog=EPILOG_APPROVE, memo=False)
     add_interactive(p)
     p.add_argument("ids", nargs="*", metavar="ID", help="加分登记编号，可以有多个")
     p.add_argument("--by", metavar="TEXT", help="审定人，例如：党工委（2025年第3次委员会议）")
     p.add_argument("--on", type=date, metavar="YYYY-MM-DD", help="审定日期")
+    p.add_argument("--unverified-reason", metavar="TEXT",
+                   help="审定尚未经支部核实的个人申报时，写明为什么不经核实（记入登记，不公开）")
 
     p = command(commands, "verify", writing(cmd_verify), help="支部核实加分申报（status: verified）",
                 description="支部核实加分申报：把个人申报（declared）的加分改为 verified，"
@@ -141,62 +147,6 @@ def register(commands: Commands) -> None:
                    help=f"公示结束日期（默认：开始后第 {WINDOW_DAYS} 天）")
 
 
-# --- asking for what is missing ---------------------------------------------------------------
-
-class Asker:
-    """Asks for missing options: always with ``-i``, for required ones at a terminal.
-
-    The lock is let go before the first question and the answers are kept
-    (``Session``); the command is then worked out again under the lock, with the same
-    answers."""
-
-    def __init__(self, run: Run, session: Session) -> None:
-        self.explicit: bool = run.args.interactive
-        self.console: Console = run.console
-        self.tty = self.console.terminal
-        self.session = session
-
-    @property
-    def on(self) -> bool:
-        return self.explicit or self.tty
-
-    def require(self, missing: Sequence[str]) -> None:
-        """Without prompts, name the missing options (exit 2)."""
-        if missing and not self.on:
-            raise UsageError(f"缺少 {'、'.join(missing)}。请在命令行中给出，"
-                             "或加上 -i 逐项填写。")
-
-    def ask(self, prompt: str, check: Check | None = None, *, optional: bool = False) -> str:
-        """One answer; asked again while ``check`` finds fault. ``""`` when optional and
-        left blank."""
-        session, console = self.session, self.console
-        if session.replaying:
-            return session.replay(prompt, check)
-        session.before_question()
-        while True:
-            try:
-                answer = console.ask(prompt)
-            except EOFError:
-                console.say()
-                raise UsageError(f"输入已结束，没有得到“{prompt.rstrip('：: ')}”。"
-                                 "没有写入任何文件。") from None
-            except KeyboardInterrupt:
-                console.say()
-                raise UsageError("已取消，没有写入任何文件。") from None
-            if not self.tty:
-                console.say(answer)  # keeps a transcript readable when answers are piped in
-            answer = answer.strip()
-            if not answer:
-                if optional:
-                    return session.keep(prompt, "")
-                console.say("这一项必须填写。")
-                continue
-            problem = check(answer) if check else None
-            if problem is None:
-                return session.keep(prompt, answer)
-            console.say(problem)
-
-
 def _check_int(text: str) -> str | None:
     try:
         int(text)
@@ -215,61 +165,27 @@ def _ids(values: Sequence[str] | None) -> list[str]:
     return found
 
 
-def _usable_text(*values: str | None) -> None:
-    for value in values:
-        if value is not None and any("\ud800" <= c <= "\udfff" for c in value):
-            raise UsageError("参数中有无法识别的字符（不是 UTF-8 编码）。请检查终端的编码设置。")
-
-
-# --- the new text of files --------------------------------------------------------------------
-
-def _read(path: Path) -> str | None:
-    """A data file's text (None if it does not exist); an undecodable file is an error."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise EditError(f"{path} 第 {exc.start + 1} 个字节不是 UTF-8 编码，无法自动修改。"
-                        "请先把文件另存为 UTF-8 编码。") from None
-
-
-def _append(change: Change, path: Path, list_key: str, branch: str,
-            fields: Sequence[Field]) -> None:
-    shown = str(path)
-    text = change.texts.get(shown)
-    if text is None:
-        text = _read(path)
-    if text is None:
-        change.created.add(shown)
-        change.texts[shown] = edit.new_file(branch, list_key, fields)
-    else:
-        change.texts[shown] = edit.append_item(text, list_key, fields, branch=branch,
-                                               path=shown)
-
-
 # --- jifen add event ------------------------------------------------------------------------
 
 def cmd_add_event(run: Run, out: Output, session: Session) -> int:
     args = run.args
     ask = Asker(run, session)
-    _usable_text(args.member, args.rule, args.note, args.evidence, args.id)
+    usable_text(args.member, args.rule, args.note, args.evidence, args.id)
     ask.require([option for option, value in (("--member", args.member), ("--rule", args.rule),
                                               ("--date", args.date)) if value is None])
     dataset, before, _ = session.check()
 
-    def known_member(ident: str) -> str | None:
-        if ident in dataset.members:
-            return None
-        return f"党员“{ident}”不存在。请核对编号（见 data/members/），或先建立该党员的档案。"
+    def known_member(text: str) -> str | None:
+        found = records.members_called(dataset, text)
+        if isinstance(found, str) or found is not None:
+            return found if isinstance(found, str) else None
+        return f"党员“{text}”不存在。请核对编号或姓名（见 data/members/），或先建立该党员的档案。"
 
-    member_id = args.member or ask.ask("党员编号（例如 m01）：", known_member)
-    unknown = known_member(member_id)
-    if unknown:
-        return out.fail([unknown])
-    member = dataset.members[member_id]
+    named = args.member or ask.ask("党员编号或姓名（例如 m01）：", known_member)
+    who = member_id(dataset, named)  # a name several members share: exit 2
+    if who is None:
+        return out.fail([str(known_member(named))])
+    member = dataset.members[who]
     codes = {code for c in dataset.catalogues for code in c.versions}
 
     def known_rule(code: str) -> str | None:
@@ -290,17 +206,20 @@ def cmd_add_event(run: Run, out: Output, session: Session) -> int:
     addition = rule.is_addition
 
     points = args.points
-    if points is None and rule.range is not None and ask.on:
+    if points is None and rule.range is not None:
         lo, hi = rule.range
+        ask.require(["--points"], f"：规则 {rule.code}“{rule.name}”的分值在 {lo} 到 {hi} 分之间，"
+                    "须写明（带符号）")
         points = int(ask.ask(f"分值（规则 {rule.code}“{rule.name}”为 {lo} 到 {hi} 分）：",
                              _check_int))
     evidence = args.evidence
-    if evidence is None and addition and ask.on:
+    if evidence is None and addition:
+        ask.require(["--evidence"], "：加分须有书面记录依据")
         evidence = ask.ask("书面记录依据（加分必填，例如：志愿服务签到表 2025-03-05）：")
     note = args.note
     if note is None and ask.explicit:
         note = ask.ask("说明（不公开，可留空，直接回车跳过）：", optional=True) or None
-    _usable_text(member_id, rule_code, note, evidence)
+    usable_text(named, rule_code, note, evidence)
     status = args.status or ("declared" if addition else None)
     closed = None if addition else records.closed_to_deductions(dataset, member.id, day)
     if closed is not None:
@@ -312,7 +231,7 @@ def cmd_add_event(run: Run, out: Output, session: Session) -> int:
     path = run.data / folder / branch / name
     ident = args.id or records.next_event_id(dataset, branch, day, args.batch)
 
-    fields: list[Field] = [("id", plain(ident)), ("member", plain(member_id)),
+    fields: list[Field] = [("id", plain(ident)), ("member", plain(member.id)),
                            ("rule", plain(rule_code)), ("date", plain(day))]
     if points is not None:
         fields.append(("points", plain(points)))
@@ -325,7 +244,7 @@ def cmd_add_event(run: Run, out: Output, session: Session) -> int:
 
     change = Change()
     try:
-        _append(change, path, "events", branch, fields)
+        append(change, path, "events", branch, fields)
     except EditError as exc:
         return out.fail([str(exc)])
     what = "加分申报" if addition else "扣分登记"
@@ -345,7 +264,7 @@ def cmd_add_meeting(run: Run, out: Output, session: Session) -> int:
     args = run.args
     ask = Asker(run, session)
     lists = {name: _ids(getattr(args, name)) for name in ("absent", "leave", "late", "early")}
-    _usable_text(args.branch, args.title, args.id, *(i for ids in lists.values() for i in ids))
+    usable_text(args.branch, args.title, args.id, *(i for ids in lists.values() for i in ids))
     ask.require([option for option, value in (("--branch", args.branch), ("--date", args.date),
                                               ("--title", args.title)) if value is None])
     dataset, before, _ = session.check()
@@ -363,9 +282,17 @@ def cmd_add_meeting(run: Run, out: Output, session: Session) -> int:
         words = {"absent": "无故缺席", "leave": "请假", "late": "迟到", "early": "早退"}
         for name, word in words.items():
             if getattr(args, name) is None:
-                lists[name] = _ids([ask.ask(f"{word}的人员编号（逗号分隔，可留空）：",
+                lists[name] = _ids([ask.ask(f"{word}的人员编号或姓名（逗号分隔，可留空）：",
                                             optional=True)])
-    _usable_text(branch, title, *(i for ids in lists.values() for i in ids))
+    usable_text(branch, title, *(i for ids in lists.values() for i in ids))
+    unknown: list[str] = []
+    for name, given in lists.items():  # names become ids; a shared name is exit 2
+        lists[name] = [member_id(dataset, text) or text for text in given]
+        unknown += [f"党员“{text}”不存在。请核对编号或姓名（见 data/members/）。"
+                    for text in lists[name] if text not in dataset.members
+                    and text not in dataset.files.broken_ids("member")]
+    if unknown:
+        return out.fail(unknown)
 
     closed = records.closed_to_meetings(dataset, branch, day)
     if closed is not None:
@@ -377,7 +304,7 @@ def cmd_add_meeting(run: Run, out: Output, session: Session) -> int:
     path = run.data / "meetings" / branch / f"{day[:4]}.yaml"
     change = Change()
     try:
-        _append(change, path, "meetings", branch, fields)
+        append(change, path, "meetings", branch, fields)
     except EditError as exc:
         return out.fail([str(exc)])
     shown = str(path)
@@ -393,9 +320,12 @@ def cmd_add_meeting(run: Run, out: Output, session: Session) -> int:
 
 # --- jifen approve / verify / void ----------------------------------------------------------
 
+Decide = Callable[[Dataset, Event, bool], records.Decision]
+
+
 def _change_events(run: Run, out: Output, session: Session, ids: list[str],
-                   decide: partial[records.Decision], action: str, message: str) -> int:
-    """Apply ``decide`` (``records.verify``, ``approve`` or ``void``, given all but the
+                   decide: Decide, action: str, message: str) -> int:
+    """Apply ``decide`` (``records.verify``, ``approve`` or ``void``, given the data, the
     event and whether it is an addition) to each event ``ids`` name, or to none."""
     dataset, before, _ = session.check()
     problems: list[str] = []
@@ -404,7 +334,7 @@ def _change_events(run: Run, out: Output, session: Session, ids: list[str],
         if isinstance(event, str):
             problems.append(event)
             continue
-        decided = decide(event, records.is_addition(dataset, event))
+        decided = decide(dataset, event, records.is_addition(dataset, event))
         if isinstance(decided, str):
             problems.append(decided)
         else:
@@ -417,7 +347,7 @@ def _change_events(run: Run, out: Output, session: Session, ids: list[str],
         for event, fields, done in chosen:
             text = change.texts.get(event.path)
             if text is None:
-                text = _read(Path(event.path)) or ""
+                text = read_data(Path(event.path)) or ""
             change.texts[event.path] = edit.update_item(text, "events", event.id, fields,
                                                         path=event.path)
             change.lines.append(f"已写入 {event.path}：{event.id} {done}。")
@@ -433,22 +363,27 @@ def _ids_or_ask(args: argparse.Namespace, ask: Asker, prompt: str) -> list[str]:
     ids = _ids(args.ids)
     if not ids:
         ids = _ids([ask.ask(prompt)])
-    _usable_text(*ids)
+    usable_text(*ids)
     return ids
 
 
 def cmd_approve(run: Run, out: Output, session: Session) -> int:
     args = run.args
     ask = Asker(run, session)
-    _usable_text(args.by)
+    usable_text(args.by)
     ask.require([option for option, value in (("登记编号 ID", args.ids or None),
                                               ("--by", args.by), ("--on", args.on))
                  if value is None])
     ids = _ids_or_ask(args, ask, "要审定的加分登记编号（多个用空格或逗号分隔）：")
     by = args.by or ask.ask("审定人（例如：党工委（2025年第3次委员会议））：")
     on = args.on or date(ask.ask("审定日期（YYYY-MM-DD）：", date_problem))
-    _usable_text(by)
-    return _change_events(run, out, session, ids, partial(records.approve, by=by, on=on),
+    reason = args.unverified_reason
+    usable_text(by, reason)
+
+    def approve(dataset: Dataset, event: Event, addition: bool) -> records.Decision:
+        return records.approve(event, addition, by, on, reason)
+
+    return _change_events(run, out, session, ids, approve,
                           "approve", f"审定加分 {'、'.join(ids)}（{by}，{on}）")
 
 
@@ -457,20 +392,25 @@ def cmd_verify(run: Run, out: Output, session: Session) -> int:
     ask = Asker(run, session)
     ask.require(["登记编号 ID"] if not args.ids else [])
     ids = _ids_or_ask(args, ask, "要核实的加分登记编号（多个用空格或逗号分隔）：")
-    return _change_events(run, out, session, ids, partial(records.verify), "verify",
-                          f"核实加分申报 {'、'.join(ids)}")
+    return _change_events(run, out, session, ids, lambda _, event, addition: records.verify(
+        event, addition), "verify", f"核实加分申报 {'、'.join(ids)}")
 
 
 def cmd_void(run: Run, out: Output, session: Session) -> int:
     args = run.args
     ask = Asker(run, session)
-    _usable_text(args.reason)
+    usable_text(args.reason)
     ask.require([option for option, value in (("登记编号 ID", args.ids or None),
                                               ("--reason", args.reason)) if value is None])
     ids = _ids_or_ask(args, ask, "要作废的登记编号（多个用空格或逗号分隔）：")
     reason = args.reason or ask.ask("作废原因：")
-    _usable_text(reason)
-    return _change_events(run, out, session, ids, partial(records.void, reason=reason), "void",
+    usable_text(reason)
+
+    def void(dataset: Dataset, event: Event, addition: bool) -> records.Decision:
+        closed = records.counted_in_closed(dataset, event, addition)
+        return records.void(event, addition, reason, closed)
+
+    return _change_events(run, out, session, ids, void, "void",
                           f"作废登记 {'、'.join(ids)}：{reason}")
 
 
@@ -493,10 +433,21 @@ def cmd_close(run: Run, out: Output, session: Session) -> int:
     if isinstance(plan, list):
         return out.fail(plan)
     start, until = plan.window
+    first, end = quarter_bounds(args.quarter)
+    members = [dataset.members[m] for m in closed_members(dataset, args.branch, args.quarter)]
+    exempt = [m for m in members if m.exempt_on(end)]
+    aside = ("（另有 {} 名暂不列入积分制管理，不参加审定：{}）".format(
+        len(exempt), "、".join(f"{m.id} {m.name}" for m in exempt)) if exempt else "")
+    lines = [f"已写入 {target}：{args.quarter} 审定 {len(members) - len(exempt)} 名党员的积分"
+             f"{aside}，公示期 {start} 至 {until}。"]
+    pending = records.pending_additions(dataset, {m.id for m in members}, first, end)
+    if pending:
+        lines.append(f"提醒：{len(pending)} 条加分尚待党工委审定，没有计入 {args.quarter} 的积分"
+                     "（审定后自审定日期起计分）：")
+        lines += [f"  {e.id}  {e.member} {dataset.members[e.member].name}  {e.rule}  {e.date}  "
+                  f"{STATUS_NAMES[e.status or 'declared']}" for e in pending]
     change = Change(
-        texts={str(target): plan.text}, created={str(target)},
-        lines=[f"已写入 {target}：{args.quarter} 审定 {plan.members} 名党员的积分，"
-               f"公示期 {start} 至 {until}。"],
+        texts={str(target): plan.text}, created={str(target)}, lines=lines,
         branch=f"jifen/close-{args.branch}-{args.quarter.lower()}",
         message=f"{args.branch}: 支委会审定 {args.quarter} 积分", review="，由支部委员审核")
     return session.finish(out, change, before)

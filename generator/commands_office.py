@@ -1,5 +1,6 @@
 """Files for the committee's office: ``jifen export quarter|year`` (spreadsheets,
-.xlsx) and ``jifen form laggard`` (the filled 《后进党员评定呈报表》, 附件3, .docx).
+.xlsx), ``jifen form laggard`` (the filled 《后进党员评定呈报表》, 附件3, .docx) and
+``jifen handbook`` (the members' 《考评手册》, .docx).
 
 Each file is written in one rename (``documents.write_file``) once everything it holds
 has been worked out: a failure leaves what was there."""
@@ -12,6 +13,7 @@ from generator import export
 from generator.documents import write_file
 from generator.exceptions import UsageError
 from generator.form import form_fields, laggard_docx
+from generator.handbook import SIZES, handbook, handbook_docx
 from generator.options import (
     Commands,
     Output,
@@ -19,18 +21,23 @@ from generator.options import (
     add_as_of,
     add_branch,
     add_private,
+    add_year,
     command,
     kinds,
     known_branch,
+    member_id,
     xlsx,
 )
-from generator.periods import Quarter
+from generator.periods import Quarter, year_end, year_start
 from generator.private import require_private
+from generator.tables import ScoreBook
 
 EPILOG_EXPORT = "示例：jifen export quarter 2025-Q3 --out 2025-Q3.xlsx"
 EPILOG_EXPORT_QUARTER = "示例：jifen export quarter 2025-Q3 --branch b-a --out 2025-Q3.xlsx"
 EPILOG_EXPORT_YEAR = "示例：jifen export year 2025 --out 2025.xlsx"
 EPILOG_FORM = "示例：jifen form laggard case-b-a-2026-01 --out 呈报表.docx"
+EPILOG_HANDBOOK = ("示例：jifen handbook 周丽萍 --year 2025 --out 考评手册.docx；"
+                   "jifen handbook --branch b-xinyuan --year 2025 --out 手册/")
 
 
 def register(commands: Commands) -> None:
@@ -70,6 +77,22 @@ def register(commands: Commands) -> None:
     p.add_argument("--out", type=Path, required=True, metavar="FILE.docx", help="输出文件")
     add_private(p)
 
+    p = command(commands, "handbook", cmd_handbook,
+                help="生成《党员积分制动态量化考评手册》（Word 文件，供打印）",
+                description="生成党员的《考评手册》（.docx）：封面（党工委、党支部、姓名、类别、年度）、"
+                "积分标准摘要、每月一节（当月已登记的事项、分值和余额，空行供本人申报，党支部每月核实"
+                "签名栏）和年度小结。给出一名党员（编号或姓名）写一个文件，或用 --branch 给该党支部"
+                "每名党员各写一个文件到 --out 文件夹。不含备注、依据、联系电话和身份证号码。",
+                epilog=EPILOG_HANDBOOK, memo=False)
+    p.add_argument("member", metavar="MEMBER", nargs="?", default=None,
+                   help="党员编号或姓名（与 --branch 二选一）")
+    add_branch(p, "该党支部的每名党员各生成一本（--out 为文件夹）")
+    add_year(p)
+    add_as_of(p, "已登记的事项截至这一天", "年度最后一天或今天，取较早者")
+    p.add_argument("--size", choices=SIZES, default="A5", help="纸张：A5（默认，小册子）或 A4")
+    p.add_argument("--out", type=Path, required=True, metavar="FILE.docx|DIR",
+                   help="输出文件（一名党员）或文件夹（--branch）")
+
 
 def cmd_export_quarter(run: Run, out: Output) -> int:
     args = run.args
@@ -104,6 +127,37 @@ def cmd_export_year(run: Run, out: Output) -> int:
         return 1
     write_file(args.out, export.year_workbook(dataset, args.year))
     out.out(f"已导出 {args.out}：{args.year} 年度积分和积分运用结果。内部材料，请勿公开转发。")
+    return 0
+
+
+def cmd_handbook(run: Run, out: Output) -> int:
+    args = run.args
+    if (args.member is None) == (args.branch is None):
+        raise UsageError("请给出一名党员（编号或姓名），或用 --branch 给出一个党支部，二者选一。")
+    if args.member is not None and args.out.suffix.lower() != ".docx":
+        raise UsageError(f"输出文件应以 .docx 结尾：{args.out}")
+    dataset = run.valid_dataset(out, "生成考评手册")
+    if dataset is None:
+        return 1
+    as_of = min(args.as_of or run.today, year_end(args.year))
+    if year_start(args.year) > as_of:
+        raise UsageError(f"{args.year} 年度在 {as_of} 还没有开始。")
+    if args.member is not None:
+        who = member_id(dataset, args.member)
+        if who is None:
+            raise UsageError(f"党员“{args.member}”不存在。请核对编号或姓名（见 data/members/）。")
+        members = [dataset.members[who]]
+        targets = [args.out]
+    else:
+        known_branch(dataset, args.branch)
+        members = [m for m in ScoreBook(dataset, as_of).members_at(args.branch, as_of)]
+        targets = [args.out / f"{args.year}-{m.id}-{m.name}.docx" for m in members]
+    for member, target in zip(members, targets, strict=True):
+        write_file(target, handbook_docx(handbook(dataset, member, args.year, as_of),
+                                         size=args.size))
+    where = str(args.out) if args.member is not None else f"{args.out}（{len(members)} 本）"
+    out.out(f"已生成 {where}：{args.year} 年度《考评手册》，{args.size} 纸，已登记的事项截至 {as_of}。"
+            "由党员自行保管，月度集中考评时交党支部核实登记。")
     return 0
 
 

@@ -5,19 +5,24 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 from generator.codeowners import DEFAULT_PATH, FORGES, NoOffice, codeowners
 from generator.diff import Revision, compare
 from generator.diff import as_json as diff_json
 from generator.diff import markdown as diff_markdown
+from generator.diff import text as diff_text
 from generator.exceptions import UsageError
 from generator.gitsource import GitError, files_at, files_in_worktree, toplevel
-from generator.options import Commands, Output, Run, add_as_of, add_format, command
+from generator.options import Commands, Output, Run, add_as_of, command
 from generator.pipeline import check_blobs
 from generator.writing import write_atomic
 
 EPILOG_DIFF = "示例：jifen diff origin/main HEAD --format markdown"
+# The format when none is asked for: plain text for a person at a terminal, Markdown
+# (the merge-request comment) when the output goes to a file or a pipe, or runs in CI.
+CI_VARIABLES = ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "GITEA_ACTIONS")
 EPILOG_CODEOWNERS = "示例：jifen codeowners --forge github（写入 .github/CODEOWNERS）"
 
 
@@ -30,7 +35,9 @@ def register(commands: Commands) -> None:
     p.add_argument("head", metavar="HEAD", nargs="?", default=None,
                    help="修改后的版本（默认：工作区中的文件）")
     add_as_of(p, "计算到这一天")
-    add_format(p, "markdown", "json")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default=None,
+                   help="输出格式：text 终端中阅读的纯文本，markdown 合并请求的评论，json 供其他工具读取"
+                   "（默认：在终端中运行时为 text，输出到文件、管道或在 CI 中运行时为 markdown）")
 
     p = command(commands, "codeowners", cmd_codeowners,
                 help="根据 organization.yaml 生成 CODEOWNERS（谁审核哪些文件）",
@@ -62,12 +69,26 @@ def cmd_diff(run: Run, out: Output) -> int:
     for name, files in ((args.base, base_files), (args.head or "工作区", head_files)):
         dataset, diagnostics, _ = check_blobs(files, folder, today=today)
         revisions.append(Revision(name, dataset, diagnostics))
-    report = compare(revisions[0], revisions[1], year=int(as_of[:4]), as_of=as_of)
-    if args.format == "json":
+    report = compare(revisions[0], revisions[1], as_of=as_of)
+    shown = args.format or default_diff_format()
+    if shown == "json":
         out.out(json.dumps(diff_json(report), ensure_ascii=False, indent=2))
+    elif shown == "text":
+        out.out(diff_text(report))
     else:
         out.out(diff_markdown(report))
     return 0 if report.head_valid else 1
+
+
+def default_diff_format() -> str:
+    """``text`` when a person reads the output at a terminal; ``markdown`` otherwise (a
+    file, a pipe, a CI job: where the comment is made)."""
+    if any(os.environ.get(name) for name in CI_VARIABLES):
+        return "markdown"
+    try:
+        return "text" if sys.stdout.isatty() else "markdown"
+    except ValueError:  # a closed stream
+        return "markdown"
 
 
 def cmd_codeowners(run: Run, out: Output) -> int:

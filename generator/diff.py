@@ -1,11 +1,17 @@
 """Diff: what a change to the data does, for the reviewer of a pull request.
 
 ``compare`` takes two validated revisions (base and head) and reports the records
-added, changed, voided or removed, every member whose standing changes (score in
-the current cycle and at the last published quarter, flags gained and lost),
-changes to the rule catalogue or the policy, and the errors the change
-introduces. ``markdown`` renders it for a pull-request comment (all data escaped);
-``as_json`` for tools. ``labels`` are the tags a forge workflow can set.
+added, changed, voided or removed; for every year whose records the change touches
+(``touched_years``), every member whose standing in it changes (the year's score
+and the score at its last published quarter, flags gained and lost); changes to the
+rule catalogue or the policy; and the errors the change introduces.
+``markdown`` renders it for a pull-request comment (all data escaped); ``text`` for a
+terminal (plain text, aligned tables, no character references; control characters
+shown as ``[U+001B]``); ``as_json`` for tools. ``labels`` are the tags a forge workflow can set.
+
+The report (``Report``) is plain data: the records changed, and one ``YearSection``
+per year, oldest first, each with its as-of date and its movements. A renderer
+loops over ``report.sections``.
 """
 
 from __future__ import annotations
@@ -15,8 +21,9 @@ from dataclasses import dataclass, field
 
 from generator.errors import Diagnostic
 from generator.kinds import DIFF_FIELDS
-from generator.model import Correction, Dataset, Event
-from generator.periods import Quarter
+from generator.model import Correction, Dataset, Event, Member
+from generator.periods import Quarter, year_end, year_final
+from generator.report import table
 from generator.score import FLAG_NAMES, standings
 from generator.text import md_escape
 
@@ -53,19 +60,47 @@ class Movement:
 
 
 @dataclass
+class YearSection:
+    """One year of the report: the members whose standing in ``year`` changes, as
+    known on ``as_of`` — the year's closing (its end with the corrections of it dated
+    in the next January, ``periods.year_closing``) or the report's as-of date,
+    whichever is earlier — with the score at ``quarter``, the year's last published
+    quarter (by name, "" if none has ended)."""
+
+    year: int
+    as_of: str
+    quarter: str
+    movements: list[Movement] = field(default_factory=list)
+
+
+@dataclass
 class Report:
+    """What a change does. ``year`` and ``as_of`` are the comparison's as-of date and its
+    year; ``sections`` one per year the change touches (oldest first), each with its
+    own as-of date, last published quarter and movements."""
+
     base: str
     head: str
     year: int
     as_of: str
-    quarter: str  # the last published quarter, by name, or ""
     records: list[Change] = field(default_factory=list)
-    movements: list[Movement] = field(default_factory=list)
+    sections: list[YearSection] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)  # changed rule codes
     policy: list[str] = field(default_factory=list)  # changed policy fields
     introduced: list[Diagnostic] = field(default_factory=list)
     head_valid: bool = True
     base_valid: bool = True
+
+    @property
+    def movements(self) -> list[Movement]:
+        """Every year's movements, oldest year first."""
+        return [m for section in self.sections for m in section.movements]
+
+    @property
+    def quarter(self) -> str:
+        """The last published quarter of the as-of year, by name ("" if it has no
+        section or no quarter has ended)."""
+        return next((y.quarter for y in self.sections if y.year == self.year), "")
 
     @property
     def labels(self) -> list[str]:
@@ -115,7 +150,7 @@ def _record_changes(base: Dataset, head: Dataset) -> list[Change]:
             member = getattr(record, "member", "") or ""
             if isinstance(record, Correction):
                 target = events.get(record.corrects)
-                member = target.member if target else ""
+                member = record.member or (target.member if target else "")
             if a is None:
                 changes.append(Change(kind, ident, "added", member))
             elif b is None:
@@ -156,7 +191,7 @@ def _record_changes(base: Dataset, head: Dataset) -> list[Change]:
 
 def _member_fields(member: object) -> dict[str, object]:
     names = ("name", "branch", "category", "gender", "joined", "education", "posts",
-             "transfer_to", "exempt")
+             "transfer_to", "exempt", "joined_on", "categories", "branches", "left")
     return {n: getattr(member, n) for n in names}
 
 
@@ -182,9 +217,11 @@ def _policy_changes(base: Dataset, head: Dataset) -> list[str]:
     return [n for n in names if getattr(base.policy, n) != getattr(head.policy, n)]
 
 
-def compare(base: Revision, head: Revision, *, year: int, as_of: str) -> Report:
-    quarter = _last_published_quarter(year, as_of)
-    report = Report(base.name, head.name, year, as_of, quarter[1] if quarter else "",
+def compare(base: Revision, head: Revision, *, as_of: str, year: int | None = None) -> Report:
+    """What the change from ``base`` to ``head`` does, as of ``as_of`` (the comparison's
+    day: usually today). Every year the change touches gets a section (``year``: that
+    year only, as before); a year before ``as_of``'s is scored to its closing."""
+    report = Report(base.name, head.name, int(as_of[:4]), as_of,
                     head_valid=not head.errors, base_valid=not base.errors)
     old_errors = {(d.path, d.code, d.message) for d in base.errors}
     report.introduced = [d for d in head.errors if (d.path, d.code, d.message) not in old_errors]
@@ -193,15 +230,24 @@ def compare(base: Revision, head: Revision, *, year: int, as_of: str) -> Report:
         return report
     report.rules = _rule_changes(base.dataset, head.dataset)
     report.policy = _policy_changes(base.dataset, head.dataset)
-    before = {s.member.id: s for s in standings(base.dataset, year, as_of)}
-    after = {s.member.id: s for s in standings(head.dataset, year, as_of)}
+    years = [year] if year is not None else touched_years(
+        base.dataset, head.dataset, report.year, bool(report.rules or report.policy))
+    report.sections = [_section(base.dataset, head.dataset, y, year_final(y, as_of))
+                       for y in years]
+    return report
+
+
+def _section(base: Dataset, head: Dataset, year: int, as_of: str) -> YearSection:
+    """The members whose standing in ``year`` (as known on ``as_of``) changes."""
+    quarter = _last_published_quarter(year, min(as_of, year_end(year)))
+    section = YearSection(year, as_of, quarter[1] if quarter else "")
+    before = {s.member.id: s for s in standings(base, year, as_of)}
+    after = {s.member.id: s for s in standings(head, year, as_of)}
     q_before = q_after = None
     if quarter:
-        q_before = {s.member.id: s for s in standings(base.dataset, year, quarter[0],
-                                                      ledgers=False)}
-        q_after = {s.member.id: s for s in standings(head.dataset, year, quarter[0],
-                                                     ledgers=False)}
-    org = head.dataset.organization
+        q_before = {s.member.id: s for s in standings(base, year, quarter[0], ledgers=False)}
+        q_after = {s.member.id: s for s in standings(head, year, quarter[0], ledgers=False)}
+    org = head.organization
     for ident in sorted(before.keys() | after.keys()):
         a, b = before.get(ident), after.get(ident)
         score = (a.score if a else None, b.score if b else None)
@@ -214,13 +260,88 @@ def compare(base: Revision, head: Revision, *, year: int, as_of: str) -> Report:
             continue
         standing = b or a
         assert standing is not None  # the ident came from one side or the other
-        member = standing.member
-        branch = org.branches[member.branch].name if org and member.branch in org.branches \
-            else member.branch
-        report.movements.append(Movement(
-            ident, member.name, branch, score, q,
+        branch = org.branches[standing.branch].name if org and standing.branch in org.branches \
+            else standing.branch
+        section.movements.append(Movement(
+            ident, standing.member.name, branch, score, q,
             sorted(flags_b - flags_a), sorted(flags_a - flags_b)))
-    return report
+    return section
+
+
+def touched_years(base: Dataset, head: Dataset, current: int, everything: bool) -> list[int]:
+    """The years whose records differ between ``base`` and ``head``, up to ``current``
+    (the as-of year): a record's date and, for a correction, the date of what it
+    corrects; a close's, an objection's or a nomination file's year; the dates of a
+    member's file that changed (their category or branch without dates: ``current``).
+    ``current`` too when ``everything`` (rules or policy changed: every year is scored
+    by them) or when nothing dated changed."""
+    found: set[int] = set()
+    for old, new in _dated_records(base, head):
+        if old != new:
+            found.update(int(d[:4]) for d in _dates(old) | _dates(new))
+    for ident in base.members.keys() | head.members.keys():
+        a, b = base.members.get(ident), head.members.get(ident)
+        if a != b:
+            dated = _member_dates(a) ^ _member_dates(b)
+            found.update(int(d[:4]) for d in dated)
+            if not dated or (a and b and (a.category, a.branch, a.name, a.exempt) != (
+                    b.category, b.branch, b.name, b.exempt)):
+                found.add(current)
+    found = {y for y in found if y <= current}
+    if everything or not found:
+        found.add(current)
+    return sorted(found)
+
+
+def _dated_records(base: Dataset, head: Dataset) -> list[tuple[object, object]]:
+    """Pairs (base, head) of every record that has dates, by kind and id (None: absent)."""
+    pairs: list[tuple[object, object]] = []
+    kinds: list[tuple[dict[object, object], dict[object, object]]]
+    targets = {e.id: e.date for e in (*base.events, *head.events)} | {
+        m.id: m.date for m in (*base.meetings, *head.meetings)}
+    kinds = [
+            ({e.id: e for e in base.events}, {e.id: e for e in head.events}),
+            ({m.id: m for m in base.meetings}, {m.id: m for m in head.meetings}),
+            ({c.id: (c, targets.get(c.corrects)) for c in base.corrections},
+             {c.id: (c, targets.get(c.corrects)) for c in head.corrections}),
+            ({(c.branch, c.quarter): c for c in base.closes},
+             {(c.branch, c.quarter): c for c in head.closes}),
+            ({o.id: o for o in base.objections}, {o.id: o for o in head.objections}),
+            ({f.relative: f for f in base.nominations.files},
+             {f.relative: f for f in head.nominations.files})]
+    for old_records, new_records in kinds:
+        for key in old_records.keys() | new_records.keys():
+            pairs.append((old_records.get(key), new_records.get(key)))
+    return pairs
+
+
+def _dates(record: object) -> set[str]:
+    """The dates by which a record belongs to a year (none for None)."""
+    if record is None:
+        return set()
+    if isinstance(record, tuple) and len(record) == 2 and isinstance(record[0], Correction):
+        correction, target = record  # a correction and the date of what it corrects
+        return {target} if target else {correction.date}
+    quarter = getattr(record, "quarter", None)
+    if isinstance(quarter, str):
+        return {quarter[:4] + "-01-01"}
+    year = getattr(record, "year", None)
+    if isinstance(year, int):
+        return {f"{year}-01-01"}
+    date = getattr(record, "date", None)
+    return {date} if isinstance(date, str) else set()
+
+
+def _member_dates(member: Member | None) -> set[str]:
+    """The dates of a member's file: its history and exemption (as values to compare)."""
+    if member is None:
+        return set()
+    found = {day for day, _ in member.categories} | {day for day, _ in member.branches}
+    found |= {d for d in (member.joined_on, member.left.date if member.left else None)
+              if d is not None}
+    if member.exempt is not None:
+        found |= {d for d in (member.exempt.start, member.exempt.until) if d is not None}
+    return found
 
 
 _CHANGE_NAMES = {"added": "新增", "changed": "修改", "voided": "作废", "removed": "删除"}
@@ -274,10 +395,11 @@ def md_code(value: object) -> str:
 def markdown(report: Report) -> str:
     """The report as a pull-request comment. Names and texts from data are escaped."""
     e = md_text
+    years = "；".join(f"{y.year} 年度，截至 {y.as_of}" + (
+        f" · 上一次季通报：{y.quarter}" if y.quarter else "") for y in report.sections)
     lines = ["## 积分变动说明（jifen diff）", "",
-             f"比较：{md_code(report.base)} → {md_code(report.head)} · {report.year} 年度，"
-             f"截至 {report.as_of}" + (f" · 上一次季通报：{report.quarter}" if report.quarter
-                                     else ""), ""]
+             f"比较：{md_code(report.base)} → {md_code(report.head)} · "
+             + (years or f"截至 {report.as_of}"), ""]
     if report.labels:
         lines += ["标签：" + "、".join(f"**{label}**" for label in report.labels), ""]
     if not report.head_valid:
@@ -295,18 +417,23 @@ def markdown(report: Report) -> str:
         lines += [f"| {_KIND_NAMES[r.kind]} | {e(r.id)} | {e(r.member)} | "
                   f"{_CHANGE_NAMES[r.change]} | {e(r.summary)} |" for r in report.records]
         lines.append("")
-    if report.movements:
-        quarter_head = f" {report.quarter}" if report.quarter else ""
-        lines += ["### 积分和标记的变化", "",
-                  f"| 党员 | 党支部 | {report.year} 年度积分 |{quarter_head}积分 | 新增标记 | 去掉的标记 |",
+    for section in report.sections:
+        if not section.movements:
+            continue
+        quarter_head = f" {section.quarter}" if section.quarter else ""
+        title = "积分和标记的变化" if len(report.sections) == 1 else (
+            f"{section.year} 年度积分和标记的变化")
+        lines += [f"### {title}", "",
+                  f"| 党员 | 党支部 | {section.year} 年度积分 |{quarter_head}积分 | 新增标记 | "
+                  "去掉的标记 |",
                   "|---|---|---:|---:|---|---|"]
-        for m in report.movements:
+        for m in section.movements:
             quarter = _arrow(m.quarter) if m.quarter else "—"
             lines.append(f"| {e(m.name)}（{e(m.member)}） | {e(m.branch)} | {_arrow(m.score)} | "
                          f"{quarter} | {'、'.join(FLAG_NAMES[f] for f in m.gained)} | "
                          f"{'、'.join(FLAG_NAMES[f] for f in m.lost)} |")
         lines.append("")
-    elif report.head_valid and report.base_valid:
+    if not report.movements and report.head_valid and report.base_valid:
         lines += ["没有人的积分或标记因此改变。", ""]
     if report.rules or report.policy:
         lines += ["### 规则与政策", ""]
@@ -319,7 +446,83 @@ def markdown(report: Report) -> str:
     return "\n".join(lines)
 
 
+def _member_json(m: Movement) -> dict[str, object]:
+    return {"id": m.member, "score": list(m.score),
+            "quarter_score": list(m.quarter) if m.quarter else None,
+            "gained": m.gained, "lost": m.lost}
+
+
+# What a terminal must never be sent from data: C0 and C1 controls (escape sequences
+# could rewrite the screen) and the invisible characters the comment names too.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def plain_text(value: object) -> str:
+    """Data as one line of terminal text: shown as written, but for line breaks
+    (spaces) and control or invisible characters (``[U+001B]``)."""
+    text = re.sub(r"[\r\n\t]+", " ", "" if value is None else str(value))
+    return _CONTROL.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
+
+
+def _sections(report: Report) -> list[tuple[int, str, str, list[Movement]]]:
+    """(year, as of, last published quarter, movements) for each year the report covers."""
+    return [(s.year, s.as_of, s.quarter, s.movements) for s in report.sections]
+
+
+def text(report: Report) -> str:
+    """The report for a terminal: the same sections as ``markdown``, as plain text."""
+    t = plain_text
+    sections = _sections(report)
+    years = "；".join(f"{year} 年度，截至 {as_of}" + (f" · 上一次季通报：{quarter}" if quarter
+                                                  else "") for year, as_of, quarter, _ in sections)
+    lines = ["积分变动说明（jifen diff）",
+             f"比较：{t(report.base)} → {t(report.head)} · {years or '截至 ' + report.as_of}"]
+    if report.labels:
+        lines.append("标签：" + "、".join(report.labels))
+    lines.append("")
+    if not report.head_valid:
+        lines.append("修改后的数据有错误，不能合并：")
+        lines += [f"  {t(d.path)}:{d.line}:{d.col}: {d.code} {t(d.message)}"
+                  for d in report.introduced]
+        if not report.introduced:
+            lines.append("  （错误在修改前已经存在。）")
+        lines.append("")
+    if report.records:
+        counts = {c: sum(1 for r in report.records if r.change == c) for c in _CHANGE_NAMES}
+        lines.append("数据变动：" + "，".join(f"{_CHANGE_NAMES[c]} {n} 项"
+                                          for c, n in counts.items() if n))
+        rows = [[_KIND_NAMES[r.kind], t(r.id), t(r.member), _CHANGE_NAMES[r.change], t(r.summary)]
+                for r in report.records]
+        lines += ["", table(["类别", "编号", "党员", "变动", "修改的字段"], rows), ""]
+    for year, _, quarter, movements in sections:
+        if not movements:
+            continue
+        title = "积分和标记的变化" if len(sections) == 1 else f"{year} 年度积分和标记的变化"
+        rows = [[f"{t(m.name)}（{t(m.member)}）", t(m.branch), _arrow(m.score),
+                 _arrow(m.quarter) if m.quarter else "—",
+                 "、".join(FLAG_NAMES[f] for f in m.gained),
+                 "、".join(FLAG_NAMES[f] for f in m.lost)] for m in movements]
+        lines += [f"{title}：", "",
+                  table(["党员", "党支部", f"{year} 年度积分",
+                         f"{quarter}积分" if quarter else "季度积分", "新增标记", "去掉的标记"],
+                        rows, {2, 3}), ""]
+    if not any(movements for *_, movements in sections) and report.head_valid \
+            and report.base_valid:
+        lines += ["没有人的积分或标记因此改变。", ""]
+    if report.rules or report.policy:
+        lines.append("规则与政策：")
+        if report.rules:
+            lines.append("  修改的规则：" + "、".join(t(c) for c in report.rules) +
+                         "。受影响的人员已列在上表。")
+        if report.policy:
+            lines.append("  修改的政策参数：" + "、".join(report.policy) + "。")
+        lines.append("")
+    return "\n".join(lines).rstrip("\n")
+
+
 def as_json(report: Report) -> dict[str, object]:
+    """The report for tools: ``members`` are every year's (each with its ``year``),
+    ``years`` one entry per year the change touches."""
     return {
         "base": report.base, "head": report.head, "year": report.year,
         "as_of": report.as_of, "last_published_quarter": report.quarter or None,
@@ -328,9 +531,12 @@ def as_json(report: Report) -> dict[str, object]:
         "records": [{"kind": r.kind, "id": r.id, "change": r.change, "member": r.member,
                      "fields": r.summary.split("、") if r.summary else []}
                     for r in report.records],
-        "members": [{"id": m.member, "score": list(m.score),
-                     "quarter_score": list(m.quarter) if m.quarter else None,
-                     "gained": m.gained, "lost": m.lost} for m in report.movements],
+        "members": [{"year": y.year, **_member_json(m)}
+                    for y in report.sections for m in y.movements],
+        "years": [{"year": y.year, "as_of": y.as_of,
+                   "last_published_quarter": y.quarter or None,
+                   "members": [_member_json(m) for m in y.movements]}
+                  for y in report.sections],
         "rules": report.rules, "policy": report.policy,
         "introduced_errors": [d.as_json() for d in report.introduced],
     }

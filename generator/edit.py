@@ -1,7 +1,8 @@
 """Editing data files as text, the way a registrar would: nothing else in the file moves.
 
-The commands that write data (``jifen add``, ``approve``, ``verify``, ``void``) never
-re-dump YAML, which would lose comments, blank lines, quoting and flow-style records.
+The commands that write data (``jifen add``, ``approve``, ``verify``, ``void``,
+``correct``, ``object``, ``member``) never re-dump YAML, which would lose comments,
+blank lines, quoting and flow-style records.
 They compose the file with PyYAML to learn where things are (node marks are character
 offsets into the text) and then splice text in:
 
@@ -11,7 +12,13 @@ offsets into the text) and then splice text in:
   ``status: approved``; an inline comment after it stays);
 * a missing key is added as a ``key: value`` line after the record's last key line,
   at the record's key indentation; in a flow-style record (``- {id: e1, ...}``) it is
-  added inside the braces.
+  added inside the braces;
+* the same for the keys of a file that is one mapping (``set_keys``: a member's
+  ``category``, an objection's ``outcome``), and a new block mapping (``add_mapping``:
+  a member's ``left:``); a list item may be written on one line (``flow``: a member's
+  ``- {from: 2026-06-15, category: full}``).
+
+New files are written whole (``new_file``, ``mapping_file``).
 
 Values arrive already rendered (``plain``, ``quoted``, ``flow_list``): this module
 knows nothing about events or meetings. Every function is pure (text in, text out)
@@ -172,6 +179,12 @@ def _flow_item(fields: Sequence[Field]) -> str:
     return "{" + ", ".join(f"{key}: {value}" for key, value in fields) + "}"
 
 
+def _item(fields: Sequence[Field], dash_col: int, key_col: int, flow: bool) -> list[str]:
+    if flow:
+        return [" " * dash_col + "-" + " " * (key_col - dash_col - 1) + _flow_item(fields)]
+    return _block_item(fields, dash_col, key_col)
+
+
 def _apply(text: str, edits: Iterable[tuple[int, int, str]]) -> str:
     for start, end, replacement in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
         text = text[:start] + replacement + text[end:]
@@ -184,16 +197,27 @@ def _split_bom(text: str) -> tuple[str, str]:
 
 # --- the edits ----------------------------------------------------------------------------
 
-def new_file(branch: str, list_key: str, fields: Sequence[Field]) -> str:
-    """A new events or meetings file holding one record."""
+def new_file(branch: str, list_key: str, fields: Sequence[Field],
+             empty: Sequence[str] = ()) -> str:
+    """A new events or meetings file holding one record (and, for each key of
+    ``empty``, an empty list: ``events: []`` in a file of corrections)."""
     lines = [f"branch: {plain(branch)}", f"{list_key}:",
-             *_block_item(fields, len(DEFAULT_DASH) - 2, len(DEFAULT_DASH))]
+             *_block_item(fields, len(DEFAULT_DASH) - 2, len(DEFAULT_DASH)),
+             *(f"{key}: []" for key in empty)]
     return "\n".join(lines) + "\n"
 
 
+def mapping_file(fields: Sequence[Field], header: Sequence[str] = ()) -> str:
+    """A new file holding one mapping (a member, an objection), after ``header``
+    comment lines."""
+    return "".join(f"# {line}\n" for line in header) + "".join(
+        f"{key}: {value}\n" for key, value in fields)
+
+
 def append_item(text: str, list_key: str, fields: Sequence[Field], *, branch: str,
-                path: str = "文件") -> str:
-    """``text`` with one more record at the end of its top-level ``list_key`` list."""
+                path: str = "文件", flow: bool = False) -> str:
+    """``text`` with one more record at the end of its top-level ``list_key`` list;
+    ``flow``: the record on one line (``- {from: 2026-06-15, category: full}``)."""
     bom, body = _split_bom(text)
     root = _root(body, path)
     if root is None:  # an empty file (or only comments): keep what is there, add the rest
@@ -206,7 +230,7 @@ def append_item(text: str, list_key: str, fields: Sequence[Field], *, branch: st
         raise EditError(f"{path} 整个写成了一行（{{...}}），无法自动修改。请改成逐行书写后重试。")
     nl = _newline(body)
     indent = root.start_mark.column
-    item_lines = _block_item(fields, indent + len(DEFAULT_DASH) - 2, indent + len(DEFAULT_DASH))
+    item_lines = _item(fields, indent + len(DEFAULT_DASH) - 2, indent + len(DEFAULT_DASH), flow)
     if found is None:  # no list at all: add the key at the end of the mapping
         return bom + _apply(body, [_after_line(body, _content_end(body, root),
                                                [" " * indent + f"{list_key}:", *item_lines])])
@@ -229,7 +253,7 @@ def append_item(text: str, list_key: str, fields: Sequence[Field], *, branch: st
     if where is None:
         raise EditError(f"{path} 中“{list_key}”列表的写法无法识别，无法自动添加。")
     dash_col, key_col = where
-    lines = _block_item(fields, dash_col, key_col)
+    lines = _item(fields, dash_col, key_col, flow)
     if len(value.value) > 1 and _blank_line_before(body, value.value[-1]):
         lines.insert(0, "")  # the file separates its records by blank lines
     return bom + _apply(body, [_after_line(body, _content_end(body, last), lines)])
@@ -283,6 +307,41 @@ def update_item(text: str, list_key: str, ident: str, changes: Sequence[Field],
         raise EditError(f"{path} 中找不到编号为“{ident}”的记录。")
     record = _items(root, list_key)[index]
     assert isinstance(record, MappingNode)
+    if not record.value:
+        raise EditError(f"{path} 中编号为“{ident}”的记录是空的，无法修改。")
+    return bom + _apply(body, _mapping_edits(body, record, changes))
+
+
+def set_keys(text: str, changes: Sequence[Field], path: str = "文件") -> str:
+    """``text`` with keys of its top-level mapping set (a member's ``category``, an
+    objection's ``outcome``): in place when present, else after the last key."""
+    bom, body = _split_bom(text)
+    root = _root(body, path)
+    if root is None or not root.value:
+        raise EditError(f"{path} 是空的，无法修改。")
+    if root.flow_style:
+        raise EditError(f"{path} 整个写成了一行（{{...}}），无法自动修改。请改成逐行书写后重试。")
+    return bom + _apply(body, _mapping_edits(body, root, changes))
+
+
+def add_mapping(text: str, key: str, fields: Sequence[Field], path: str = "文件") -> str:
+    """``text`` with a new top-level ``key`` holding a block mapping of ``fields``
+    (a member's ``left:``), after the last key."""
+    bom, body = _split_bom(text)
+    root = _root(body, path)
+    if root is None or not root.value or root.flow_style:
+        raise EditError(f"{path} 的写法无法识别，无法自动修改。请先改正这个文件。")
+    if _value_of(root, key) is not None:
+        raise EditError(f"{path} 中已经有“{key}”。")
+    col = root.value[0][0].start_mark.column
+    lines = [" " * col + f"{key}:", *(" " * (col + 2) + f"{k}: {v}" for k, v in fields)]
+    return bom + _apply(body, [_after_line(body, _content_end(body, root.value[-1][1]), lines)])
+
+
+def _mapping_edits(body: str, record: MappingNode, changes: Sequence[Field]
+                   ) -> list[tuple[int, int, str]]:
+    """The edits that set ``changes`` in a mapping: values replaced in their span, keys
+    it lacks added after its last key (inside the braces of a flow mapping)."""
     edits: list[tuple[int, int, str]] = []
     added: list[Field] = []
     for key, text_value in changes:
@@ -302,8 +361,6 @@ def update_item(text: str, list_key: str, ident: str, changes: Sequence[Field],
             start = value.start_mark.index
             edits.append((start, _content_end(body, value), text_value))
     if added:
-        if not record.value:
-            raise EditError(f"{path} 中编号为“{ident}”的记录是空的，无法修改。")
         last_end = _content_end(body, record.value[-1][1])
         if record.flow_style:
             edits.append((last_end, last_end,
@@ -312,7 +369,7 @@ def update_item(text: str, list_key: str, ident: str, changes: Sequence[Field],
             key_col = record.value[0][0].start_mark.column
             edits.append(_after_line(body, last_end,
                                      [" " * key_col + f"{key}: {value}" for key, value in added]))
-    return bom + _apply(body, edits)
+    return edits
 
 
 def _after_colon(text: str, key_node: Node) -> int:

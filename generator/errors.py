@@ -82,6 +82,8 @@ MESSAGES: dict[str, str] = {
     "如确有错误，请在未审定的季度登记更正（corrections，写明 corrects: 登记编号）。",
     "E318": "{quarter} 已于 {meeting} 经支委会审定公布，之后该季度的会议考勤登记被改动。"
     "请恢复原登记；如确有错误，请在未审定的季度登记更正。",
+    "E319": "党支部“{branch}”在 {date} 已登记会议“{other}”（{title}）。同一天的第二次会议通常是重复登记，"
+    "考勤会被扣两次分：请删除这一次；如确是当天的另一次会议，请在这次会议中写 separate: true。",
     # --- points and status ---
     "E401": "规则 {code}（{name}）是{kind_name}，分值应为{sign}数，这里是 {points}。",
     "E402": "规则 {code}（{name}）的分值应在 {lo} 到 {hi} 之间，这里是 {points}。",
@@ -107,12 +109,24 @@ MESSAGES: dict[str, str] = {
     "已在下一年度，不能再计入 {year} 年度。请作废这条登记（status: void，填写 void_reason）。",
     "E410": "规则 {code}（{name}）由会议考勤自动计算，不能手工登记。"
     "请在 data/meetings/ 的会议中登记缺席、请假、迟到或早退。",
+    "E419": "{problem}",
+    "E420": "党工委已于 {decided} 作出 {year} 年度的认定和决定（nominations/{year}.yaml），之后不能再更正 "
+    "{year} 年度的登记。请把更正意见报党工委：需要改变 {year} 年度结果的，由党工委重新研究并改正 "
+    "nominations/{year}.yaml 中的认定和决定（登记新的日期）后，再登记这条更正（更正日期须早于党工委的决定）；"
+    "不改变年度结果的，不再更正。",
     # --- dates and scope ---
     "E501": "日期 {date} 晚于今天（{today}），不能登记未来的事项。请核对日期。",
     "E502": "{member}（{name}）自 {start} 起暂不列入积分制管理，{date} 不能{what}。",
     "E503": "{member}（{name}）属于党支部“{branch}”，不是本次会议的党支部“{meeting_branch}”。",
     "E504": "{member} 在同一次会议中同时列在 {a} 和 {b} 中。请只保留一处。",
     "E505": "暂不列入积分制管理的截止日期 {until} 早于开始日期 {start}。",
+    "E506": "{member}（{name}）在 {date} 不在积分制管理范围内：{why}。这一天的{what}不能登记给该党员。"
+    "请核对日期和党员；如档案有误，请改正档案中的 joined_on 或 left。",
+    "E507": "{field} 的最后一项是“{last}”，与 {key} 的“{current}”不一致：{key} 是现在的{what}，"
+    "变动列表的最后一项须与它相同。请在 {field} 末尾补上最近的变动，或改正 {key}。",
+    "E508": "{problem}",
+    "E509": "{member}（{name}）在 {date} 属于党支部“{branch}”，不属于党支部“{other}”"
+    "（档案中的 branches 和组织关系转接）：{what}。请核对日期，或核对档案中所在党支部的变动。",
     # --- rule catalogue and policy ---
     "E601": "规则 {code} 的两个版本有效期重叠（第 {a} 条与第 {b} 条）。"
     "请把旧版本的 until 设为新版本 from 的前一天。",
@@ -136,6 +150,7 @@ MESSAGES: dict[str, str] = {
     "请核对季度和党员。",
     "E709": "{problem}",
     "E710": "{problem}",
+    "E711": "{problem}",
     # --- year-end selection: 优秀党员 and the 党工委's decisions (generator/nominations.py) ---
     "E801": "{year} 年度尚未结束（今天是 {today}），不能登记该年度的优秀党员评选和积分运用决定。"
     "请在年度结束后登记，或核对 year。",
@@ -189,6 +204,11 @@ MESSAGES: dict[str, str] = {
     "W108": "异议“{id}”在公示期结束（{until}）后仍未处理。请尽快处理并登记结果（outcome）。",
     "W301": "案件“{id}”：{month} 的帮教转化情况汇报尚未登记（rectification.reports）。",
     "W302": "案件“{id}”：整改期已于 {deadline} 期满，尚未登记党支部决议（resolutions）。",
+    "W304": "案件“{id}”：{month} 的闪光言行考评组织生活会和党员测评结果尚未登记"
+    "（rectification.reports 中的 evaluation_meeting 和 evaluation）。",
+    "W305": "案件“{id}”：整改期已于 {deadline} 期满，尚未登记本人转化合格的申请（rectification.application）。",
+    "W306": "案件“{id}”：党员大会评定（{date}）之前没有登记党性教育党支部的审核"
+    "（resolutions 中的 education_review）。",
     "W303": "案件“{id}”：党支部决议（{date}）后已超过 {days} 天，尚未登记党工委审批（approval）。",
     "W109": "这个文件不会被读取：{why}。{fix}",
     "W105": "填写了 void_reason，但状态不是 void，这条登记仍然有效。如要作废，请加上 status: void。",

@@ -32,7 +32,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from generator.documents import stable_zip, xml_text
 from generator.model import BRANCH_KIND_NAMES, CATEGORY_NAMES, INDICATORS, Branch, Dataset
-from generator.periods import Quarter
+from generator.periods import Quarter, year_closing
 from generator.score import FLAG_NAMES, Standing, standings
 from generator.tables import QuarterRow, ScoreBook
 
@@ -130,15 +130,16 @@ def year_workbook(ds: Dataset, year: int) -> bytes:
     assert ds.organization is not None
     org = ds.organization
     end = f"{year}-12-31"
-    final = standings(ds, year, end, ledgers=False)
-    final.sort(key=lambda s: (s.member.branch, s.score is None, -(s.score or 0), s.member.id))
+    # the year's total: with the corrections of it dated in the next January
+    final = standings(ds, year, year_closing(year), ledgers=False)
+    final.sort(key=lambda s: (s.branch, s.score is None, -(s.score or 0), s.member.id))
     wb = Workbook()
     ws = wb.active
     ws.title = "年度积分"
     _title(ws, len(YEAR_HEAD), f"{org.committee} {year}年度党员积分",
            f"积分截至 {end}，共 {len(final)} 人；按党支部、积分从高到低排列。")
-    _table(ws, YEAR_HEAD, ([org.branches[s.member.branch].name, s.member.id, s.member.name,
-                            CATEGORY_NAMES[s.member.category], s.score,
+    _table(ws, YEAR_HEAD, ([org.branches[s.branch].name, s.member.id, s.member.name,
+                            CATEGORY_NAMES[s.category], s.score,
                             "、".join(FLAG_NAMES[f] for f in s.flags)] for s in final),
            [22, 12, 10, 13, 9, 28])
     policy = ds.policy
@@ -170,8 +171,8 @@ def year_workbook(ds: Dataset, year: int) -> bytes:
 def _consequence_row(ds: Dataset, s: Standing, flag: str) -> list[object]:
     assert ds.organization is not None
     branches = ds.organization.branches
-    row: list[object] = [branches[s.member.branch].name, s.member.id, s.member.name,
-                         CATEGORY_NAMES[s.member.category], s.score]
+    row: list[object] = [branches[s.branch].name, s.member.id, s.member.name,
+                         CATEGORY_NAMES[s.category], s.score]
     if flag == "transfer_postponed":
         target = branches.get(s.member.transfer_to or "")
         row.append(target.name if target else "（未填写）")

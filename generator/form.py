@@ -65,6 +65,28 @@ def performance(ds: Dataset, case: Case) -> str:
             f"低于 {ds.policy.laggard_below} 分。" + (f"主要扣分：{listed}。" if listed else ""))
 
 
+EVALUATION_NAMES = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
+
+
+def rectification_progress(case: Case) -> str:
+    """限期整改 and 党支部决议 as recorded so far (附件2 第5、6步), in words: the monthly
+    党员测评 results, the application for 转化合格, the 党性教育党支部's reviews."""
+    parts: list[str] = []
+    rect = case.rectification
+    if rect is not None:
+        tested = [f"{int(r.month[5:])}月{EVALUATION_NAMES[r.evaluation]}" for r in rect.reports
+                  if r.evaluation is not None]
+        if tested:
+            parts.append("闪光言行考评党员测评：" + "、".join(tested) + "。")
+        if rect.application is not None:
+            parts.append(f"{chinese_date(rect.application.date)}本人提出转化合格的申请。")
+    for res in case.resolutions:
+        if res.education_review is not None:
+            parts.append(f"{chinese_date(res.education_review.date)}党性教育党支部审核："
+                         f"{res.education_review.opinion}")
+    return "".join(parts)
+
+
 def form_fields(ds: Dataset, case: Case, contact: tuple[str, str] | None) -> FormFields:
     """Every field of the form. ``contact`` is (phone, ID number) from the private store;
     None leaves them blank (the internal print view: they are written in by hand)."""
@@ -84,6 +106,9 @@ def form_fields(ds: Dataset, case: Case, contact: tuple[str, str] | None) -> For
     if d is not None:
         remarks = (f"{chinese_date(d.date)}支部委员会：应到支部委员 {d.expected} 人，"
                    f"实到支部委员 {d.present} 人。评定情况：{d.opinion}")
+    progress = rectification_progress(case)
+    if progress:
+        remarks = "\n".join(filter(None, (remarks, progress)))
     return FormFields(
         name=member.name, gender=member.gender or "", education=member.education or "",
         branch=branch, joined=joined, phone=contact[0] if contact else "",

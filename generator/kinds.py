@@ -19,7 +19,7 @@ Layout of a data directory, in loading order::
     policy.yaml               thresholds (optional: the regulation's defaults)
     rules/*.yaml              rule catalogues (附件1)
     members/**/<id>.yaml      one member per file
-    meetings/**/*.yaml        organisational life and attendance
+    meetings/**/*.yaml        organisational life and attendance (and attendance corrections)
     events/**/*.yaml          deductions (扣分), registered by the branch
     additions/**/*.yaml       additions (加分), approved by the 党工委
     closes/**/<YYYY>-Q<n>.yaml  a branch committee's close of a quarter (支委会审定)
@@ -43,6 +43,7 @@ from typing import Any, TypeVar
 from generator.errors import Pointer
 from generator.model import (
     Announcement,
+    Application,
     Approval,
     Branch,
     BranchDecision,
@@ -52,9 +53,11 @@ from generator.model import (
     Correction,
     Dataset,
     Decision,
+    EducationReview,
     Event,
     Exemption,
     Files,
+    Leaving,
     Meeting,
     Member,
     MonthlyReport,
@@ -242,7 +245,7 @@ def _rules(doc: Document, b: Builder) -> None:
 
 
 _MEMBER_KEYS = ("id", "name", "branch", "category", "gender", "joined", "education",
-                "transfer_to")
+                "transfer_to", "joined_on")
 
 
 def _member(doc: Document, b: Builder) -> None:
@@ -252,11 +255,17 @@ def _member(doc: Document, b: Builder) -> None:
             b.broken["member"].add(value["id"])
         return
     e = value.get("exempt")
+    left = value.get("left")
     member = Member(**{k: value[k] for k in _MEMBER_KEYS if k in value}, path=doc.path,
                     posts=tuple(value.get("posts", ())),
                     exempt=None if e is None else Exemption(
                         start=e["from"], until=e.get("until"), reason=e["reason"],
-                        approved_on=e["approved_on"]))
+                        approved_on=e["approved_on"]),
+                    categories=tuple((c["from"], c["category"])
+                                     for c in value.get("categories", ())),
+                    branches=tuple((c["from"], c["branch"]) for c in value.get("branches", ())),
+                    left=None if left is None else Leaving(
+                        date=left["date"], reason=left["reason"], note=left.get("note")))
     if member.id in b.members:
         b.duplicates.append(("党员", member.id, doc.path, ("id",), b.members[member.id].path))
         return
@@ -287,8 +296,20 @@ def _records(value: dict, key: str) -> list:
     return raw if isinstance(raw, list) else []
 
 
+def _corrections(doc: Document, b: Builder, value: dict) -> None:
+    """The ``corrections`` of a meetings or events file (both kinds may hold them)."""
+    for i, c in enumerate(_records(value, "corrections")):
+        if doc.usable(("corrections", i)):
+            b.corrections.append(Correction(
+                id=c["id"], corrects=c["corrects"], date=c["date"], reason=c["reason"],
+                objection=c.get("objection"), path=doc.path, slot=i,
+                member=c.get("member"), mark=c.get("mark")))
+
+
 def _meetings(doc: Document, b: Builder) -> None:
-    raw = _records(_batch_branch(doc, b), "meetings")
+    value = _batch_branch(doc, b)
+    _corrections(doc, b, value)
+    raw = _records(value, "meetings")
     for i, r in enumerate(raw):
         if b.skipped(doc, "meeting", "meetings", raw, i):
             continue
@@ -296,18 +317,14 @@ def _meetings(doc: Document, b: Builder) -> None:
             id=r["id"], branch=r["branch"], date=r["date"], title=r["title"],
             absent=tuple(r.get("absent", ())), leave=tuple(r.get("leave", ())),
             late=tuple(r.get("late", ())), early=tuple(r.get("early", ())),
-            path=doc.path, slot=i))
+            path=doc.path, slot=i, separate=r.get("separate", False)))
 
 
 def _events(doc: Document, b: Builder) -> None:
     value = _batch_branch(doc, b)
     if doc.kind == "additions":
         b.additions.add(doc.path)
-    for i, c in enumerate(_records(value, "corrections")):
-        if doc.usable(("corrections", i)):
-            b.corrections.append(Correction(
-                id=c["id"], corrects=c["corrects"], date=c["date"], reason=c["reason"],
-                objection=c.get("objection"), path=doc.path, slot=i))
+    _corrections(doc, b, value)
     raw = _records(value, "events")
     get = dict.get
     for i, r in enumerate(raw):
@@ -320,7 +337,7 @@ def _events(doc: Document, b: Builder) -> None:
             points=get(r, "points"), status=get(r, "status"), path=doc.path, slot=i,
             note=get(r, "note"), evidence=get(r, "evidence"),
             void_reason=get(r, "void_reason"), approved_by=get(r, "approved_by"),
-            approved_on=get(r, "approved_on")))
+            approved_on=get(r, "approved_on"), unverified_reason=get(r, "unverified_reason")))
 
 
 def _close(doc: Document, b: Builder) -> None:
@@ -332,7 +349,8 @@ def _close(doc: Document, b: Builder) -> None:
         branch=value["branch"], quarter=value["quarter"], meeting=value["meeting"],
         window=(value["window"]["from"], value["window"]["until"]), digest=value["digest"],
         counted={c["member"]: (c["score"], c["digest"]) for c in value["counted"]},
-        path=doc.path))
+        path=doc.path,
+        records={c["member"]: dict(c["records"]) for c in value["counted"] if "records" in c}))
 
 
 def _objection(doc: Document, b: Builder) -> None:
@@ -364,8 +382,12 @@ def _case(doc: Document, b: Builder) -> None:
         rectification=None if rect is None else Rectification(
             start=rect["start"], months=rect["months"], mentors=tuple(rect["mentors"]),
             help=tuple(rect["help"]), plan=rect.get("plan"),
-            reports=tuple(MonthlyReport(**r) for r in rect.get("reports", ()))),
-        resolutions=tuple(Resolution(**r) for r in value.get("resolutions", ())),
+            reports=tuple(MonthlyReport(**r) for r in rect.get("reports", ())),
+            application=Application(**rect["application"]) if "application" in rect else None),
+        resolutions=tuple(Resolution(**{k: v for k, v in r.items() if k != "education_review"},
+                                     education_review=EducationReview(**r["education_review"])
+                                     if "education_review" in r else None)
+                          for r in value.get("resolutions", ())),
         approval=step("approval", Approval)))
 
 
@@ -431,7 +453,7 @@ class RecordKind:
 
 
 _EVENT_FIELDS = ("member", "rule", "date", "points", "status", "note", "evidence",
-                 "void_reason", "approved_by", "approved_on")
+                 "void_reason", "approved_by", "approved_on", "unverified_reason")
 
 KINDS: tuple[RecordKind, ...] = (
     RecordKind("organization", "organization.yaml", "organization", _organization,
@@ -444,8 +466,8 @@ KINDS: tuple[RecordKind, ...] = (
     RecordKind("member", "members/**/*.yaml", "member", _member, "党员档案", "branch",
                record="member"),
     RecordKind("meetings", "meetings/**/*.yaml", "meetings", _meetings, "会议考勤", "branch",
-               lists=("meetings",),
-               diff=("branch", "date", "title", "absent", "leave", "late", "early"),
+               lists=("meetings", "corrections"),
+               diff=("branch", "date", "title", "absent", "leave", "late", "early", "separate"),
                record="meeting", command="jifen add meeting"),
     RecordKind("events", "events/**/*.yaml", "events", _events, "扣分登记", "branch",
                lists=("events", "corrections"), diff=_EVENT_FIELDS, record="event",
@@ -468,7 +490,7 @@ BY_NAME = {kind.name: kind for kind in KINDS}
 # The fields `jifen diff` shows of a record, by the record's name (corrections are
 # records inside events files).
 DIFF_FIELDS = {k.record: k.diff for k in KINDS if k.record and k.diff} | {
-    "correction": ("corrects", "date", "reason", "objection")}
+    "correction": ("corrects", "member", "mark", "date", "reason", "objection")}
 
 
 def kind_of(relative: str) -> str | None:

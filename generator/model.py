@@ -26,6 +26,9 @@ INDICATORS = ("政治素质", "服务职工", "遵纪守法", "弘扬正气", "�
 STATUS_NAMES = {"declared": "个人申报", "verified": "支部核实", "approved": "党工委审定",
                 "registered": "支部登记", "void": "已作废"}
 ATTENDANCE_NAMES = {"absent": "缺席", "leave": "请假", "late": "迟到", "early": "早退"}
+# The marks an attendance correction may set (``present``: on none of the lists).
+MARK_NAMES = {"present": "出席", **ATTENDANCE_NAMES}
+LEFT_NAMES = {"transferred_out": "转出", "stopped": "停止党籍", "died": "去世", "other": "其他"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,21 +64,107 @@ class Exemption:
 
 
 @dataclass(frozen=True, slots=True)
+class Leaving:
+    """Out of the scheme from ``date`` on (转出, 停止党籍, 去世 …); the history is kept."""
+
+    date: str
+    reason: str  # a key of LEFT_NAMES
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Member:
+    """One member's file. ``branch`` and ``category`` are the current ones; the dated
+    history (``joined_on``, ``categories``, ``branches``, ``left``) is as written, each
+    list of (from, value) pairs in file order: ``derive.py`` turns it into the member's
+    ``Membership``. A file without history means what it always meant: one branch and
+    one category for all time."""
+
     id: str
     name: str
     branch: str
     category: str
     path: str
     gender: str | None = None
-    joined: str | None = None
+    joined: str | None = None  # 入党年月 (YYYY-MM), for the record only
     education: str | None = None
     posts: tuple[str, ...] = ()
     transfer_to: str | None = None
     exempt: Exemption | None = None
+    joined_on: str | None = None  # in scope from this day (入党、列为积极分子或转入)
+    categories: tuple[tuple[str, str], ...] = ()  # (from, category), oldest first
+    branches: tuple[tuple[str, str], ...] = ()  # (from, branch), oldest first
+    left: Leaving | None = None
 
     def exempt_on(self, date: str) -> bool:
         return self.exempt is not None and self.exempt.covers(date)
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """When a member is under the scheme, and in which branch and category on a day.
+
+    ``branches`` and ``categories`` are (from, value) pairs, oldest first, the first
+    from ``""`` (since always): the value on a day is that of the last pair starting
+    on or before it, so the oldest value also covers any day before the history
+    begins, and the newest any day after it. ``start`` is the first day in scope
+    (None: always), ``end`` the first day out of it (None: still in scope). Built by
+    ``derive.py`` (which also lays laggard cases' transfers over the branches) and read
+    by scoring, validation and the pages as plain values."""
+
+    branches: tuple[tuple[str, str], ...]
+    categories: tuple[tuple[str, str], ...]
+    start: str | None = None
+    end: str | None = None
+
+    @staticmethod
+    def of(member: Member) -> Membership:
+        """From the member's file alone (no laggard case), for a data set not derived."""
+        return Membership(
+            branches=_timeline(member.branches, member.branch),
+            categories=_timeline(member.categories, member.category),
+            start=member.joined_on, end=member.left.date if member.left else None)
+
+    def in_scope(self, date: str) -> bool:
+        return (self.start is None or self.start <= date) and (
+            self.end is None or date < self.end)
+
+    def overlaps(self, first: str, last: str) -> bool:
+        """In scope on some day from ``first`` to ``last`` (both included)?"""
+        return (self.start is None or self.start <= last) and (
+            self.end is None or first < self.end)
+
+    def branch_on(self, date: str) -> str:
+        return _value_on(self.branches, date)
+
+    def category_on(self, date: str) -> str:
+        return _value_on(self.categories, date)
+
+    def categories_between(self, first: str, last: str) -> frozenset[str]:
+        """Every category held on a day in scope from ``first`` to ``last`` (included)."""
+        if self.start is not None and self.start > first:
+            first = self.start
+        if first > last or (self.end is not None and self.end <= first):
+            return frozenset()
+        found = {self.category_on(first)}
+        found.update(value for start, value in self.categories
+                     if first < start <= last and (self.end is None or start < self.end))
+        return frozenset(found)
+
+
+def _timeline(pairs: tuple[tuple[str, str], ...], current: str) -> tuple[tuple[str, str], ...]:
+    """(from, value) pairs sorted, the first from "" (since always); none: ``current``."""
+    if not pairs:
+        return (("", current),)
+    ordered = sorted(pairs)
+    return (("", ordered[0][1]), *ordered[1:])
+
+
+def _value_on(timeline: tuple[tuple[str, str], ...], date: str) -> str:
+    for start, value in reversed(timeline):
+        if start <= date:
+            return value
+    return timeline[0][1]
 
 
 class Meeting(NamedTuple):  # a tuple: hundreds of thousands are built per run
@@ -89,9 +178,14 @@ class Meeting(NamedTuple):  # a tuple: hundreds of thousands are built per run
     early: tuple[str, ...]
     path: str
     slot: int  # the record's place in its file's list
+    separate: bool = False  # another meeting of the branch on the same day, on purpose
 
     def at(self, *rest: str | int) -> Pointer:
         return ("meetings", self.slot, *rest)
+
+    def marks_of(self, member: str) -> tuple[str, ...]:
+        """The attendance lists ``member`` is on (none: present)."""
+        return tuple(key for key in ATTENDANCE_NAMES if member in getattr(self, key))
 
 
 class Event(NamedTuple):  # a tuple: hundreds of thousands are built per run
@@ -108,13 +202,16 @@ class Event(NamedTuple):  # a tuple: hundreds of thousands are built per run
     void_reason: str | None = None
     approved_by: str | None = None
     approved_on: str | None = None
+    unverified_reason: str | None = None  # why the 党工委 approved it unverified
 
     def at(self, *rest: str | int) -> Pointer:
         return ("events", self.slot, *rest)
 
 
 class Correction(NamedTuple):
-    """Cancels a counted event of a closed quarter from ``date`` on (更正)."""
+    """A correction (更正) of a closed quarter, from ``date`` on: cancels the counted
+    event ``corrects`` names or, with ``member`` and ``mark``, sets that member's
+    attendance mark at the meeting ``corrects`` names (an attendance correction)."""
 
     id: str
     corrects: str
@@ -123,6 +220,12 @@ class Correction(NamedTuple):
     objection: str | None
     path: str
     slot: int  # the record's place in its file's list
+    member: str | None = None  # attendance corrections only
+    mark: str | None = None  # a key of MARK_NAMES; attendance corrections only
+
+    @property
+    def attendance(self) -> bool:
+        return self.member is not None or self.mark is not None
 
     def at(self, *rest: str | int) -> Pointer:
         return ("corrections", self.slot, *rest)
@@ -139,6 +242,9 @@ class Close:
     digest: str
     counted: dict[str, tuple[int | None, str]]  # member -> (score, digest)
     path: str
+    # member -> record id -> its digest (closes written since per-record digests exist):
+    # lets validation point at the very record that was changed after the close
+    records: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def year(self) -> int:
@@ -207,6 +313,20 @@ class MonthlyReport:
     month: str  # YYYY-MM
     date: str
     summary: str | None = None
+    evaluation_meeting: str | None = None  # the month's 闪光言行考评组织生活会
+    evaluation: str | None = None  # 党员测评: satisfied | basically_satisfied | unsatisfied
+
+
+@dataclass(frozen=True, slots=True)
+class Application:  # 5. ⑶④ 整改期满后向党支部提出转化合格的申请
+    date: str
+    summary: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EducationReview:  # 6. 由党性教育党支部审核后党员大会评定
+    date: str
+    opinion: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +337,7 @@ class Rectification:  # 5. 限期整改
     help: tuple[int, ...]
     plan: str | None = None
     reports: tuple[MonthlyReport, ...] = ()
+    application: Application | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +346,7 @@ class Resolution:  # 6. 党支部决议
     outcome: str  # improved | not_improved
     disposal: str | None = None  # persuade_withdraw | expel
     opinion: str | None = None
+    education_review: EducationReview | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -457,7 +579,11 @@ class Derived:
     * ``late``: event id → the date an addition counts from, when it was approved after
       its quarter was closed;
     * ``corrections``: event id → the (first) correction that cancels it;
-    * ``transfers``: member → the spans laggard cases held them in the education branch.
+    * ``transfers``: member → the spans laggard cases held them in the education branch;
+    * ``membership``: member → when they are in scope, and their branch and category on
+      a day (their file's history with the laggard cases' transfers laid over it);
+    * ``attendance``: member → the attendance corrections of their marks at meetings
+      that exist, by date then id.
     """
 
     event_rules: tuple[Rule | None, ...] = ()
@@ -465,6 +591,8 @@ class Derived:
     late: Mapping[str, str] = field(default_factory=dict)
     corrections: Mapping[str, Correction] = field(default_factory=dict)
     transfers: Mapping[str, tuple[TransferSpan, ...]] = field(default_factory=dict)
+    membership: Mapping[str, Membership] = field(default_factory=dict)
+    attendance: Mapping[str, tuple[Correction, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, eq=False, weakref_slot=True)
@@ -494,18 +622,27 @@ class Dataset:
                 return catalogue
         return None
 
-    def branch_kind(self, member: Member) -> str | None:
-        branch = self.organization.branches.get(member.branch) if self.organization else None
+    def membership(self, member: Member) -> Membership:
+        """When ``member`` is in scope, in which branch and category (``derived``; from
+        the member's file alone when the data set was not derived)."""
+        found = self.derived.membership.get(member.id)
+        return found if found is not None else Membership.of(member)
+
+    def branch_kind(self, member: Member, date: str | None = None) -> str | None:
+        """The kind of ``member``'s branch on ``date`` (None: the current branch)."""
+        ident = member.branch if date is None else self.membership(member).branch_on(date)
+        branch = self.organization.branches.get(ident) if self.organization else None
         return branch.kind if branch else None
 
     def rule_for(self, member: Member, code: str, date: str) -> Rule | None:
-        """The version of rule ``code`` that applies to ``member`` on ``date``."""
-        kind = self.branch_kind(member)
+        """The version of rule ``code`` that applies to ``member`` on ``date`` (by the
+        catalogue of the branch they belonged to that day)."""
+        kind = self.branch_kind(member, date)
         catalogue = self.catalogue_for(kind) if kind else None
         return catalogue.rule(code, date) if catalogue else None
 
     def attendance_rule(self, member: Member, mark: str, date: str) -> Rule | None:
         """The rule that scores attendance ``mark`` for ``member`` on ``date``."""
-        kind = self.branch_kind(member)
+        kind = self.branch_kind(member, date)
         catalogue = self.catalogue_for(kind) if kind else None
         return catalogue.for_mark(mark, date) if catalogue else None

@@ -13,7 +13,10 @@ Two kinds of file under ``nominations/``, so that no one edits another's file:
 
 Readings: a 优秀党员 is chosen from the ``excellent_candidate`` flag of ``score.py``
 (party members, full or probationary, at least ``excellent_at_least`` at the year's
-end, not vetoed, not exempt); only the member's own branch nominates; confirmed ⊆
+end, not vetoed, not exempt); the year-end lists read the category of the year
+(``score._year_end_flags``); the year's figures include the corrections of it dated in
+the next January (``final_standings``); only the branch the member belonged to at the
+year's end nominates; confirmed ⊆
 passed ⊆ nominated (a branch outside any 党总支 skips the review: confirmed ⊆
 nominated); each stage is dated after the year's end and not before the one it
 follows; ``policy.excellent_share`` caps the confirmed count over the whole committee
@@ -37,32 +40,50 @@ from generator.model import (
     ATTENDANCE_NAMES,
     CATEGORY_NAMES,
     DECISION_NAMES,
+    LEFT_NAMES,
     Dataset,
     Decision,
+    Member,
     NominationFile,
     Stage,
 )
-from generator.periods import real_date
-from generator.score import Standing, counts, standings
+from generator.periods import real_date, year_closing, year_end
+from generator.score import PARTY, Standing, counts, standings
 
-PARTY = ("full", "probationary")  # 党员 (含预备党员); activists are not party members
 ACTIONS = tuple(DECISION_NAMES)
-
-
-def year_end(year: int) -> str:
-    return f"{year}-12-31"
 
 
 _FINAL: WeakKeyDictionary[Dataset, dict[int, dict[str, Standing]]] = WeakKeyDictionary()
 
 
 def final_standings(ds: Dataset, year: int) -> dict[str, Standing]:
-    """Everyone's standing on the last day of ``year`` (computed once per data set and
-    year, kept beside the data set)."""
+    """Every member's standing for ``year`` as its year-end lists see it: its records,
+    and the corrections of it dated up to the next January (computed once per data set
+    and year, kept beside the data set). Members not in scope at the year's end are
+    there too, with no flags."""
     years = _FINAL.setdefault(ds, {})
     if year not in years:
-        years[year] = {s.member.id: s for s in standings(ds, year, ledgers=False)}
+        years[year] = {s.member.id: s for s in standings(ds, year, year_closing(year),
+                                                          ledgers=False, only=sorted(ds.members))}
     return years[year]
+
+
+def year_branch(ds: Dataset, member: Member, year: int) -> str:
+    """The branch ``member`` belonged to at the end of ``year`` (the one that nominates
+    them for that year)."""
+    return ds.membership(member).branch_on(year_end(year))
+
+
+def _out_of_scope(ds: Dataset, member: Member, year: int) -> str | None:
+    """Why ``member`` is not under the scheme at the end of ``year`` (None: they are)."""
+    membership = ds.membership(member)
+    last = year_end(year)
+    if membership.in_scope(last):
+        return None
+    if membership.start is not None and membership.start > last:
+        return f"自 {membership.start} 起才列入积分制管理"
+    assert member.left is not None
+    return f"已于 {member.left.date} 不再列入积分制管理（{LEFT_NAMES[member.left.reason]}）"
 
 
 def scorable(ds: Dataset) -> bool:
@@ -99,8 +120,11 @@ def _not_eligible(ds: Dataset, s: Standing) -> str | None:
     """Why a member cannot be 优秀党员 (None: a candidate, as score.py flags it)."""
     if "excellent_candidate" in s.flags:
         return None
-    if s.member.category not in PARTY:
-        return f"是{CATEGORY_NAMES[s.member.category]}，优秀党员从党员中评选"
+    outside = _out_of_scope(ds, s.member, s.year)
+    if outside is not None:
+        return outside
+    if s.category not in PARTY:
+        return f"年末是{CATEGORY_NAMES[s.category]}，优秀党员从党员中评选"
     if s.score is None:
         return "暂不列入积分制管理"
     if "vetoed" in s.flags:
@@ -111,13 +135,17 @@ def _not_eligible(ds: Dataset, s: Standing) -> str | None:
 def _off_list(ds: Dataset, s: Standing, action: str) -> str:
     """Why a member is not on the list of ``action``."""
     m = s.member
-    kind = ds.organization.branches[m.branch].kind if ds.organization else ""
-    if action == "probation_cancelled" and m.category != "probationary":
-        return f"是{CATEGORY_NAMES[m.category]}"
-    if action == "not_development_target" and m.category != "activist":
-        return f"是{CATEGORY_NAMES[m.category]}"
-    if action == "transfer_postponed" and kind != "flowing":
-        return "不是流动党支部人员"
+    outside = _out_of_scope(ds, m, s.year)
+    if outside is not None:
+        return outside
+    branch = ds.organization.branches.get(s.branch) if ds.organization else None
+    during = ds.membership(m).categories_between(f"{s.year}-01-01", year_end(s.year))
+    if action == "probation_cancelled" and "probationary" not in during:
+        return f"{s.year} 年是{CATEGORY_NAMES[s.category]}"
+    if action == "not_development_target" and "activist" not in during:
+        return f"{s.year} 年是{CATEGORY_NAMES[s.category]}"
+    if action == "transfer_postponed" and (branch is None or branch.kind != "flowing"):
+        return "年末不是流动党支部人员"
     if s.score is None:
         return "暂不列入积分制管理"
     return f"年度积分 {s.score} 分"
@@ -284,9 +312,10 @@ def _check_branch_file(state: _Year, f: NominationFile) -> Iterator[Diagnostic]:
         member = ds.members.get(ident)
         if problems or member is None:
             continue
-        if member.branch != f.branch:
+        branch = year_branch(ds, member, state.year)
+        if branch != f.branch:
             yield diag("E805", f.path, pointer, member=ident, name=member.name,
-                       branch=member.branch, file_branch=f.branch, year=state.year)
+                       branch=branch, file_branch=f.branch, year=state.year)
             continue
         yield from state.eligible(f, pointer, ident)
     review = f.review
@@ -323,9 +352,10 @@ def _check_confirmed(state: _Year, c: NominationFile, branch_files: dict[str, No
         if problems or member is None:
             continue
         yield from state.eligible(c, pointer, ident)
-        if ident in state.reported or partial or org is None or member.branch not in org.branches:
+        at_end = year_branch(ds, member, year)
+        if ident in state.reported or partial or org is None or at_end not in org.branches:
             continue
-        branch = org.branches[member.branch]
+        branch = org.branches[at_end]
         general = branch.general_branch
         own = branch_files.get(branch.id)
         where = f"nominations/{branch.id}/{year}.yaml"
@@ -355,8 +385,11 @@ def _check_confirmed(state: _Year, c: NominationFile, branch_files: dict[str, No
                 f"{last.date}。请核对。"))
     share = ds.policy.excellent_share
     if share is not None:
+        final_day = year_end(year)
         total = sum(1 for m in ds.members.values()
-                    if m.category in PARTY and not m.exempt_on(year_end(year)))
+                    if ds.membership(m).in_scope(final_day)
+                    and ds.membership(m).category_on(final_day) in PARTY
+                    and not m.exempt_on(final_day))
         limit = math.floor(share * total + 1e-9)
         if len(seen) > limit:
             yield diag("E808", c.path, ("confirmed", "members"), count=len(seen),

@@ -66,6 +66,20 @@ def year_as_of(year: int, today: str) -> str:
     return min(year_end(year), today)
 
 
+def year_closing(year: int | str) -> str:
+    """The last day a correction can still change ``year``'s total: 31 January of the
+    next year (a correction dated in January, before the 党工委's year-end decisions,
+    corrects the year before; the published Q4 figure stays as published)."""
+    return f"{int(year) + 1}-01-31"
+
+
+def year_final(year: int, today: str) -> str:
+    """How far ``year`` is known on ``today``, its January corrections included: its
+    closing day (``year_closing``), or today if earlier. Scoring a year as of a day after
+    its end gives the year's total with the year-end flags."""
+    return min(year_closing(year), today)
+
+
 def is_year_end(date: str) -> bool:
     return date.endswith("-12-31")
 

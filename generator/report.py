@@ -40,8 +40,8 @@ def score_table(ds: Dataset, rows: list[Standing], year: int, as_of: str) -> str
     branches = ds.organization.branches if ds.organization else {}
     body = [
         [s.member.id, s.member.name,
-         branches[s.member.branch].name if s.member.branch in branches else s.member.branch,
-         CATEGORY_NAMES[s.member.category], "—" if s.score is None else str(s.score),
+         branches[s.branch].name if s.branch in branches else s.branch,
+         CATEGORY_NAMES[s.category], "—" if s.score is None else str(s.score),
          flags_text(s.flags)]
         for s in rows
     ]
@@ -52,15 +52,20 @@ def score_table(ds: Dataset, rows: list[Standing], year: int, as_of: str) -> str
 def ledger(ds: Dataset, standing: Standing) -> str:
     member = standing.member
     branches = ds.organization.branches if ds.organization else {}
-    branch = branches[member.branch].name if member.branch in branches else member.branch
-    lines = [f"{member.name}（{member.id}）  {branch}  {CATEGORY_NAMES[member.category]}",
-             f"{standing.year} 年度积分明细（截至 {standing.as_of}）", ""]
+    ident = standing.branch or member.branch  # the branch and category of that year
+    branch = branches[ident].name if ident in branches else ident
+    lines = [f"{member.name}（{member.id}）  {branch}  "
+             f"{CATEGORY_NAMES[standing.category or member.category]}",
+             f"{standing.year} 年度积分明细（截至 {min(standing.as_of, f'{standing.year}-12-31')}）",
+             ""]
     rows = [["", "", "", "基础分", "", str(ds.policy.base)]]
     previous = ds.policy.base
     cancelled = {e.corrects: e.date for e in standing.entries if e.corrects}
     for e in standing.entries:
         item = e.name + (f" · {e.detail}" if e.detail else "")
-        if e.corrects:
+        if e.corrects and e.detail:  # an attendance correction
+            item = f"更正考勤 {e.corrects}：{e.detail}"
+        elif e.corrects:
             item = f"更正：撤销 {e.corrects}（{e.name}）"
         elif e.ref in cancelled:
             item += f"（已于 {cancelled[e.ref]} 更正）"

@@ -28,7 +28,7 @@ from generator.cases import (
     overdue,
     stage,
 )
-from generator.derive import branch_on
+from generator.derive import branch_on, registrars_on
 from generator.form import form_fields  # the same fields as the .docx form
 from generator.model import (
     BRANCH_KIND_NAMES,
@@ -134,7 +134,8 @@ class Planner(ScoreBook):
             if self.as_of >= f"{year}-12-31":
                 self.results_page(year)
             for member in sorted(self.ds.members.values(), key=lambda m: m.id):
-                self.member_page(member, year)
+                if self.in_year(member, year):  # no page for a year before joining
+                    self.member_page(member, year)
         if self.provenance is not None:
             self.changes_page()
         if self.internal:
@@ -298,6 +299,21 @@ class Planner(ScoreBook):
                 if self.internal:
                     row |= {"id": correction.id, "event": event.id, "reason": correction.reason}
                 rows.append(row)
+            # attendance corrections: one member's mark at a meeting of the quarter
+            for correction in self.ds.derived.attendance.get(ident, ()):
+                meeting = self.meetings_by_id[correction.corrects]
+                if quarter_of(meeting.date) != q.code or meeting.branch != close.branch or (
+                        correction.date > self.as_of):
+                    continue
+                marks = meeting.marks_of(ident) or (correction.mark or "",)
+                rule = self.ds.attendance_rule(member, marks[0], meeting.date)
+                row = {"date": correction.date, "name": member.name,
+                       "link": member_link(member, q.year), "event_date": meeting.date,
+                       "rule": rule.code if rule else ""}
+                if self.internal:
+                    row |= {"id": correction.id, "event": meeting.id,
+                            "reason": correction.reason}
+                rows.append(row)
         rows.sort(key=lambda r: (r["date"], r["name"], r["event_date"]))
         return rows
 
@@ -353,9 +369,13 @@ class Planner(ScoreBook):
                  rows=rows, meetings=attendance)
 
     def member_page(self, member: Member, year: int) -> None:
-        date = self.cutoff(f"{year}-12-31")
-        s = self.standing(year, date)[member.id]
-        branch = self.org.branches[member.branch]
+        # the year's total, with the corrections of it dated in the next January; the
+        # page shows the branch and category of that year
+        s = self.final(year)[member.id]
+        date = min(s.as_of, f"{year}-12-31")
+        branch = self.org.branches[s.branch]
+        joined = self.ds.membership(member).start
+        since = max(f"{year}-01-01", joined or "")  # the base counts from the first day in scope
         cancelled = {e.corrects: e.date for e in s.entries if e.corrects}
         entries = [{"date": e.date, "rule": e.rule, "name": e.name, "category": e.category,
                     "points": e.points, "balance": e.balance, "detail": e.detail,
@@ -372,34 +392,37 @@ class Planner(ScoreBook):
                 entry["evidence"] = event.evidence or "" if event else ""
                 if raw.source == "correction":
                     entry["note"] = self.corrections_by_id[raw.ref].reason
-        other_years = [y for y in self.years if y != year]
+        other_years = [y for y in self.years if y != year and self.in_year(member, y)]
         context = {"member": {"id": member.id, "name": member.name,
-                              "category": CATEGORY_NAMES[member.category],
+                              "category": CATEGORY_NAMES[s.category],
                               "branch": branch.name, "branch_link": f"branches/{branch.id}.md",
                               "posts": list(member.posts)},
                    "year": year, "score": s.score, "flags": flag_names(self.shown(s.flags)),
-                   "base": self.ds.policy.base, "entries": entries, "pending": pending,
+                   "base": self.ds.policy.base, "since": since, "entries": entries,
+                   "pending": pending,
                    "years": [{"year": y, "link": f"{y}.md"} for y in other_years],
                    "provenance": self.provenance is not None,
                    "chart": f"{year}.svg", "json": f"{year}.json"}
         self.add(f"members/{member.id}/{year}.md", "member.md.j2",
                  f"{member.name} {year}年度积分", **context)
         self.pages.append(Page(f"members/{member.id}/{year}.svg", "balance.svg.j2",
-                               _balance_chart(year, self.ds.policy.base, s, date)))
+                               _balance_chart(year, self.ds.policy.base, s, date, since)))
         self.pages.append(Page(f"members/{member.id}/{year}.json", data={
-            "id": member.id, "name": member.name, "branch": member.branch,
-            "category": member.category, "year": year, "as_of": date, "score": s.score,
+            "id": member.id, "name": member.name, "branch": s.branch,
+            "category": s.category, "year": year, "as_of": date, "score": s.score,
             "flags": list(self.shown(s.flags)),
             "ledger": [{"date": e.date, "rule": e.rule, "points": e.points,
                         "balance": e.balance,
-                        **({"corrects": self.events_by_id[e.corrects].date}
-                           if e.corrects else {})} for e in s.entries]}))
+                        **({"corrects": self._corrected_line(e)} if e.corrects else {})}
+                       for e in s.entries]}))
 
     def _corrected_line(self, entry: Entry) -> str:
-        """For a correction: the date of the line it cancels."""
+        """For a correction: the date of the line it cancels (an event), or of the
+        meeting whose attendance it changes."""
         if not entry.corrects:
             return ""
-        return self.events_by_id[entry.corrects].date
+        event = self.events_by_id.get(entry.corrects)
+        return event.date if event else self.meetings_by_id[entry.corrects].date
 
     def _commit(self, entry: Entry) -> dict[str, object] | None:
         """Who last changed the record behind a ledger line (internal: and why)."""
@@ -436,15 +459,15 @@ class Planner(ScoreBook):
         that, that the selection is under way) and, for the decision lists, only how many
         members each decision concerned once taken. Internal: the candidates ranked per
         branch with their stage, and the lists with the decisions taken and pending."""
-        final = self.standing(year, f"{year}-12-31")
+        final = self.final(year)  # January corrections of the year included
         selection = progress(self.ds, year, self.as_of)
         policy = self.ds.policy
 
         def row(s: Standing) -> dict[str, object]:
-            return {**self._row(s, year), "branch": self.org.branches[s.member.branch].name}
+            return {**self._row(s, year), "branch": self.org.branches[s.branch].name}
 
         def ordered(rows: list[Standing]) -> list[Standing]:
-            return sorted(rows, key=lambda s: (s.member.branch, -(s.score or 0), s.member.id))
+            return sorted(rows, key=lambda s: (s.branch, -(s.score or 0), s.member.id))
 
         confirmed = selection.confirmed
         excellent = None if confirmed is None else {
@@ -484,7 +507,7 @@ class Planner(ScoreBook):
         found: list[dict[str, object]] = []
         confirmed = selection.confirmed
         for b in self.branches():
-            rows = [final[m.id] for m in self.members_of(b.id)
+            rows = [final[m.id] for m in self.members_at(b.id, f"{selection.year}-12-31")
                     if "excellent_candidate" in final[m.id].flags]
             nominated, review = selection.nominated(b.id), selection.review(b.id)
             if not rows and nominated is None:
@@ -519,7 +542,7 @@ class Planner(ScoreBook):
         no case opened; office holders whose posts lapse; cases running late."""
         year = int(self.as_of[:4])
         now = self.standing(year, self.as_of)
-        rows = [{**self._row(s, year), "branch": self.org.branches[s.member.branch].name,
+        rows = [{**self._row(s, year), "branch": self.org.branches[s.branch].name,
                  "posts": list(s.member.posts)}
                 for s in now.values() if "laggard" in s.flags]
         rows.sort(key=lambda r: (r["branch"], r["score"] or 0, r["id"]))
@@ -618,8 +641,11 @@ class Planner(ScoreBook):
     def registrar_page(self, branch: Branch) -> None:
         members = self.ds.members
         waiting = []
-        mine = (e for (b, _), found in self.by_month.items() if b == branch.id
-                for e, _ in found)
+        # the branch's own members' additions, and those of flowing members whose
+        # scoring the branch manages (their transfer_to)
+        mine = (e for (b, _), found in self.by_month.items() for e, _ in found
+                if b == branch.id or (self.org.branches[b].kind == "flowing" and branch.id
+                                      in registrars_on(self.ds, members[e.member], e.date)))
         for e in mine:
             if e.status in ("declared", "verified"):
                 waiting.append({"date": e.date, "id": e.id, "name": members[e.member].name,
@@ -651,13 +677,16 @@ def _distribution(scores: list[int | None]) -> list[dict[str, object]]:
             for i, (label, _) in enumerate(BINS)]
 
 
-def _balance_chart(year: int, base: int, s: Standing, as_of: str) -> dict[str, object]:
-    """A step line of the balance over the year: x is the day of the year."""
+def _balance_chart(year: int, base: int, s: Standing, as_of: str, since: str
+                   ) -> dict[str, object]:
+    """A step line of the balance over the year, from ``since`` (the first day in scope):
+    x is the day of the year (a correction dated in the next January on the last)."""
     start = dt.date(year, 1, 1)
     days = (dt.date(year, 12, 31) - start).days + 1
-    points = [(0, base)]
+    points = [((dt.date.fromisoformat(since) - start).days, base)]
     for e in s.entries:
-        points.append(((dt.date.fromisoformat(e.date) - start).days, e.balance))
+        points.append((min(days - 1, (dt.date.fromisoformat(e.date) - start).days),
+                       e.balance))
     end_day = (dt.date.fromisoformat(as_of) - start).days
     points.append((end_day, points[-1][1]))
     values = [v for _, v in points] + [60, 100]

@@ -1,8 +1,9 @@
 """Tables the bulletin, the office's exports and the diff share, below all three.
 
-``ScoreBook`` scores each year once (to its end or the as-of date) and derives earlier
-dates from that; it knows which quarters are closed as of the date and who belongs to
-which branch on a date. ``quarter_table`` is a branch's quarterly table (季通报): the
+``ScoreBook`` scores each year once (to its closing — its end and the January
+corrections of it — or the as-of date) and derives earlier dates from that; it knows
+which quarters are closed as of the date and who belongs to which branch on a date
+(members in scope that day only: not before they joined, not after they left). ``quarter_table`` is a branch's quarterly table (季通报): the
 bulletin's quarter page (``site.py``) and the office's 积分公示表 (``export.py``) are the
 same rows. Public facts only: no note, evidence or void reason ever enters a row.
 """
@@ -13,9 +14,9 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import TypedDict
 
-from generator.derive import branch_on
+from generator.derive import branch_on, in_scope
 from generator.model import CATEGORY_NAMES, INDICATORS, Branch, Close, Dataset, Member
-from generator.periods import Quarter, add_days, year_end
+from generator.periods import Quarter, add_days, year_closing
 from generator.score import FLAG_NAMES, Standing, earlier, standings
 
 
@@ -65,8 +66,9 @@ class QuarterRow(MemberRow):
 
 
 def member_row(s: Standing, year: int) -> MemberRow:
+    """The row of a standing: the member's category on its as-of date."""
     return MemberRow(id=s.member.id, name=s.member.name,
-                     category=CATEGORY_NAMES[s.member.category], score=s.score,
+                     category=CATEGORY_NAMES[s.category or s.member.category], score=s.score,
                      flags=flag_names(s.flags), link=member_link(s.member, year))
 
 
@@ -83,7 +85,9 @@ def quarter_rows(ds: Dataset, q: Quarter, members: Sequence[Member],
     ranks = rank([now[m.id] for m in members])
     for m in members:
         s = now[m.id]
-        start = ds.policy.base if before is None else before[m.id].score
+        joined = ds.membership(m).start
+        start = ds.policy.base if before is None or (
+            joined is not None and joined >= q.start) else before[m.id].score
         by_category = {c: [0, 0] for c in INDICATORS}
         for e in s.entries:
             if q.start <= e.date:
@@ -108,22 +112,27 @@ class ScoreBook:
         self._standings: dict[tuple[int, str], dict[str, Standing]] = {}
         self.closes: dict[tuple[str, str], Close] = {(c.branch, c.quarter): c for c in ds.closes}
         self._at: dict[str, dict[str, list[Member]]] = {}  # date -> branch -> members
-        self._by_branch: dict[str, list[Member]] = defaultdict(list)
-        for member in sorted(ds.members.values(), key=lambda m: m.id):
-            self._by_branch[member.branch].append(member)
 
     def standing(self, year: int, date: str) -> dict[str, Standing]:
-        """Everyone's standing on ``date``: scored once per year (to the year's end or
-        the as-of date), earlier dates derived from that."""
+        """Every member's standing on ``date`` (members out of scope that day too, with
+        no flags): scored once per year (to its closing or the as-of date), earlier
+        dates derived from that. A date after the year's end is the year's total with
+        its January corrections; its last day is the Q4 figure, without them."""
         key = (year, date)
         if key not in self._standings:
-            last = self.cutoff(year_end(year))
+            last = self.cutoff(year_closing(year))
             if (year, last) not in self._standings:
                 self._standings[(year, last)] = {
-                    s.member.id: s for s in standings(self.ds, year, last)}
+                    s.member.id: s for s in standings(self.ds, year, last,
+                                                      only=sorted(self.ds.members))}
             full = self._standings[(year, last)]
             self._standings[key] = {i: earlier(self.ds, s, date) for i, s in full.items()}
         return self._standings[key]
+
+    def final(self, year: int) -> dict[str, Standing]:
+        """The year's standings as far as known: its total, January corrections included
+        (``periods.year_closing``), or as of the as-of date if earlier."""
+        return self.standing(year, self.cutoff(year_closing(year)))
 
     def quarters(self, year: int) -> list[Quarter]:
         return [q for q in Quarter.all_of(year) if q.start <= self.as_of]
@@ -145,18 +154,25 @@ class ScoreBook:
         return sorted(self.org.branches.values(), key=lambda b: b.id)
 
     def members_at(self, branch: str, date: str) -> list[Member]:
-        """The branch's members on ``date`` (a laggard case moves a member for a while)."""
-        if not self.ds.cases:
-            return self.members_of(branch)
+        """The branch's members on ``date``, by id: in scope that day (joined, not left),
+        in the branch they belonged to that day (a transfer or a laggard case moves a
+        member)."""
         if date not in self._at:
             found: dict[str, list[Member]] = defaultdict(list)
             for member in sorted(self.ds.members.values(), key=lambda m: m.id):
-                found[branch_on(self.ds, member, date)].append(member)
+                if in_scope(self.ds, member, date):
+                    found[branch_on(self.ds, member, date)].append(member)
             self._at[date] = found
         return self._at[date].get(branch, [])
 
     def members_of(self, branch: str) -> list[Member]:
-        return self._by_branch.get(branch, [])
+        """The branch's members now (on the as-of date)."""
+        return self.members_at(branch, self.as_of)
+
+    def in_year(self, member: Member, year: int) -> bool:
+        """Was ``member`` in scope on some day of ``year`` up to the as-of date?"""
+        return self.ds.membership(member).overlaps(f"{year}-01-01",
+                                                   self.cutoff(f"{year}-12-31"))
 
     def quarter_table(self, q: Quarter, branch: str
                       ) -> tuple[dict[str, Standing], list[QuarterRow]]:

@@ -16,15 +16,19 @@ from pathlib import Path
 from typing import TypedDict
 
 from generator.cases import check_case_scores, check_cases
-from generator.closes import compute
+from generator.closes import compute, record_digests
 from generator.context import PENDING_WARN_DAYS, Context
-from generator.derive import branch_on
-from generator.errors import Diagnostic, diag
+from generator.derive import registrars_on
+from generator.errors import Diagnostic, Pointer, diag
 from generator.model import (
     ATTENDANCE_NAMES,
     BRANCH_KIND_NAMES,
+    LEFT_NAMES,
+    MARK_NAMES,
     RULE_KIND_NAMES,
     STATUS_NAMES,
+    Close,
+    Correction,
     Dataset,
     Event,
     Meeting,
@@ -87,6 +91,11 @@ def check_dates(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
                 value = getattr(member.exempt, "start" if key == "from" else key)
                 if value is not None and not real_date(value):
                     yield diag("E206", member.path, ("exempt", key), value=value)
+        for pointer, value in _member_dates(member):
+            if not real_date(value):
+                yield diag("E206", member.path, pointer, value=value)
+            elif value > ctx.today:
+                yield diag("E501", member.path, pointer, date=value, today=ctx.today)
     for catalogue in ds.catalogues:
         for versions in catalogue.versions.values():
             for rule in versions:
@@ -209,12 +218,104 @@ def check_members(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
                            approved_on=ex.approved_on, start=ex.start)
 
 
+def _member_dates(member: Member) -> Iterator[tuple[Pointer, str]]:
+    """The dates of a member's history, where they are written."""
+    if member.joined_on is not None:
+        yield ("joined_on",), member.joined_on
+    for field, pairs in (("categories", member.categories), ("branches", member.branches)):
+        for i, (day, _) in enumerate(pairs):
+            yield (field, i, "from"), day
+    if member.left is not None:
+        yield ("left", "date"), member.left.date
+
+
+_HISTORIES = (("categories", "category", "人员类别"), ("branches", "branch", "所在党支部"))
+
+
+def check_membership(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
+    """A member's dated history (joined_on, categories, branches, left): branches that
+    exist, lists that end in the current value, dates in order."""
+    org = ds.organization
+    broken_branches = ds.files.broken_ids("branch")
+    for member in ds.members.values():
+        for i, (_, branch) in enumerate(member.branches):
+            if org is not None and branch not in org.branches and branch not in broken_branches:
+                yield diag("E302", member.path, ("branches", i, "branch"), id=branch)
+        joined = member.joined_on if real_date(member.joined_on) else None
+        left = member.left.date if member.left and real_date(member.left.date) else None
+        if joined and left and left <= joined:
+            yield diag("E508", member.path, ("left", "date"), problem=(
+                f"left 的日期 {left} 应晚于 joined_on 的日期 {joined}：列入积分制管理之后才会"
+                "不再列入。请核对日期。"))
+        for field, key, what in _HISTORIES:
+            pairs: tuple[tuple[str, str], ...] = getattr(member, field)
+            if not pairs:
+                continue
+            current = getattr(member, key)
+            if pairs[-1][1] != current:
+                yield diag("E507", member.path, (field, len(pairs) - 1, key), field=field,
+                           last=pairs[-1][1], key=key, current=current, what=what)
+            yield from _history_dates(member, field, pairs, what, joined, left)
+
+
+def _history_dates(member: Member, field: str, pairs: tuple[tuple[str, str], ...], what: str,
+                   joined: str | None, left: str | None) -> Iterator[Diagnostic]:
+    previous: str | None = None
+    for i, (day, _) in enumerate(pairs):
+        if not real_date(day):
+            continue
+        pointer: Pointer = (field, i, "from")
+        if previous is not None and day <= previous:
+            yield diag("E508", member.path, pointer, problem=(
+                f"{field} 按日期从早到晚排列，每项的日期不同：第 {i + 1} 项的 from（{day}）"
+                f"不晚于前一项（{previous}）。请按日期顺序排列，或核对日期。"))
+        elif i == 0 and joined is not None and day > joined:
+            yield diag("E508", member.path, pointer, problem=(
+                f"{field} 第一项的 from（{day}）晚于 joined_on（{joined}）：自列入积分制管理之日起"
+                f"就须有{what}。请把第一项的 from 改为 {joined} 或更早。"))
+        elif left is not None and day >= left:
+            yield diag("E508", member.path, pointer, problem=(
+                f"{field} 中 {day} 的变动不早于 left 的日期（{left}）：不再列入之后不再登记变动。"
+                "请核对日期。"))
+        previous = day
+
+
+def _belongs(ds: Dataset, member: Member, date: str, path: str, pointer: Pointer,
+             what: str) -> Diagnostic | None:
+    """Is ``member`` in scope on ``date`` (a real date)? (E506)"""
+    membership = ds.membership(member)
+    if membership.in_scope(date):
+        return None
+    if membership.start is not None and date < membership.start:
+        why = f"自 {membership.start} 起才列入积分制管理（joined_on）"
+    else:
+        assert member.left is not None
+        why = (f"自 {member.left.date} 起已不再列入积分制管理（left："
+               f"{LEFT_NAMES[member.left.reason]}）")
+    return diag("E506", path, pointer, **_member_label(member), date=date, why=why, what=what)
+
+
+def _elsewhere(ds: Dataset, member: Member, date: str, branch: str) -> str | None:
+    """The branch ``member`` belonged to on ``date``, when their history also has
+    ``branch`` at another time (a record filed with the right branch at the wrong
+    time, E509); None when they never belonged to ``branch``."""
+    membership = ds.membership(member)
+    if len(membership.branches) > 1 and any(b == branch for _, b in membership.branches):
+        return membership.branch_on(date)
+    return None
+
+
 # --- meetings -------------------------------------------------------------------------------
 
 def check_meetings(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
     org = ds.organization
     file_branch = ds.files.branch_of
+    same_day: dict[tuple[str, str], Meeting] = {}
     for meeting in ds.meetings:
+        first = same_day.setdefault((meeting.branch, meeting.date), meeting)
+        if first is not meeting and not meeting.separate:
+            yield diag("E319", meeting.path, meeting.at("date"), branch=meeting.branch,
+                       date=meeting.date, other=first.id, title=first.title)
         if org is not None and meeting.branch not in org.branches and (
                 meeting.branch not in ds.files.broken_ids("branch")):
             yield diag("E302", meeting.path, meeting.at("branch"), id=meeting.branch)
@@ -238,15 +339,36 @@ def check_meetings(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
                     if ident not in ds.files.broken_ids("member"):
                         yield diag("E303", meeting.path, pointer, id=ident)
                     continue
-                if member.branch != meeting.branch and (
-                        not dated or branch_on(ds, member, meeting.date) != meeting.branch):
-                    yield diag("E503", meeting.path, pointer, **_member_label(member),
-                               branch=member.branch, meeting_branch=meeting.branch)
+                problem = _at_meeting(ds, member, meeting, meeting.path, pointer)
+                if problem is not None:
+                    yield problem
                 elif dated and member.exempt_on(meeting.date):
                     assert member.exempt is not None
                     yield diag("E502", meeting.path, pointer, **_member_label(member),
                                start=member.exempt.start, date=meeting.date,
                                what="登记考勤")
+
+
+def _at_meeting(ds: Dataset, member: Member, meeting: Meeting, path: str, pointer: Pointer
+                ) -> Diagnostic | None:
+    """Was ``member`` expected at ``meeting``: in scope that day, of its branch?"""
+    if not real_date(meeting.date):
+        if member.branch != meeting.branch:
+            return diag("E503", path, pointer, **_member_label(member), branch=member.branch,
+                        meeting_branch=meeting.branch)
+        return None
+    outside = _belongs(ds, member, meeting.date, path, pointer, "会议考勤")
+    if outside is not None:
+        return outside
+    branch = ds.membership(member).branch_on(meeting.date)
+    if branch == meeting.branch:
+        return None
+    if _elsewhere(ds, member, meeting.date, meeting.branch) is not None:
+        return diag("E509", path, pointer, **_member_label(member), date=meeting.date,
+                    branch=branch, other=meeting.branch,
+                    what=f"不能列入党支部“{meeting.branch}”这次会议的考勤")
+    return diag("E503", path, pointer, **_member_label(member), branch=branch,
+                meeting_branch=meeting.branch)
 
 
 # --- events ---------------------------------------------------------------------------------
@@ -259,6 +381,10 @@ def check_events(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
     same_day: dict[tuple[str, str, str], Event] = {}
     cutoff = ctx.pending_cutoff
     branch_folders, addition_files = ds.files.folder_of, ds.files.additions
+    # members whose branch or scope changes over time: the only ones whose records'
+    # branch and dates need a look at their membership
+    moved = {ident for ident, m in members.items()
+             if m.joined_on or m.left or m.branches or ds.derived.transfers.get(ident)}
     for event, rule in zip(ds.events, ds.derived.event_rules, strict=True):
         status = event.status
         if status == "void":
@@ -272,13 +398,17 @@ def check_events(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
                 yield diag("E303", event.path, event.at("member"), id=event.member)
             continue
         declared = file_branch.get(event.path)
-        if declared is not None and declared != member.branch and (
-                not real_date(event.date) or branch_on(ds, member, event.date) != declared):
-            yield diag("E309", event.path, event.at("member"), file_branch=declared,
-                       what="党员的积分", subject=f"{member.id}（{member.name}）",
-                       branch=member.branch)
-        if not real_date(event.date):
+        dated = real_date(event.date)
+        if declared is not None and (declared != member.branch or member.id in moved):
+            problem = _filed(ds, member, event, declared, dated)
+            if problem is not None:
+                yield problem
+        if not dated:
             continue
+        if member.id in moved:
+            outside = _belongs(ds, member, event.date, event.path, event.at("date"), "积分")
+            if outside is not None:
+                yield outside
         if member.exempt is not None and member.exempt.covers(event.date):
             yield diag("E502", event.path, event.at("date"), **_member_label(member),
                        start=member.exempt.start, date=event.date, what="登记积分")
@@ -327,11 +457,27 @@ def check_events(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
                            other=first.id)
 
 
+def _filed(ds: Dataset, member: Member, event: Event, declared: str, dated: bool
+           ) -> Diagnostic | None:
+    """Is an event in the files of a branch that may register it (the member's branch
+    on its date, or the village branch managing a flowing member's scoring)?"""
+    allowed = registrars_on(ds, member, event.date) if dated else (member.branch,)
+    if declared in allowed:
+        return None
+    if dated and _elsewhere(ds, member, event.date, declared) is not None:
+        return diag("E509", event.path, event.at("member"), **_member_label(member),
+                    date=event.date, branch=allowed[0], other=declared,
+                    what=f"这条登记应放在党支部“{allowed[0]}”的文件中")
+    return diag("E309", event.path, event.at("member"), file_branch=declared,
+                what="党员的积分", subject=f"{member.id}（{member.name}）", branch=allowed[0])
+
+
 def _unknown_rule(ds: Dataset, member: Member, event: Event) -> Iterator[Diagnostic]:
     org = ds.organization
-    if org is None or member.branch not in org.branches:
+    branch = ds.membership(member).branch_on(event.date)
+    if org is None or branch not in org.branches:
         return
-    catalogue = ds.catalogue_for(org.branches[member.branch].kind)
+    catalogue = ds.catalogue_for(org.branches[branch].kind)
     if catalogue is None:
         return
     versions = catalogue.versions.get(event.rule)
@@ -409,9 +555,14 @@ def check_closes(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
 
 
 def check_corrections(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
+    """Corrections of events and of attendance: what they correct, when (after the
+    close of the corrected quarter, in the same year or in the next January until the
+    党工委's year-end decisions), and where they are filed."""
     events = {e.id: (e, r) for e, r in zip(ds.events, ds.derived.event_rules, strict=True)}
-    closed = ds.derived.closed
+    meetings = {m.id: m for m in ds.meetings}
+    decided = _decided(ds)
     first: dict[str, str] = {}
+    marked: dict[tuple[str, str], str] = {}
     ids: dict[str, str] = {}
     for c in sorted(ds.corrections, key=lambda c: (c.date, c.id)):
         if c.id in ids:
@@ -422,6 +573,9 @@ def check_corrections(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
             continue
         if c.date > ctx.today:
             yield diag("E501", c.path, c.at("date"), date=c.date, today=ctx.today)
+        if c.attendance or c.corrects in meetings:
+            yield from _check_attendance_correction(ds, c, meetings, marked, decided)
+            continue
         found = events.get(c.corrects)
         if found is None:
             if c.corrects not in ds.files.broken_ids("event"):
@@ -442,26 +596,105 @@ def check_corrections(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
             continue
         if rule.is_addition and c.path not in ds.files.additions:
             yield diag("E416", c.path, c.at("corrects"))
-        quarter = quarter_of(event.date)
-        close = closed.get((event.member, quarter))
-        if close is None:
-            yield diag("W107", c.path, c.at("corrects"), id=event.id, quarter=quarter)
-        elif c.date <= close.meeting:
+        yield from _correction_dates(ds, c, event.id, event.member, event.date, decided)
+
+
+def _decided(ds: Dataset) -> dict[int, str]:
+    """Year → the day the 党工委 first recorded its year-end decisions on it (认定 or a
+    decision in ``nominations/<YYYY>.yaml``): the year's results are settled then."""
+    found: dict[int, str] = {}
+    for f in ds.nominations.files:
+        if f.branch is not None:
+            continue
+        dates = [d.date for d in f.decisions] + ([f.confirmed.date] if f.confirmed else [])
+        for day in dates:
+            if real_date(day) and (f.year not in found or day < found[f.year]):
+                found[f.year] = day
+    return found
+
+
+def _correction_dates(ds: Dataset, c: Correction, ident: str, member: str, date: str,
+                      decided: dict[int, str]) -> Iterator[Diagnostic]:
+    """A correction of the record ``ident`` of ``member`` dated ``date``: after the close
+    of its quarter, and in its year — or in the next January, before the 党工委 decided
+    on that year (the published Q4 figure stays; the year's total changes)."""
+    quarter = quarter_of(date)
+    close = ds.derived.closed.get((member, quarter))
+    if close is None:
+        yield diag("W107", c.path, c.at("corrects"), id=ident, quarter=quarter)
+    elif c.date <= close.meeting:
+        yield diag("E415", c.path, c.at("date"), problem=(
+            f"更正日期 {c.date} 应在 {quarter} 审定（{close.meeting}）之后，"
+            "登记在未审定的季度。"))
+    year = date[:4]
+    if c.date[:4] == year:
+        if c.date < date:
             yield diag("E415", c.path, c.at("date"), problem=(
-                f"更正日期 {c.date} 应在 {quarter} 审定（{close.meeting}）之后，"
-                "登记在未审定的季度。"))
-        if c.date[:4] != event.date[:4]:
-            yield diag("E415", c.path, c.at("date"), problem=(
-                f"更正须在被更正登记的同一积分年度（{event.date[:4]} 年）内；"
-                f"{event.date[:4]} 年度积分已结算，请报党工委处理。"))
-        elif c.date < event.date:
-            yield diag("E415", c.path, c.at("date"), problem=(
-                f"更正日期 {c.date} 早于被更正登记的日期 {event.date}。"))
+                f"更正日期 {c.date} 早于被更正登记的日期 {date}。"))
+    elif c.date[:7] == f"{int(year) + 1}-01":
+        settled = decided.get(int(year))
+        if settled is not None and c.date >= settled:
+            yield diag("E420", c.path, c.at("date"), decided=settled, year=year)
+    else:
+        yield diag("E415", c.path, c.at("date"), problem=(
+            f"更正须在被更正登记的同一积分年度（{year} 年）内，或在次年1月、党工委作出 {year} "
+            f"年度决定之前；{year} 年度积分已结算，请报党工委处理。"))
+
+
+def _check_attendance_correction(ds: Dataset, c: Correction, meetings: dict[str, Meeting],
+                                 marked: dict[tuple[str, str], str], decided: dict[int, str]
+                                 ) -> Iterator[Diagnostic]:
+    """An attendance correction: one member's mark at one meeting that exists."""
+    meeting = meetings.get(c.corrects)
+    marks = "、".join(f"{k} {v}" for k, v in MARK_NAMES.items())
+    if meeting is None:
+        if any(e.id == c.corrects for e in ds.events):
+            yield diag("E419", c.path, c.at("corrects"), problem=(
+                f"“{c.corrects}”是积分登记，不是会议：考勤更正（写了 member 和 mark）的 corrects "
+                "须是会议编号。更正积分登记时不写 member 和 mark。"))
+        elif c.corrects not in ds.files.broken_ids("meeting"):
+            yield diag("E419", c.path, c.at("corrects"), problem=(
+                f"被更正考勤的会议“{c.corrects}”不存在。请核对 corrects 中的会议编号。"))
+        return
+    if c.member is None or c.mark is None:
+        yield diag("E419", c.path, c.at("corrects"), problem=(
+            f"“{c.corrects}”是会议：更正考勤须写明 member（党员编号）和 mark（改正后的考勤：{marks}）。"))
+        return
+    member = ds.members.get(c.member)
+    if member is None:
+        if c.member not in ds.files.broken_ids("member"):
+            yield diag("E303", c.path, c.at("member"), id=c.member)
+        return
+    declared = ds.files.branch_of.get(c.path)
+    if declared is not None and declared != meeting.branch:
+        yield diag("E309", c.path, c.at("corrects"), file_branch=declared, what="考勤更正",
+                   subject=f"会议“{meeting.id}”", branch=meeting.branch)
+    key = (meeting.id, member.id)
+    if key in marked:
+        yield diag("E419", c.path, c.at("member"), problem=(
+            f"{member.id}（{member.name}）在会议“{meeting.id}”的考勤已由更正“{marked[key]}”改正，"
+            "不能再次更正。如需改动，请修改那条更正。"))
+        return
+    marked[key] = c.id
+    if not real_date(meeting.date):
+        return
+    problem = _at_meeting(ds, member, meeting, c.path, c.at("member"))
+    if problem is not None:
+        yield problem
+        return
+    now = meeting.marks_of(member.id)
+    if now == ((c.mark,) if c.mark != "present" else ()):
+        yield diag("E419", c.path, c.at("mark"), problem=(
+            f"{member.id}（{member.name}）在会议“{meeting.id}”（{meeting.date}）的考勤已是"
+            f"{MARK_NAMES[c.mark]}，不需要更正。请核对 mark。"))
+        return
+    yield from _correction_dates(ds, c, meeting.id, member.id, meeting.date, decided)
 
 
 def check_objections(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
     closes = {(c.branch, c.quarter): c for c in ds.closes}
-    events = {e.id for e in ds.events}
+    # an objection may concern a registration or an attendance mark (a meeting)
+    events = {e.id for e in ds.events} | {m.id for m in ds.meetings}
     corrections = {c.id: c for c in ds.corrections}
     seen: dict[str, str] = {}
     for o in ds.objections:
@@ -519,6 +752,11 @@ def check_frozen(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
             yield diag("E418", event.path, event.at("approved_on"), id=event.id,
                        quarter=close.quarter, meeting=close.meeting,
                        approved_on=event.approved_on, year=event.date[:4])
+    records: dict[str, tuple[str, Pointer]] = {}  # id -> where the record is
+    if any(c.records for c in ds.closes):
+        records.update((c.id, (c.path, c.at())) for c in ds.corrections)
+        records.update((m.id, (m.path, m.at())) for m in ds.meetings)
+        records.update((e.id, (e.path, e.at())) for e in ds.events)
     for close in ds.closes:
         present = [m for m in close.counted if m in ds.members]
         where = {m: ("counted", i, "member") for i, m in enumerate(close.counted)}
@@ -531,12 +769,29 @@ def check_frozen(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
             if counted[m] != close.counted[m]:
                 changed = True
                 member = ds.members[m]
-                yield diag("E317", close.path, where[m], quarter=close.quarter,
+                path, pointer = _changed_record(ds, close, m, records)
+                yield diag("E317", path, pointer or where[m], quarter=close.quarter,
                            meeting=close.meeting, member=m, name=member.name,
                            published=_shown(close.counted[m][0]), now=_shown(counted[m][0]))
         if not changed and len(present) == len(close.counted) and digest != close.digest:
             yield diag("E318", close.path, ("digest",), quarter=close.quarter,
                        meeting=close.meeting)
+
+
+def _changed_record(ds: Dataset, close: Close, member: str,
+                    records: dict[str, tuple[str, Pointer]]) -> tuple[str, Pointer]:
+    """Where to point E317: the first record counted for ``member`` in the closed quarter
+    whose digest differs from the one the close recorded (added, edited, voided or moved
+    out of the quarter: the record itself); the close file when the close has no
+    per-record digests, or when the record is gone."""
+    published = close.records.get(member)
+    if published is None:
+        return close.path, ()
+    now = record_digests(ds, close.quarter, member)
+    for ident in sorted(now.keys() | published.keys()):
+        if now.get(ident) != published.get(ident):
+            return records.get(ident, (close.path, ()))
+    return close.path, ()
 
 
 def check_laggard_cases(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
@@ -556,6 +811,7 @@ CHECKS: tuple[Callable[[Dataset, Context], Iterable[Diagnostic]], ...] = (
     check_catalogues,
     check_policy,
     check_members,
+    check_membership,
     check_meetings,
     check_events,
     check_closes,

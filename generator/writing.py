@@ -28,7 +28,7 @@ from pathlib import Path
 try:
     import fcntl
 except ImportError:  # not a POSIX system: the commands that write data refuse to run
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # None stands for the module POSIX lacks
 
 LOCK_NAME = ".jifen.lock"
 WAIT_SECONDS = 120.0  # how long a writer waits for another one before giving up

@@ -16,11 +16,15 @@ STEPS = {
     "transfer": "transfer:\n  date: 2025-04-20\n  to: b-edu\n",
     "rectification": ("rectification:\n  start: 2025-04-20\n  months: 3\n  mentors: [m02, m03]\n"
                       "  help: [1]\n  plan: 每月学习党章，按时参加组织生活。\n  reports:\n"
-                      + "".join(f"    - {{month: 2025-{m:02d}, date: 2025-{m:02d}-28}}\n"
-                                for m in range(4, 10))),
+                      + "".join(f"    - {{month: 2025-{m:02d}, date: 2025-{m:02d}-28, "
+                                f"evaluation_meeting: 2025-{m:02d}-25, evaluation: satisfied}}\n"
+                                for m in range(4, 10))
+                      + "  application: {date: 2025-07-20, summary: 申请转化合格}\n"),
     "first_resolution": ("resolutions:\n  - date: 2025-07-21\n    outcome: not_improved\n"
-                         "    opinion: 无明显改进，延长三个月整改期。\n"),
-    "second_resolution": "  - date: 2025-10-21\n    outcome: improved\n",
+                         "    opinion: 无明显改进，延长三个月整改期。\n"
+                         "    education_review: {date: 2025-07-21, opinion: 整改尚不到位。}\n"),
+    "second_resolution": ("  - date: 2025-10-21\n    outcome: improved\n"
+                          "    education_review: {date: 2025-10-20, opinion: 整改合格。}\n"),
     "approval": ("approval:\n  date: 2025-10-25\n  reply: 同意转回原党支部（工委批复〔2025〕8号）。\n"
                  "  returned_on: 2025-10-28\n"),
 }

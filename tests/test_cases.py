@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from generator.cases import deadline, due_reports, stage
 from generator.derive import branch_on
 from tests.cases_fixture import STEPS, laggard_data, write_case
@@ -41,11 +43,15 @@ def test_events_while_transferred_belong_to_the_education_branch(data: DataDir) 
     data.events("branch: b-edu\n" + events_file(event("e3", "K7", "2025-05-10", points=-2)),
                 name="b-edu/2025-05.yaml")
     assert [line for line in data.lines() if " W30" not in line] == []
-    # the same deduction filed with the old branch is in the wrong folder
+    # the same deduction filed with the old branch is in the wrong folder: the member
+    # belongs there, but not on that date
     (data.root / "events/b-edu/2025-05.yaml").rename(data.root / "events/b-a/2025-05.yaml")
     text = (data.root / "events/b-a/2025-05.yaml").read_text("utf-8")
     (data.root / "events/b-a/2025-05.yaml").write_text(text.replace("b-edu", "b-a"), "utf-8")
-    assert any(" E309 " in line for line in data.lines())
+    assert [line for line in data.lines() if " W30" not in line] == [
+        "events/b-a/2025-05.yaml:4:13: E509 m01（张一）在 2025-05-10 属于党支部“b-edu”，不属于党支部"
+        "“b-a”（档案中的 branches 和组织关系转接）：这条登记应放在党支部“b-edu”的文件中。请核对日期，"
+        "或核对档案中所在党支部的变动。"]
 
 
 def test_missing_reports_and_passed_deadlines_are_warned(data: DataDir) -> None:
@@ -53,7 +59,7 @@ def test_missing_reports_and_passed_deadlines_are_warned(data: DataDir) -> None:
     write_case(data, "rectification")
     path = data.root / "cases/b-a/case-1.yaml"
     text = path.read_text("utf-8")
-    path.write_text(text.replace("    - {month: 2025-05, date: 2025-05-28}\n", ""), "utf-8")
+    path.write_text(re.sub(r"    - \{month: 2025-05, [^\n]*\n", "", text), "utf-8")
     dataset, _ = data.check()
     assert due_reports(dataset.cases[0], "2025-08-15") == ["2025-04", "2025-05", "2025-06"]
     lines = [line for line in data.lines() if " W30" in line]
@@ -128,3 +134,15 @@ def test_a_member_the_committee_scored_directly_skips_the_branch_steps(data: Dat
     path = data.root / "cases/b-a/case-1.yaml"
     path.write_text(path.read_text("utf-8") + STEPS["branch_decision"], "utf-8")
     assert [line.split()[1] for line in data.lines() if " W30" not in line] == ["E703"]
+
+
+def test_steps_five_and_six_are_on_the_form(data: DataDir) -> None:
+    from generator.form import form_fields
+
+    laggard_data(data)
+    write_case(data, "second_resolution")
+    dataset, _ = data.check()
+    remarks = form_fields(dataset, dataset.cases[0], None).remarks
+    assert "闪光言行考评党员测评：4月满意、5月满意、6月满意、7月满意、8月满意、9月满意。" in remarks
+    assert "2025年7月20日本人提出转化合格的申请。" in remarks
+    assert "2025年10月20日党性教育党支部审核：整改合格。" in remarks

@@ -189,7 +189,8 @@ def test_explain(small: DataDir) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["explain", "m99", "--year", "2025"], "jifen: 党员“m99”不存在。请核对编号（见 data/members/）。\n"),
+    (["explain", "m99", "--year", "2025"],
+     "jifen: 党员“m99”不存在。请核对编号或姓名（见 data/members/）。\n"),
     (["score", "--year", "2025", "--branch", "b-zz"],
      "jifen: 党支部“b-zz”不存在。请使用 data/organization.yaml 中的编号。\n"),
     (["score", "--year", "2025", "--as-of", "2024-05-01"],
@@ -203,8 +204,8 @@ def test_usage_errors_exit_2(small: DataDir, args: list[str], message: str) -> N
 def test_argparse_errors_exit_2_with_the_usage(small: DataDir) -> None:
     result = jifen("score", "--data", str(small.root), "--year", "2025", "--as-of", "2025-02-30")
     assert result.code == 2 and result.stdout == ""
-    assert result.stderr.startswith("usage: jifen score")
-    assert result.stderr.endswith("argument --as-of: 日期应写成 YYYY-MM-DD：2025-02-30\n")
+    assert result.stderr.startswith("用法：jifen score")
+    assert result.stderr.endswith("jifen score：错误：参数 --as-of：日期应写成 YYYY-MM-DD：2025-02-30\n")
 
 
 def test_missing_data_dir(tmp_path: Path) -> None:
@@ -251,7 +252,9 @@ def test_every_command_has_a_chinese_description_and_an_example() -> None:
     assert {" ".join(path) for path, _ in walked} == {
         "validate", "score", "explain", "build", "serve", "diff", "codeowners", "close",
         "add", "add event", "add meeting", "approve", "verify", "void",
-        "export", "export quarter", "export year", "form", "desk", "decap-config"}
+        "correct", "object", "member", "member add", "member change", "member move",
+        "member leave", "export", "export quarter", "export year", "form", "handbook",
+        "supervise", "desk", "decap-config"}
     for path, parser in walked:
         name = " ".join(path)
         assert parser.description and CHINESE.search(parser.description), name
@@ -281,7 +284,7 @@ def test_commands_write_only_through_the_write_path() -> None:
     command writes a file itself."""
     modules = [PACKAGE / "cli.py", PACKAGE / "options.py", PACKAGE / "change.py",
                *sorted(PACKAGE.glob("commands_*.py"))]
-    assert len(modules) == 9
+    assert len(modules) == 11
     for module in modules:
         for line, name in _calls(module):
             assert name not in ("write_text", "write_bytes", "open", "mkdir", "touch"), (
@@ -292,7 +295,8 @@ def test_commands_write_only_through_the_write_path() -> None:
     assert writes == {"cli.py": set(), "options.py": set(), "change.py": {"write_atomic"},
                       "commands_check.py": set(), "commands_site.py": set(),
                       "commands_review.py": {"write_atomic"},
-                      "commands_edit.py": {"finish"}, "commands_office.py": {"write_file"},
+                      "commands_edit.py": {"finish"}, "commands_amend.py": {"finish"},
+                      "commands_member.py": {"finish"}, "commands_office.py": {"write_file"},
                       "commands_desk.py": {"write_atomic"}}
 
 
@@ -319,3 +323,64 @@ def test_the_in_process_runner_puts_back_what_it_replaces(small: DataDir,
     done = run("validate", "--data", "data", cwd=small.root.parent, stdin="ignored\n")
     assert done.code == 0
     assert (sys.stdin, sys.stdout, sys.stderr, os.getcwd()) == before
+
+
+# --- Chinese throughout, today, names ---------------------------------------------------------
+
+ENGLISH = re.compile(r"(?i)\b(usage|positional arguments|options:|optional arguments|"
+                     r"show this help|error|argument|invalid|required|expected|unrecognized|"
+                     r"choose from|ambiguous|not allowed)\b")
+
+
+def test_every_help_is_chinese() -> None:
+    """argparse's own words too: “用法：”, “位置参数”, “选项”, the help option."""
+    for path, _ in [((), build_parser()), *commands(build_parser())]:
+        shown = jifen(*path, "--help")
+        assert shown.code == 0, path
+        assert shown.stdout.startswith(f"用法：jifen {' '.join(path)}".rstrip()), path
+        assert "选项:" in shown.stdout and "显示这段帮助并退出" in shown.stdout, path
+        assert not ENGLISH.search(shown.stdout), (path, ENGLISH.search(shown.stdout))
+
+
+@pytest.mark.parametrize(("args", "error"), [
+    ([], "jifen：错误：缺少必填参数：命令"),
+    (["nosuch"], "jifen：错误：参数 命令：无效的选择 'nosuch'（可选："),
+    (["score", "--year", "x"], "jifen score：错误：参数 --year：应是整数：'x'"),
+    (["score", "--year"], "jifen score：错误：参数 --year：后面缺少一个值"),
+    (["validate", "--bogus"], "jifen：错误：无法识别的参数：--bogus。请用 --help 查看可用的参数"),
+    (["close", "b-a"], "jifen close：错误：缺少必填参数：YYYY-Qn, --meeting"),
+    (["diff", "main", "--format", "xml"],
+     "jifen diff：错误：参数 --format：无效的选择 'xml'（可选：'text', 'markdown', 'json'）"),
+    (["export", "quarter", "2025-Q1", "--out", "a.csv"],
+     "jifen export quarter：错误：参数 --out：输出文件名应以 .xlsx 结尾：a.csv"),
+])
+def test_usage_errors_are_chinese(args: list[str], error: str) -> None:
+    result = jifen(*args)
+    assert result.code == 2 and result.stdout == ""
+    assert result.stderr.startswith("用法：jifen")
+    assert result.stderr.splitlines()[-1].startswith(error), result.stderr
+    assert not ENGLISH.search(result.stderr), result.stderr
+
+
+def test_jifen_today_is_the_default_of_today(small: DataDir) -> None:
+    """A README or a script pins its day with ``JIFEN_TODAY``; ``--today`` still wins."""
+    args = ("score", "--data", str(small.root), "--year", "2025", "--format", "json")
+    pinned = run(*args, env={"JIFEN_TODAY": "2025-03-02"})
+    assert json.loads(pinned.stdout)["as_of"] == "2025-03-02"
+    given = run(*args, "--today", "2025-04-01", env={"JIFEN_TODAY": "2025-03-02"})
+    assert json.loads(given.stdout)["as_of"] == "2025-04-01"
+    bad = run(*args, env={"JIFEN_TODAY": "2025-13-01"})
+    assert (bad.code, bad.stderr) == (
+        2, "jifen: 环境变量 JIFEN_TODAY 的值不对。日期应写成 YYYY-MM-DD：2025-13-01\n")
+
+
+def test_explain_takes_a_name_and_defaults_to_this_year(small: DataDir) -> None:
+    result = jifen("explain", "张一", "--data", str(small.root), "--today", "2025-06-30")
+    assert result.code == 0, result.stderr
+    assert result.stdout.splitlines()[:2] == ["张一（m01）  甲公司党支部  正式党员",
+                                              "2025 年度积分明细（截至 2025-06-30）"]
+    small.member("m03", name="张一", branch="b-b")
+    result = jifen("explain", "张一", "--data", str(small.root), "--today", "2025-06-30")
+    assert (result.code, result.stderr) == (
+        2, "jifen: 有 2 名党员叫“张一”：m01（甲公司党支部）、m03（乙公司党支部）。请改用党员编号。\n")
+    assert jifen("explain", "m03", "--data", str(small.root), "--today", "2025-06-30").code == 0

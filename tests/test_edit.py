@@ -209,15 +209,15 @@ def test_add_meeting(branch_a: DataDir) -> None:
 
 @pytest.mark.parametrize(("args", "line"), [
     (["--rule", "K1.1", "--date", "2025-03-20"],
-     "data/events/b-a/2025-03.yaml:11:11: E410 规则 K1.1（无故不参加党组织学习活动）由会议考勤自动计算，"
-     "不能手工登记。"),
+     "data/events/b-a/2025-03.yaml（未写入，ev-b-a-2025-03-06）：E410 规则 K1.1（无故不参加党组织学习活动）"
+     "由会议考勤自动计算，不能手工登记。"),
     (["--rule", "J3", "--date", "2027-01-16", "--evidence", "x"],
-     "data/additions/b-a/2027-01.yaml:6:11: E501 日期 2027-01-16 晚于今天（2027-01-15），"
-     "不能登记未来的事项。"),
-    (["--rule", "J3", "--date", "2025-03-20"],
-     "data/additions/b-a/2025-03.yaml:16:5: E405 加分须有书面记录依据"),
+     "data/additions/b-a/2027-01.yaml（未写入，ev-b-a-2027-01-01）：E501 日期 2027-01-16 晚于今天"
+     "（2027-01-15），不能登记未来的事项。"),
 ])
 def test_a_bad_add_writes_nothing(branch_a: DataDir, args: list[str], line: str) -> None:
+    """The problem names the file and the record it would have been, never a line of a
+    file that was not written."""
     branch_a.additions(ADDITIONS)
     branch_a.events(DEDUCTIONS, name="b-a/2025-03.yaml")
     before = snapshot(branch_a.root)
@@ -227,7 +227,7 @@ def test_a_bad_add_writes_nothing(branch_a: DataDir, args: list[str], line: str)
     assert result.stdout == ""
     errors = result.stderr.splitlines()
     assert errors[0].startswith(line), errors
-    assert errors[-1] == "这次修改会带来 1 个错误（行号指修改后的文件），没有写入任何文件。请按上面的提示改正后重试。"
+    assert errors[-1] == "这次修改会带来 1 个错误，没有写入任何文件。请按上面的提示改正后重试。"
     assert snapshot(branch_a.root) == before
 
 
@@ -248,7 +248,8 @@ def test_unknown_member_writes_nothing(branch_a: DataDir) -> None:
     result = jifen("add", "event", "--member", "m77", "--rule", "K7", "--date", "2025-03-20",
                    "--points", "-2", "--data", str(branch_a.root))
     assert (result.code, result.stderr) == (1, (
-        "党员“m77”不存在。请核对编号（见 data/members/），或先建立该党员的档案。\n没有写入任何文件。\n"))
+        "党员“m77”不存在。请核对编号或姓名（见 data/members/），或先建立该党员的档案。\n"
+        "没有写入任何文件。\n"))
     assert snapshot(branch_a.root) == before
 
 
@@ -256,6 +257,10 @@ def test_unknown_member_writes_nothing(branch_a: DataDir) -> None:
     (["add", "event", "--member", "m01", "--rule", "J3"], "缺少 --date。"),
     (["add", "event"], "缺少 --member、--rule、--date。"),
     (["add", "meeting", "--branch", "b-a"], "缺少 --date、--title。"),
+    (["add", "event", "--member", "m01", "--rule", "K7", "--date", "2025-03-20"],
+     "缺少 --points：规则 K7“违反公司（企业）管理规定”的分值在 -5 到 -2 分之间，须写明（带符号）。"),
+    (["add", "event", "--member", "m01", "--rule", "J3", "--date", "2025-03-20"],
+     "缺少 --evidence：加分须有书面记录依据。"),
     (["approve", "ev-b-a-2025-03-01", "--on", "2025-03-28"], "缺少 --by。"),
     (["approve", "--by", "党工委", "--on", "2025-03-28"], "缺少 登记编号 ID。"),
     (["verify"], "缺少 登记编号 ID。"),
@@ -284,6 +289,8 @@ def test_interactive_prompts_read_the_answers(branch_a: DataDir) -> None:
         "    evidence: \"签到表 2025-03-05\"\n"
         "    status: declared\n")
 
+    result = jifen("verify", "-i", "--data", str(root), answers="ev-b-a-2025-03-01\n")
+    assert result.code == 0, result.stderr
     result = jifen("approve", "-i", "--data", str(root),
                    answers="ev-b-a-2025-03-01\n党工委\n2025-03-28\n")
     assert result.code == 0, result.stderr
@@ -337,6 +344,8 @@ def test_approve_verify_void_refuse_what_they_cannot_do(branch_a: DataDir) -> No
     approve = ["--by", "党工委", "--on", "2025-03-28", "--data", str(root)]
     cases = [
         (["approve", "a2", "nope", *approve], [
+            "加分“a2”还是个人申报，尚未经支部核实。请先由支部核实（jifen verify a2）；党工委确需直接"
+            "审定的，用 --unverified-reason 写明原因（记入登记）。",
             "找不到登记“nope”。请核对编号（jifen explain 党员编号 --year 年度 可以列出一名党员的全部登记）。"]),
         (["approve", "a1", *approve],
          ["登记“a1”已经审定（审定人：党工委，审定日期：2025-03-05）。"]),
@@ -349,7 +358,8 @@ def test_approve_verify_void_refuse_what_they_cannot_do(branch_a: DataDir) -> No
         (["void", "a3", "mt1", "--reason", "x", "--data", str(root)], [
             "登记“a3”已经作废（原因：重复）。",
             f"“mt1”是会议编号，不是加扣分登记。会议考勤请修改 {root}/meetings/ 中的文件。"]),
-        (["approve", "a2", "--by", "党工委", "--on", "2025-03-01", "--data", str(root)], None),
+        (["approve", "a2", "--by", "党工委", "--on", "2025-03-01", "--unverified-reason", "急需",
+          "--data", str(root)], None),
     ]
     for args, messages in cases:
         result = jifen(*args)
@@ -471,3 +481,91 @@ def test_quoted_text_reads_back_the_same() -> None:
     for text in ["说\"明\"", "a\\b", "line\nbreak", "tab\there", "# not a comment", "x: y",
                  "\u2028sep\x85", "\x7f", "'single'", ""]:
         assert yaml.safe_load(f"k: {edit.quoted(text)}") == {"k": text}
+
+
+# --- names, the regulation's path for additions, closed quarters --------------------------------
+
+def test_members_are_named_by_id_or_by_name(branch_a: DataDir) -> None:
+    root = branch_a.root
+    result = jifen("add", "event", "--member", "李二", "--rule", "K7", "--date", "2025-03-20",
+                   "--points", "-2", "--data", str(root))
+    assert result.code == 0, result.stderr
+    assert "    member: m02\n" in (root / "events/b-a/2025-03.yaml").read_text("utf-8")
+    result = jifen("add", "meeting", "--branch", "b-a", "--date", "2025-03-10", "--title", "会",
+                   "--absent", "张一", "--leave", "m02", "--data", str(root))
+    assert result.code == 0, result.stderr
+    assert "    absent: [m01]\n    leave: [m02]\n" in (root / "meetings/b-a/2025.yaml").read_text(
+        "utf-8")
+
+    branch_a.member("m05", name="张一", branch="b-b")
+    before = snapshot(root)
+    for args in (["add", "event", "--member", "张一", "--rule", "K7", "--date", "2025-03-21",
+                  "--points", "-2"],
+                 ["add", "meeting", "--branch", "b-a", "--date", "2025-03-12", "--title", "会",
+                  "--late", "张一"]):
+        result = jifen(*args, "--data", str(root))
+        assert (result.code, result.stderr) == (2, (
+            "jifen: 有 2 名党员叫“张一”：m01（甲公司党支部）、m05（乙公司党支部）。请改用党员编号。\n"))
+    result = jifen("add", "meeting", "--branch", "b-a", "--date", "2025-03-12", "--title", "会",
+                   "--late", "王五", "--data", str(root))
+    assert (result.code, result.stderr) == (1, (
+        "党员“王五”不存在。请核对编号或姓名（见 data/members/）。\n没有写入任何文件。\n"))
+    assert snapshot(root) == before
+
+
+def test_approving_an_unverified_declaration_keeps_the_reason(branch_a: DataDir) -> None:
+    """个人申报 → 支部核实 → 党工委审定: skipping the branch takes the office's reason,
+    written into the record (and allowed by the schema)."""
+    root = branch_a.root
+    branch_a.additions(events_file(event("a1", "J3", "2025-03-05", status="declared")))
+    result = jifen("approve", "a1", "--by", "党工委", "--on", "2025-03-28",
+                   "--unverified-reason", "支部委员会暂未改选，党工委直接核实", "--data", str(root))
+    assert result.code == 0, result.stderr
+    assert (root / "additions/b-a/2025-03.yaml").read_text("utf-8").endswith(
+        "    status: approved\n"
+        "    evidence: 签到表\n"
+        "    approved_by: \"党工委\"\n"
+        "    approved_on: 2025-03-28\n"
+        "    unverified_reason: \"支部委员会暂未改选，党工委直接核实\"\n")
+    assert result.stdout.splitlines()[0] == (
+        f"已写入 {root}/additions/b-a/2025-03.yaml：a1 改为党工委审定（党工委，2025-03-28；"
+        "未经支部核实：支部委员会暂未改选，党工委直接核实）。")
+    assert branch_a.score("m01") == 82
+
+
+@pytest.fixture
+def closed_q3(branch_a: DataDir) -> DataDir:
+    branch_a.member("m03", name="赵三", exempt={"from": "2025-07-01", "reason": "长期病休",
+                                               "approved_on": "2025-06-20"})
+    branch_a.events(events_file(event("d1", "K7", "2025-08-01", points=-3)),
+                    name="b-a/2025-08.yaml")
+    branch_a.additions(events_file(event("a1", "J3", "2025-09-02", status="declared"),
+                                   event("a2", "J3", "2025-09-03", member="m02",
+                                         status="verified"),
+                                   event("a3", "J3", "2025-06-03", status="declared")),
+                       name="b-a/2025-09.yaml")
+    return branch_a
+
+
+def test_close_reports_pending_additions_and_leaves_exempt_members_out(closed_q3: DataDir) -> None:
+    result = jifen("close", "b-a", "2025-Q3", "--meeting", "2025-10-10", "--data",
+                   str(closed_q3.root))
+    assert result.code == 0, result.stderr
+    assert result.stdout.splitlines()[:4] == [
+        f"已写入 {closed_q3.root}/closes/b-a/2025-Q3.yaml：2025-Q3 审定 2 名党员的积分"
+        "（另有 1 名暂不列入积分制管理，不参加审定：m03 赵三），公示期 2025-10-10 至 2025-10-16。",
+        "提醒：2 条加分尚待党工委审定，没有计入 2025-Q3 的积分（审定后自审定日期起计分）：",
+        "  a1  m01 张一  J3  2025-09-02  个人申报",
+        "  a2  m02 李二  J3  2025-09-03  支部核实"]
+
+
+def test_a_record_counted_in_a_closed_quarter_is_corrected_not_voided(closed_q3: DataDir) -> None:
+    closed_q3.close()
+    before = snapshot(closed_q3.root)
+    result = jifen("void", "d1", "--reason", "重复", "--data", str(closed_q3.root))
+    assert (result.code, result.stderr) == (1, (
+        "登记“d1”计入了已审定公布的 2025-Q3（支委会 2025-10-10 审定），不能再作废。请登记更正："
+        "jifen correct d1 --date 今天的日期 --reason 原因。\n没有写入任何文件。\n"))
+    assert snapshot(closed_q3.root) == before
+    # a declaration the close did not count can still be voided
+    assert jifen("void", "a1", "--reason", "重复申报", "--data", str(closed_q3.root)).code == 0

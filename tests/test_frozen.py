@@ -61,8 +61,8 @@ def test_a_close_records_what_was_published(closed: DataDir) -> None:
 def test_a_tampered_closed_quarter_is_an_error_naming_the_member(closed: DataDir) -> None:
     path = closed.root / "events/b-a/2025-08.yaml"
     path.write_text(path.read_text("utf-8").replace("points: -5", "points: -3"), "utf-8")
-    assert problems(closed) == [
-        "closes/b-a/2025-Q3.yaml:10:13: E317 2025-Q3 已于 2025-10-10 经支委会审定公布，之后 m01（张一）"
+    assert problems(closed) == [  # at the record that was edited
+        "events/b-a/2025-08.yaml:2:5: E317 2025-Q3 已于 2025-10-10 经支委会审定公布，之后 m01（张一）"
         "在该季度的登记被改动（公布积分 75，现在计算为 77）。已公布的积分不能改动：请恢复原登记；"
         "如确有错误，请在未审定的季度登记更正（corrections，写明 corrects: 登记编号）。"]
     # the pull request comment says so too
@@ -91,6 +91,11 @@ def test_every_kind_of_change_in_a_closed_quarter_is_caught(closed: DataDir,
                         " late: [m02]}\n")
     codes = [line.split()[1] for line in problems(closed)]
     assert codes == ["E317"], problems(closed)
+    # pointed at the record changed; a record removed altogether has only the close to show
+    where = problems(closed)[0].split(":")[0]
+    assert where == {"remove": "closes/b-a/2025-Q3.yaml", "void": "events/b-a/2025-08.yaml",
+                     "add": "events/b-a/2025-08.yaml", "note": "events/b-a/2025-08.yaml",
+                     "meeting": "meetings/b-a/2025.yaml"}[change]
 
 
 def test_a_meeting_title_edit_is_caught_by_the_overall_digest(closed: DataDir) -> None:

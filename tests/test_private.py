@@ -93,7 +93,9 @@ def test_the_template_is_valid_for_the_example_data(tmp_path: Path) -> None:
     assert not [d for d in diagnostics if d.is_error]
     store, problems = load_private(copy, dataset, today="2026-11-25")
     assert problems == []
-    assert len(store) == 2 and "m-xy-01" in store
+    assert len(store) == 3 and "m-xy-01" in store
+    # the members of the example's laggard cases, so that `jifen form laggard` works as written
+    assert {case.member for case in dataset.cases} <= set(store.members)
 
 
 def test_the_private_folder_is_ignored_by_git() -> None:

@@ -223,7 +223,7 @@ def test_e120_file_name_not_utf8(data: DataDir) -> None:
 def test_e201_required(data: DataDir) -> None:
     data.write("members/b-a/m01.yaml", "id: m01\nname: 张一\nbranch: b-a\n")
     assert data.lines() == [
-        "members/b-a/m01.yaml:1:1: E201 缺少必填字段“category”（人员类别：full 正式党员，"
+        "members/b-a/m01.yaml:1:1: E201 缺少必填字段“category”（现在的人员类别：full 正式党员，"
         "probationary 预备党员，activist 入党积极分子）。请补上。"]
 
 
@@ -239,7 +239,8 @@ def test_e202_unknown_key(data: DataDir) -> None:
     data.member(phone="13800000000")
     assert data.lines() == [
         "members/b-a/m01.yaml:5:1: E202 未知字段“phone”。请检查拼写；这里允许的字段有：id、name、"
-        "branch、category、gender、joined、education、posts、transfer_to、exempt。"]
+        "branch、category、gender、joined、education、posts、transfer_to、exempt、joined_on、"
+        "categories、branches、left。"]
 
 
 def test_e203_yaml_trap_no(data: DataDir) -> None:
@@ -575,6 +576,58 @@ def test_e505_exemption_ends_before_it_starts(data: DataDir) -> None:
         "members/b-a/m01.yaml:9:10: E505 暂不列入积分制管理的截止日期 2024-06-30 早于开始日期 2025-01-01。"]
 
 
+# --- membership with dates: joining, category and branch changes, leaving --------------------
+
+def test_e506_a_record_dated_before_joining(data: DataDir) -> None:
+    data.member(joined_on="2025-07-01")
+    data.events(events_file(event("e1", "K7", "2025-06-20", points=-2)), name="b-a/2025-06.yaml")
+    assert data.lines() == [
+        "events/b-a/2025-06.yaml:5:11: E506 m01（党员m01）在 2025-06-20 不在积分制管理范围内：自 2025-07-01 起才列入积分制管理（joined_on）。这一天的积分不能登记给该党员。请核对日期和党员；如档案有误，请改正档案中的 joined_on 或 left。",
+    ]
+
+
+def test_e506_attendance_after_leaving(data: DataDir) -> None:
+    data.member(left={"date": "2025-09-01", "reason": "transferred_out", "note": "转往外省"})
+    data.meetings("meetings:\n  - {id: mt1, branch: b-a, date: 2025-09-10, title: 9月主题党日,"
+                  " absent: [m01]}\n")
+    assert data.lines() == [
+        "meetings/b-a/2025.yaml:2:70: E506 m01（党员m01）在 2025-09-10 不在积分制管理范围内：自 2025-09-01 起已不再列入积分制管理（left：转出）。这一天的会议考勤不能登记给该党员。请核对日期和党员；如档案有误，请改正档案中的 joined_on 或 left。",
+    ]
+
+
+def test_e507_history_not_ending_in_the_current_value(data: DataDir) -> None:
+    data.member(category="full", categories=[{"from": "2025-01-01", "category": "activist"},
+                                             {"from": "2025-09-01", "category": "probationary"}])
+    assert data.lines() == [
+        "members/b-a/m01.yaml:9:13: E507 categories 的最后一项是“probationary”，与 category 的“full”不一致：category 是现在的人员类别，变动列表的最后一项须与它相同。请在 categories 末尾补上最近的变动，或改正 category。",
+    ]
+
+
+def test_e508_history_out_of_order(data: DataDir) -> None:
+    data.member(branch="b-b", branches=[{"from": "2025-08-01", "branch": "b-a"},
+                                        {"from": "2025-06-01", "branch": "b-b"}])
+    assert data.lines() == [
+        "members/b-b/m01.yaml:8:9: E508 branches 按日期从早到晚排列，每项的日期不同：第 2 项的 from（2025-06-01）不晚于前一项（2025-08-01）。请按日期顺序排列，或核对日期。",
+    ]
+
+
+def test_e508_left_before_joining(data: DataDir) -> None:
+    data.member(joined_on="2025-03-01", left={"date": "2025-03-01", "reason": "other"})
+    assert data.lines() == [
+        "members/b-a/m01.yaml:7:9: E508 left 的日期 2025-03-01 应晚于 joined_on 的日期 2025-03-01：列入积分制管理之后才会不再列入。请核对日期。",
+    ]
+
+
+def test_e509_a_record_filed_with_the_branch_of_another_time(data: DataDir) -> None:
+    data.member(branch="b-b", branches=[{"from": "2025-01-01", "branch": "b-a"},
+                                        {"from": "2025-08-01", "branch": "b-b"}])
+    data.events("branch: b-a\n" + events_file(event("e1", "K7", "2025-09-02", points=-2)),
+                name="b-a/2025-09.yaml")
+    assert data.lines() == [
+        "events/b-a/2025-09.yaml:4:13: E509 m01（党员m01）在 2025-09-02 属于党支部“b-b”，不属于党支部“b-a”（档案中的 branches 和组织关系转接）：这条登记应放在党支部“b-b”的文件中。请核对日期，或核对档案中所在党支部的变动。",
+    ]
+
+
 # --- rule catalogue ---------------------------------------------------------------------------
 
 RULE = """\
@@ -755,12 +808,25 @@ def test_e316_close_meeting_before_the_quarter_ends(data: DataDir) -> None:
 
 
 def test_e317_closed_quarter_changed(data: DataDir) -> None:
+    """The error points at the record that changed the published figure."""
     closed_q3(data)
     data.events(events_file(event("e2", "K7", "2025-09-01", member="m02", points=-2)),
                 name="b-a/2025-09.yaml")
     assert data.lines() == [
-        'closes/b-a/2025-Q3.yaml:13:13: E317 2025-Q3 已于 2025-10-10 经支委会审定公布，之后 m02（李二）在该季度的登记被改动（公布积分 80，现在计算为 78）。已公布的积分不能改动：请恢复原登记；如确有错误，请在未审定的季度登记更正（corrections，写明 corrects: 登记编号）。',
+        'events/b-a/2025-09.yaml:2:5: E317 2025-Q3 已于 2025-10-10 经支委会审定公布，之后 m02（李二）在该季度的登记被改动（公布积分 80，现在计算为 78）。已公布的积分不能改动：请恢复原登记；如确有错误，请在未审定的季度登记更正（corrections，写明 corrects: 登记编号）。',
     ]
+
+
+def test_e317_an_older_close_without_record_digests(data: DataDir) -> None:
+    """A close written before closes listed each record's digest: the member's entry."""
+    close = closed_q3(data).root / "closes/b-a/2025-Q3.yaml"
+    text = close.read_text("utf-8")
+    close.write_text("\n".join(line for line in text.splitlines()
+                               if not line.startswith(("    records", "      - ["))) + "\n",
+                     "utf-8")
+    data.events(events_file(event("e2", "K7", "2025-09-01", member="m02", points=-2)),
+                name="b-a/2025-09.yaml")
+    assert [line.split(" E317")[0] for line in data.lines()] == ["closes/b-a/2025-Q3.yaml:13:13:"]
 
 
 def test_e318_closed_quarter_meeting_changed(data: DataDir) -> None:
@@ -769,6 +835,29 @@ def test_e318_closed_quarter_meeting_changed(data: DataDir) -> None:
     assert data.lines() == [
         'closes/b-a/2025-Q3.yaml:8:9: E318 2025-Q3 已于 2025-10-10 经支委会审定公布，之后该季度的会议考勤登记被改动。请恢复原登记；如确有错误，请在未审定的季度登记更正。',
     ]
+
+
+def test_e319_the_same_meeting_twice(data: DataDir) -> None:
+    """The README's own ``jifen add meeting`` example wrote a second copy of a meeting:
+    the member lost the points twice, and nothing said so."""
+    data.member("m01", name="张一")
+    data.meetings("meetings:\n"
+                  "  - {id: mt1, branch: b-a, date: 2025-11-10, title: 11月主题党日, absent: [m01]}\n"
+                  "  - {id: mt2, branch: b-a, date: 2025-11-10, title: 11月主题党日, absent: [m01]}\n")
+    assert data.lines() == [
+        "meetings/b-a/2025.yaml:3:34: E319 党支部“b-a”在 2025-11-10 已登记会议“mt1”（11月主题党日）。同一天的第二次会议通常是重复登记，考勤会被扣两次分：请删除这一次；如确是当天的另一次会议，请在这次会议中写 separate: true。",
+    ]
+
+
+def test_a_second_meeting_on_the_same_day_that_says_so(data: DataDir) -> None:
+    data.member("m01", name="张一")
+    data.meetings("meetings:\n"
+                  "  - {id: mt1, branch: b-a, date: 2025-11-10, title: 11月主题党日, absent: [m01]}\n"
+                  "  - {id: mt2, branch: b-a, date: 2025-11-10, title: 党课, separate: true}\n")
+    data.meetings("meetings:\n  - {id: mt3, branch: b-b, date: 2025-11-10, title: 11月主题党日}\n",
+                  name="b-b/2025.yaml")  # another branch's meeting on the same day
+    assert data.lines() == []
+    assert data.score(as_of="2025-12-31") == 75
 
 
 def test_e414_correction_of_a_void_event(data: DataDir) -> None:
@@ -818,6 +907,117 @@ def test_e418_addition_approved_in_the_next_year_after_the_close(data: DataDir) 
     assert data.lines() == [
         'additions/b-a/2025-12.yaml:8:18: E418 加分“e1”在 2025-Q4 审定公布（2026-01-10）后才审定，审定日期 2026-01-20 已在下一年度，不能再计入 2025 年度。请作废这条登记（status: void，填写 void_reason）。',
     ]
+
+
+def closed_attendance(data: DataDir) -> DataDir:
+    """m01 absent at b-a's July meeting and on leave at the August one; m02 present at
+    both; 2025-Q3 closed on 2025-10-10."""
+    data.member("m01", name="张一")
+    data.member("m02", name="李二")
+    data.meetings("meetings:\n"
+                  "  - {id: mt7, branch: b-a, date: 2025-07-10, title: 7月主题党日, absent: [m01]}\n"
+                  "  - {id: mt8, branch: b-a, date: 2025-08-11, title: 8月主题党日, leave: [m01]}\n")
+    data.close()
+    return data
+
+
+def attendance_correction(cid: str = "cr1", corrects: str = "mt7", member: str = "m01",
+                          mark: str = "leave", date: str = "2025-10-20") -> str:
+    return (f"  - {{id: {cid}, corrects: {corrects}, member: {member}, mark: {mark}, "
+            f"date: {date}, reason: 当天已请假}}\n")
+
+
+def test_e419_attendance_correction_of_a_meeting_that_does_not_exist(data: DataDir) -> None:
+    closed_attendance(data)
+    data.meetings("corrections:\n" + attendance_correction(corrects="mt9"),
+                  name="b-a/2025-10.yaml")
+    assert data.lines() == [
+        "meetings/b-a/2025-10.yaml:2:25: E419 被更正考勤的会议“mt9”不存在。请核对 corrects 中的会议编号。",
+    ]
+
+
+def test_e419_a_meeting_corrected_without_member_and_mark(data: DataDir) -> None:
+    """Was E313 “不存在” although the meeting exists."""
+    closed_attendance(data)
+    data.events(correction("cr1", "mt7", "2025-10-20"), name="b-a/2025-10.yaml")
+    assert data.lines() == [
+        "events/b-a/2025-10.yaml:2:25: E419 “mt7”是会议：更正考勤须写明 member（党员编号）和 mark（改正后的考勤：present 出席、absent 缺席、leave 请假、late 迟到、early 早退）。",
+    ]
+
+
+def test_e419_attendance_already_as_corrected(data: DataDir) -> None:
+    closed_attendance(data)
+    data.meetings("corrections:\n" + attendance_correction(member="m02", mark="present"),
+                  name="b-a/2025-10.yaml")
+    assert data.lines() == [
+        "meetings/b-a/2025-10.yaml:2:49: E419 m02（李二）在会议“mt7”（2025-07-10）的考勤已是出席，不需要更正。请核对 mark。",
+    ]
+
+
+def test_e419_attendance_corrected_twice(data: DataDir) -> None:
+    closed_attendance(data)
+    data.meetings("corrections:\n" + attendance_correction()
+                  + attendance_correction("cr2", mark="present", date="2025-10-21"),
+                  name="b-a/2025-10.yaml")
+    assert data.lines() == [
+        "meetings/b-a/2025-10.yaml:3:38: E419 m01（张一）在会议“mt7”的考勤已由更正“cr1”改正，不能再次更正。如需改动，请修改那条更正。",
+    ]
+
+
+def test_e419_member_and_mark_on_a_correction_of_an_event(data: DataDir) -> None:
+    closed_q3(data)
+    data.events("corrections:\n" + attendance_correction(corrects="e1"),
+                name="b-a/2025-10.yaml")
+    assert data.lines() == [
+        "events/b-a/2025-10.yaml:2:25: E419 “e1”是积分登记，不是会议：考勤更正（写了 member 和 mark）的 corrects 须是会议编号。更正积分登记时不写 member 和 mark。",
+    ]
+
+
+def test_an_attendance_correction_filed_with_another_branch(data: DataDir) -> None:
+    closed_attendance(data)
+    data.meetings("corrections:\n" + attendance_correction(), name="b-b/2025-10.yaml")
+    assert data.lines() == [
+        "meetings/b-b/2025-10.yaml:2:25: E309 本文件只登记党支部“b-b”的考勤更正，但会议“mt7”属于党支部“b-a”。请把它移到该支部的文件中。",
+    ]
+
+
+def test_an_attendance_correction_dated_before_the_close(data: DataDir) -> None:
+    closed_attendance(data)
+    data.meetings("corrections:\n" + attendance_correction(date="2025-10-05"),
+                  name="b-a/2025-10.yaml")
+    assert data.lines() == [
+        "meetings/b-a/2025-10.yaml:2:62: E415 更正日期 2025-10-05 应在 2025-Q3 审定（2025-10-10）之后，登记在未审定的季度。",
+    ]
+
+
+def test_e420_correction_after_the_committees_year_end_decisions(data: DataDir) -> None:
+    """A correction dated in January corrects the year before, until the 党工委 decides
+    on that year; after that it is refused, saying what to do."""
+    selection(data)
+    data.events(events_file(event("e9", "K7", "2025-11-05", member="m02", points=-2)),
+                name="b-a/2025-11.yaml")
+    data.close(quarter="2025-Q4", meeting="2026-01-08")
+    nominations(data)
+    committee(data)
+    data.events(correction("cr1", "e9", "2026-01-21"), name="b-a/2026-01.yaml")
+    assert data.lines() == [
+        "events/b-a/2026-01.yaml:2:35: E420 党工委已于 2026-01-20 作出 2025 年度的认定和决定（nominations/2025.yaml），之后不能再更正 2025 年度的登记。请把更正意见报党工委：需要改变 2025 年度结果的，由党工委重新研究并改正 nominations/2025.yaml 中的认定和决定（登记新的日期）后，再登记这条更正（更正日期须早于党工委的决定）；不改变年度结果的，不再更正。",
+    ]
+
+
+def test_a_correction_in_january_before_the_decisions_is_accepted(data: DataDir) -> None:
+    selection(data)
+    data.events(events_file(event("e9", "K7", "2025-11-05", member="m02", points=-2)),
+                name="b-a/2025-11.yaml")
+    data.close(quarter="2025-Q4", meeting="2026-01-08")
+    nominations(data)
+    committee(data)
+    data.events(correction("cr1", "e9", "2026-01-19"), name="b-a/2026-01.yaml")
+    assert data.lines() == []
+    data.events(correction("cr1", "e9", "2026-02-02"), name="b-a/2026-01.yaml")
+    assert data.lines() == [
+        "events/b-a/2026-01.yaml:2:35: E415 更正须在被更正登记的同一积分年度（2025 年）内，或在次年1月、"
+        "党工委作出 2025 年度决定之前；2025 年度积分已结算，请报党工委处理。"]
 
 
 def test_w106_objection_outside_the_window(data: DataDir) -> None:
@@ -917,9 +1117,9 @@ def test_e708_member_not_below_the_line(data: DataDir) -> None:
 
 
 def test_e709_resolution_before_the_period_ends(data: DataDir) -> None:
-    case_at(data, "first_resolution", "date: 2025-07-21", "date: 2025-07-15")
-    assert [line for line in data.lines() if " W30" not in line] == [
-        'cases/b-a/case-1.yaml:37:11: E709 党支部决议须在整改期期满（2025-07-20）之后由党员大会评定，这里是 2025-07-15。',
+    case_at(data, "first_resolution", "- date: 2025-07-21", "- date: 2025-07-15")
+    assert [line for line in data.lines() if " W30" not in line and " E711 " not in line] == [
+        'cases/b-a/case-1.yaml:38:11: E709 党支部决议须在整改期期满（2025-07-20）之后由党员大会评定，这里是 2025-07-15。',
     ]
 
 
@@ -930,12 +1130,13 @@ def test_e710_returned_though_not_improved(data: DataDir) -> None:
                     "    disposal: expel\napproval:\n  date: 2025-10-30\n  reply: 同意除名。\n"
                     "  returned_on: 2025-11-02\n", "utf-8")
     assert [line for line in data.lines() if " E707 " not in line] == [
-        'cases/b-a/case-1.yaml:46:16: E710 只有整改合格（决议 outcome: improved）的党员才转回原党支部；请删除 returned_on。',
+        'cases/b-a/case-1.yaml:48:16: E710 只有整改合格（决议 outcome: improved）的党员才转回原党支部；请删除 returned_on。',
     ]
 
 
 def test_w301_monthly_report_missing(data: DataDir) -> None:
-    case_at(data, "first_resolution", "    - {month: 2025-06, date: 2025-06-28}\n")
+    case_at(data, "first_resolution", "    - {month: 2025-06, date: 2025-06-28, "
+            "evaluation_meeting: 2025-06-25, evaluation: satisfied}\n")
     assert [line for line in data.lines() if " W301 " in line] == [
         'cases/b-a/case-1.yaml:30:5: W301 案件“case-1”：2025-06 的帮教转化情况汇报尚未登记（rectification.reports）。',
     ]
@@ -948,10 +1149,47 @@ def test_w302_deadline_passed_without_a_resolution(data: DataDir) -> None:
     ]
 
 
+def test_w304_evaluation_missing(data: DataDir) -> None:
+    case_at(data, "first_resolution", "    - {month: 2025-06, date: 2025-06-28, "
+            "evaluation_meeting: 2025-06-25, evaluation: satisfied}\n",
+            "    - {month: 2025-06, date: 2025-06-28}\n")
+    assert [line for line in data.lines() if " W304 " in line] == [
+        'cases/b-a/case-1.yaml:32:7: W304 案件“case-1”：2025-06 的闪光言行考评组织生活会和党员测评结果尚未登记（rectification.reports 中的 evaluation_meeting 和 evaluation）。',
+    ]
+
+
+def test_w305_no_application_after_the_period(data: DataDir) -> None:
+    case_at(data, "first_resolution", "  application: {date: 2025-07-20, summary: 申请转化合格}\n", "")
+    assert [line for line in data.lines() if " W305 " in line] == [
+        'cases/b-a/case-1.yaml:24:3: W305 案件“case-1”：整改期已于 2025-07-20 期满，尚未登记本人转化合格的申请（rectification.application）。',
+    ]
+
+
+def test_w306_no_review_by_the_education_branch(data: DataDir) -> None:
+    case_at(data, "first_resolution",
+            "    education_review: {date: 2025-07-21, opinion: 整改尚不到位。}\n", "")
+    assert [line for line in data.lines() if " W306 " in line] == [
+        'cases/b-a/case-1.yaml:38:5: W306 案件“case-1”：党员大会评定（2025-07-21）之前没有登记党性教育党支部的审核（resolutions 中的 education_review）。',
+    ]
+
+
+def test_e711_steps_five_and_six_out_of_order(data: DataDir) -> None:
+    case_at(data, "first_resolution", "evaluation_meeting: 2025-05-25", "evaluation_meeting: 2025-06-02")
+    path = data.root / "cases/b-a/case-1.yaml"
+    text = path.read_text("utf-8").replace("application: {date: 2025-07-20", "application: {date: 2025-07-10")
+    path.write_text(text.replace("education_review: {date: 2025-07-21", "education_review: {date: 2025-07-22"),
+                    "utf-8")
+    assert [line for line in data.lines() if " E711 " in line] == [
+        'cases/b-a/case-1.yaml:31:62: E711 2025-05 的闪光言行考评组织生活会应在当月召开，这里是 2025-06-02。',
+        'cases/b-a/case-1.yaml:36:23: E711 转化合格的申请在整改期满（2025-07-20）后提出，这里是 2025-07-10。',
+        'cases/b-a/case-1.yaml:41:30: E711 党性教育党支部的审核（2025-07-22）应在党员大会评定（2025-07-21）之前。',
+    ]
+
+
 def test_w303_resolution_awaiting_approval(data: DataDir) -> None:
     case_at(data, "second_resolution")
     assert [line for line in data.lines() if " E707 " not in line] == [
-        'cases/b-a/case-1.yaml:40:5: W303 案件“case-1”：党支部决议（2025-10-21）后已超过 30 天，尚未登记党工委审批（approval）。',
+        'cases/b-a/case-1.yaml:42:5: W303 案件“case-1”：党支部决议（2025-10-21）后已超过 30 天，尚未登记党工委审批（approval）。',
     ]
 
 
@@ -1025,7 +1263,7 @@ def test_e804_an_activist_nominated(data: DataDir) -> None:
     selection(data)
     nominations(data, nominated="[m03, m04]", passed="[m03]")
     assert data.lines() == [
-        "nominations/b-a/2025.yaml:5:18: E804 m04（赵四）不符合 2025 年度优秀党员条件：是入党积极分子，"
+        "nominations/b-a/2025.yaml:5:18: E804 m04（赵四）不符合 2025 年度优秀党员条件：年末是入党积极分子，"
         "优秀党员从党员中评选。优秀党员从年度积分 100 分以上、未被一票否决的党员（含预备党员）中评选。"
         "请从名单中删除。",
     ]
@@ -1097,7 +1335,7 @@ def test_e810_decision_for_a_member_not_on_the_list(data: DataDir) -> None:
     committee(data, decisions=DECIDED + "  - {member: m01, action: probation_cancelled, "
               "date: 2026-01-20}\n")
     assert data.lines() == [
-        "nominations/2025.yaml:7:27: E810 m01（张一）不在 2025 年度“取消预备党员资格”名单中：是正式党员"
+        "nominations/2025.yaml:7:27: E810 m01（张一）不在 2025 年度“取消预备党员资格”名单中：2025 年是正式党员"
         "（名单：年度积分低于 100 分的预备党员）。请核对 member 和 action。",
     ]
 

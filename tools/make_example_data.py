@@ -4,13 +4,19 @@ Running ``python tools/make_example_data.py`` deletes and rewrites, under ``data
 
 * ``organization.yaml`` — 示例街道非公企业党工委 with two 党总支 and seven 党支部
   of all four kinds (three enterprise, one flowing, two village, one education);
-* ``members/<branch>/<member>.yaml`` — 60 fictional people (正式党员, 预备党员,
-  入党积极分子), two of them exempt (暂不列入积分制管理);
+* ``members/<branch>/<member>.yaml`` — 61 fictional people (正式党员, 预备党员,
+  入党积极分子), two of them exempt (暂不列入积分制管理); dated changes (``HISTORY``):
+  one joined in July 2025 (转入), one became a full member (转正) and one a
+  probationary member in 2026, one moved to another branch (组织关系转接) and one
+  left (转出) in 2026;
 * ``meetings/<branch>/<YYYY>.yaml`` — one 主题党日 a month per branch and a
   quarterly 专题组织生活会 / 年度积分评定党员大会, with absences, leave,
   lateness and leaving early;
 * ``events/<branch>/<YYYY-MM>.yaml`` — deductions (扣分);
 * ``additions/<branch>/<YYYY-MM>.yaml`` — additions (加分), owned by the 党工委 office.
+* corrections: an attendance correction (an upheld objection to an absence in
+  2026-Q3: “I was on leave”) and a correction dated in January 2026 of a 2025-Q4
+  deduction (an objection upheld in the Q4 公示期, before the 党工委's 2025 decisions);
 * ``nominations/<branch>/2025.yaml`` and ``nominations/2025.yaml`` — the 2025 selection
   (积分运用): two branches nominate their 优秀党员 candidates, the 党总支 passes some,
   the 党工委 confirms two and decides on every member of the year-end lists. None for
@@ -44,6 +50,7 @@ from pathlib import Path
 
 from generator.closes import close_text
 from generator.model import DECISION_NAMES, Dataset
+from generator.periods import year_closing
 from generator.pipeline import check
 from generator.score import standings
 
@@ -142,21 +149,65 @@ class Exempt:
 
 
 @dataclass(frozen=True)
+class History:
+    """A member's dated changes, as the member file writes them."""
+
+    joined_on: str | None = None  # 入党、列为积极分子或转入
+    categories: tuple[tuple[str, str], ...] = ()  # (from, category), oldest first
+    branches: tuple[tuple[str, str], ...] = ()  # (from, branch), oldest first
+    left: tuple[str, str, str] | None = None  # (date, reason, note)
+
+
+@dataclass(frozen=True)
 class Member:
     id: str
     name: str
-    branch: str
-    category: str
+    branch: str  # in the roster (the branch before any move); see ``branch_on``
+    category: str  # in the roster (the first category); see ``category_on``
     gender: str
     joined: str | None
     education: str
     posts: tuple[str, ...] = ()
     transfer_to: str | None = None
     exempt: Exempt | None = None
+    history: History = field(default_factory=History)
+
+    def in_scope(self, day: date) -> bool:
+        """Joined and not yet left on ``day``?"""
+        text = day.isoformat()
+        h = self.history
+        return (h.joined_on is None or h.joined_on <= text) and (
+            h.left is None or text < h.left[0])
 
     def active_on(self, day: date) -> bool:
-        """Is the member under the scheme on ``day`` (not exempt)?"""
+        """Is the member under the scheme on ``day`` (in scope, not exempt)?"""
+        return self.exempt_free(day) and self.in_scope(day)
+
+    def exempt_free(self, day: date) -> bool:
         return self.exempt is None or day.isoformat() < self.exempt.start
+
+    def branch_on(self, day: date | str) -> str:
+        text = day if isinstance(day, str) else day.isoformat()
+        found = self.branch
+        for start, branch in self.history.branches:
+            if start <= text:
+                found = branch
+        return found
+
+    def category_on(self, day: str) -> str:
+        found = self.category
+        for start, category in self.history.categories:
+            if start <= day:
+                found = category
+        return found
+
+    @property
+    def current_branch(self) -> str:
+        return self.history.branches[-1][1] if self.history.branches else self.branch
+
+    @property
+    def current_category(self) -> str:
+        return self.history.categories[-1][1] if self.history.categories else self.category
 
 
 # (number, name, gender, category, joined, education, posts, transfer_to) per branch.
@@ -169,7 +220,7 @@ ROSTER: dict[str, list[Row]] = {
         (3, "吴晓川", "男", "f", "2015-07", "本科", ("宣传委员",), None),
         (4, "孙立伟", "男", "f", "2010-12", "大专", (), None),
         (5, "郑海涛", "男", "f", "2009-05", "高中", (), None),
-        (6, "林佳怡", "女", "p", "2025-12", "本科", (), None),
+        (6, "林佳怡", "女", "p", "2025-06", "本科", (), None),
         (7, "何俊杰", "男", "a", None, "大专", (), None),
         (8, "冯德顺", "男", "f", "1976-10", "初中", (), None),
         (9, "许文斌", "男", "f", "2017-06", "本科", (), None),
@@ -186,12 +237,13 @@ ROSTER: dict[str, list[Row]] = {
         (4, "潘晓燕", "女", "f", "2016-06", "中专", ("宣传委员",), None),
         (5, "袁国庆", "男", "f", "2012-10", "高中", (), None),
         (6, "唐诗雨", "女", "p", "2025-12", "大专", (), None),
-        (7, "曹宇航", "男", "a", None, "本科", (), None),
+        (7, "曹宇航", "男", "a", "2026-07", "本科", (), None),
         (8, "彭秀英", "女", "f", "2007-03", "初中", (), None),
         (9, "叶长生", "男", "f", "1995-07", "初中", (), None),
         (10, "邓丽娟", "女", "f", "2018-05", "大专", (), None),
         (11, "石建军", "男", "f", "2013-07", "高中", (), None),
         (12, "范文静", "女", "f", "2021-06", "本科", (), None),
+        (13, "钱晓峰", "男", "f", "2016-05", "本科", (), None),  # 转入 2025-07-01
     ],
     "b-lvzhou": [
         (1, "王立成", "男", "f", "2005-07", "本科", ("书记",), None),
@@ -247,6 +299,26 @@ EXEMPTIONS = {
 }
 
 
+# Dated changes (membership with dates). The main random stream is drawn as if nobody
+# had changed (draws for days out of scope or in another branch are discarded), so
+# that the rest of the example data stays as it was; new people and visits to another
+# branch draw from a second stream (``EXTRA_SEED``).
+HISTORY = {
+    # 转入 from outside the committee: scored from 2025-07-01 (base 80 on that day)
+    "m-hf-13": History(joined_on="2025-07-01"),
+    # 转正: 预备党员 through 2025, a full member from 2026-06-20
+    "m-xy-06": History(categories=(("2025-06-20", "probationary"), ("2026-06-20", "full"))),
+    # 入党: an activist becomes a 预备党员 on 2026-07-01
+    "m-hf-07": History(categories=(("2024-03-01", "activist"), ("2026-07-01", "probationary"))),
+    # 组织关系转接: from 鑫源 to 恒丰 on 2026-08-01
+    "m-xy-12": History(branches=(("2014-11-01", "b-xinyuan"), ("2026-08-01", "b-hengfeng"))),
+    # 转出: out of scope from 2026-09-01, history kept
+    "m-lz-08": History(left=("2026-09-01", "transferred_out", "转往外省工作")),
+}
+NEW = {ident for ident, h in HISTORY.items() if h.joined_on is not None}
+EXTRA_SEED = SEED + 1
+
+
 def member_id(branch: str, number: int) -> str:
     return f"m-{SHORT[branch]}-{number:02d}"
 
@@ -257,7 +329,8 @@ def build_members() -> list[Member]:
         for number, name, gender, cat, joined, education, posts, transfer in rows:
             ident = member_id(branch, number)
             members.append(Member(ident, name, branch, CATEGORY[cat], gender, joined,
-                                  education, posts, transfer, EXEMPTIONS.get(ident)))
+                                  education, posts, transfer, EXEMPTIONS.get(ident),
+                                  HISTORY.get(ident, History())))
     return members
 
 
@@ -331,6 +404,7 @@ class Event:
     status: str | None = None
     void_reason: str | None = None
     id: str = ""
+    corrected: str | None = None  # the date of a correction that cancels it
 
     def signed_points(self) -> int:
         fixed = RULES[self.rule][1]
@@ -339,7 +413,8 @@ class Event:
         return value
 
     def counts(self) -> bool:
-        if self.status == "void":
+        """Does it count in the year's total (a corrected event no longer does)?"""
+        if self.status == "void" or self.corrected:
             return False
         if RULES[self.rule][0] == "addition":
             return self.status == "approved"
@@ -540,7 +615,21 @@ EXTRA: list[Event] = [
 # and the first of 2026: not consecutive, the cycle restarts each year).
 FORCED_MARKS: dict[str, dict[str, str]] = {
     "m-dc-03": {"2025-12-2": "leave", "2026-01": "leave"},
+    # absent in August 2026 and on leave in September; the absence is corrected to leave
+    # (an upheld objection, see write_objections), which makes September's leave
+    # consecutive
+    "m-hf-10": {"2026-08": "absent", "2026-09": "leave"},
 }
+# Attendance corrections: (member, meeting key) -> the corrected mark, as of its date.
+CORRECTED_MARKS = {("m-hf-10", "2026-08"): "leave"}
+ATTENDANCE_CORRECTED_ON = "2026-10-16"
+
+# A 2025-Q4 deduction objected to in the Q4 公示期 (the close is on 2026-01-08) and
+# corrected in January 2026, before the 党工委's 2025 decisions (2026-01-23): the
+# published Q4 figure stays, the 2025 total changes (write_january_correction).
+JANUARY = ev("m-xy-09", "2025-11-18", "K7", "违反厂区禁烟规定", -3)
+JANUARY.corrected = "2026-01-15"
+EXTRA.append(JANUARY)
 
 NOTES = {
     "J1": ["为困难职工捐款", "向村老年食堂捐赠物资", "参加慈善一日捐活动", "为敬老院捐赠生活用品"],
@@ -574,40 +663,55 @@ EVENT_P = {"J3": 0.22, "J1": 0.02, "J2": 0.025, "J5.1": 0.01, "J4": 0.006, "K7":
 
 def random_attendance(rng: random.Random, members: list[Member],
                       meetings: list[Meeting]) -> None:
-    """Draw the background absences, leave and lateness of unscripted members."""
+    """Draw the background absences, leave and lateness of unscripted members: of each
+    roster branch's members from the main stream (a draw for a day out of scope or in
+    another branch is discarded), of new members and of members at a branch they moved
+    to from the second."""
+    extra = random.Random(EXTRA_SEED)
     by_branch: dict[str, list[Member]] = defaultdict(list)
     for m in members:
         by_branch[m.branch].append(m)
+    movers = [m for m in members if m.history.branches]
     for meeting in meetings:
         kind = BRANCH_BY_ID[meeting.branch].kind
-        p_absent, p_leave, p_late, p_early = ATTENDANCE_P[kind]
+        p = ATTENDANCE_P[kind]
         for m in by_branch[meeting.branch]:
-            if not m.active_on(meeting.date):
+            if not m.exempt_free(meeting.date):
                 continue
             script = SCRIPTED.get(m.id)
             if script and meeting.date.year in script.years:
                 continue
-            r = rng.random()
-            if r < p_absent:
-                meeting.marks[m.id] = "absent"
-            elif r < p_absent + p_leave:
-                meeting.marks[m.id] = "leave"
-            elif r < p_absent + p_leave + p_late:
-                meeting.marks[m.id] = "late"
-            elif r < p_absent + p_leave + p_late + p_early:
-                meeting.marks[m.id] = "early"
+            r = (extra if m.id in NEW else rng).random()
+            if m.in_scope(meeting.date) and m.branch_on(meeting.date) == meeting.branch:
+                mark(meeting, m.id, r, p)
+        for m in movers:
+            if m.branch != meeting.branch and m.branch_on(meeting.date) == meeting.branch \
+                    and m.active_on(meeting.date):
+                mark(meeting, m.id, extra.random(), p)
+
+
+def mark(meeting: Meeting, ident: str, r: float, p: tuple[float, float, float, float]) -> None:
+    p_absent, p_leave, p_late, p_early = p
+    if r < p_absent:
+        meeting.marks[ident] = "absent"
+    elif r < p_absent + p_leave:
+        meeting.marks[ident] = "leave"
+    elif r < p_absent + p_leave + p_late:
+        meeting.marks[ident] = "late"
+    elif r < p_absent + p_leave + p_late + p_early:
+        meeting.marks[ident] = "early"
 
 
 def apply_marks(members: list[Member], meetings: list[Meeting]) -> None:
     """Scripted and forced marks; a scripted year has exactly the scripted marks."""
     by_key = {(mt.branch, mt.key): mt for mt in meetings}
-    branch_of = {m.id: m.branch for m in members}
+    by_id = {m.id: m for m in members}
     for ident, script in SCRIPTED.items():
-        for key, mark in script.marks.items():
-            by_key[(branch_of[ident], key)].marks[ident] = mark
+        for key, value in script.marks.items():
+            by_key[(by_id[ident].branch_on(key[:7] + "-01"), key)].marks[ident] = value
     for ident, marks in FORCED_MARKS.items():
-        for key, mark in marks.items():
-            by_key[(branch_of[ident], key)].marks[ident] = mark
+        for key, value in marks.items():
+            by_key[(by_id[ident].branch_on(key[:7] + "-01"), key)].marks[ident] = value
 
 
 def random_day(rng: random.Random, year: int, month: int) -> date:
@@ -628,7 +732,10 @@ def addition_status(rng: random.Random, day: date) -> str:
 def random_events(rng: random.Random, members: list[Member]) -> list[Event]:
     """Background activity of unscripted member-years."""
     events: list[Event] = []
+    extra = random.Random(EXTRA_SEED)
+    main = rng
     for m in members:
+        rng = extra if m.id in NEW else main  # see HISTORY
         kind = BRANCH_BY_ID[m.branch].kind
         script = SCRIPTED.get(m.id)
         for year, month in months():
@@ -643,7 +750,7 @@ def random_events(rng: random.Random, members: list[Member]) -> list[Event]:
                 if rng.random() >= chance:
                     continue
                 day = random_day(rng, year, month)
-                if not m.active_on(day) or (rule, day) in taken:
+                if not m.exempt_free(day) or (rule, day) in taken:
                     continue
                 taken.add((rule, day))
                 lo_hi = RULES[rule][2]
@@ -655,21 +762,24 @@ def random_events(rng: random.Random, members: list[Member]) -> list[Event]:
                 else:
                     note = rng.choice(NOTES[rule])
                 if RULES[rule][0] == "addition":
-                    events.append(Event(m.id, rule, day, note, points,
-                                        f"{EVIDENCE[rule]} {day.isoformat()}",
-                                        addition_status(rng, day)))
+                    drawn = Event(m.id, rule, day, note, points,
+                                  f"{EVIDENCE[rule]} {day.isoformat()}",
+                                  addition_status(rng, day))
                 else:
                     status = "registered" if rng.random() < 0.3 else None
-                    events.append(Event(m.id, rule, day, note, points, None, status))
+                    drawn = Event(m.id, rule, day, note, points, None, status)
+                if m.in_scope(day):  # drawn all the same: the stream stays as it was
+                    events.append(drawn)
     return events
 
 
 def number_events(events: list[Event], members: list[Member]) -> None:
-    """ev-<branch>-<YYYY-MM>-NN, numbered by date within each branch and month."""
-    branch_of = {m.id: m.branch for m in members}
+    """ev-<branch>-<YYYY-MM>-NN, numbered by date within each branch (of the member on
+    the day) and month."""
+    by_id = {m.id: m for m in members}
     groups: dict[tuple[str, str], list[Event]] = defaultdict(list)
     for e in events:
-        groups[(branch_of[e.member], e.date.strftime("%Y-%m"))].append(e)
+        groups[(by_id[e.member].branch_on(e.date), e.date.strftime("%Y-%m"))].append(e)
     for (branch, month), group in groups.items():
         group.sort(key=lambda e: (e.date, e.member, e.rule, e.note))
         for n, e in enumerate(group, 1):
@@ -701,12 +811,14 @@ def score(year: int, members: list[Member], meetings: list[Meeting],
         group.sort(key=lambda mt: (mt.date, mt.id))
         previous_leave: set[str] = set()
         for mt in group:
-            for ident, mark in mt.marks.items():
+            # the marks as corrected (the year's total counts the corrections)
+            marks = {i: CORRECTED_MARKS.get((i, mt.key), v) for i, v in mt.marks.items()}
+            for ident, mark in marks.items():
                 points = ATTENDANCE_POINTS[mark]
                 if mark == "leave" and ident in previous_leave:
                     points = CONSECUTIVE_LEAVE
                 entries[ident].append((mt.date, mt.id, points, ATTENDANCE_CODES[mark]))
-            previous_leave = {i for i, mark in mt.marks.items() if mark == "leave"}
+            previous_leave = {i for i, mark in marks.items() if mark == "leave"}
     for e in events:
         if e.date.year == year and e.counts():
             entries[e.member].append((e.date, e.id, e.signed_points(), e.rule))
@@ -759,9 +871,9 @@ TRANSFERRED = {"m-lz-05": "b-edu"}
 
 
 def write_member(m: Member) -> None:
-    branch = TRANSFERRED.get(m.id, m.branch)
+    branch = TRANSFERRED.get(m.id, m.current_branch)
     lines = [f"id: {m.id}", f"name: {q(m.name)}", f"branch: {branch}",
-             f"category: {m.category}", f"gender: {q(m.gender)}"]
+             f"category: {m.current_category}", f"gender: {q(m.gender)}"]
     if m.joined:
         lines.append(f"joined: {m.joined}")
     lines.append(f"education: {q(m.education)}")
@@ -772,6 +884,17 @@ def write_member(m: Member) -> None:
     if m.exempt:
         lines += ["exempt:", f"  from: {m.exempt.start}", f"  reason: {q(m.exempt.reason)}",
                   f"  approved_on: {m.exempt.approved_on}"]
+    h = m.history
+    if h.joined_on:
+        lines.append(f"joined_on: {h.joined_on}")
+    for key, pairs in (("category", h.categories), ("branch", h.branches)):
+        if pairs:  # block mappings: the fast reader reads them (tests/test_fastyaml.py)
+            lines.append("categories:" if key == "category" else "branches:")
+            for day, value in pairs:
+                lines += [f"  - from: {day}", f"    {key}: {value}"]
+    if h.left:
+        lines += ["left:", f"  date: {h.left[0]}", f"  reason: {h.left[1]}",
+                  f"  note: {q(h.left[2])}"]
     write(DATA / "members" / branch / f"{m.id}.yaml", "\n".join(lines) + "\n")
 
 
@@ -794,13 +917,13 @@ def write_meetings(meetings: list[Meeting], members: list[Member]) -> None:
 
 
 def write_events(events: list[Event], members: list[Member]) -> None:
-    branch_of = {m.id: m.branch for m in members}
+    by_id = {m.id: m for m in members}
     files: dict[tuple[str, str, str], list[Event]] = defaultdict(list)
     for e in events:
         # Additions go where the 党工委 office reviews them (CODEOWNERS), deductions
-        # stay with the branch.
+        # stay with the branch (the member's on the day).
         folder = "additions" if e.rule.startswith("J") else "events"
-        files[(folder, branch_of[e.member], e.date.strftime("%Y-%m"))].append(e)
+        files[(folder, by_id[e.member].branch_on(e.date), e.date.strftime("%Y-%m"))].append(e)
     for (folder, branch, month), group in files.items():
         lines = [f"branch: {branch}", "events:"]
         for e in sorted(group, key=lambda e: e.id):
@@ -888,8 +1011,23 @@ def write_closes() -> None:
                             encoding="utf-8", newline="\n")
 
 
+def write_january_correction() -> None:
+    """The January 2026 correction of a 2025-Q4 deduction (``JANUARY``), in a file of
+    corrections only. Written before the closes: it is counted in 2026-Q1's."""
+    write(DATA / "events" / "b-xinyuan" / "2026-01-corrections.yaml", "\n".join([
+        "branch: b-xinyuan",
+        "corrections:",
+        "  - id: cr-b-xinyuan-2026-01-01",
+        f"    corrects: {JANUARY.id}",
+        f"    date: {JANUARY.corrected}",
+        f"    reason: {q('经支委会核实，当天本人轮休未在厂区，登记有误，予以撤销（异议 obj-b-xinyuan-2025-q4-01）')}",
+        "    objection: obj-b-xinyuan-2025-q4-01"]) + "\n")
+
+
 def write_objections() -> None:
-    """One objection upheld and corrected (2026-Q3, 鑫源), one rejected (2026-Q2, 绿洲)."""
+    """One objection upheld and corrected (2026-Q3, 鑫源), one rejected (2026-Q2, 绿洲);
+    an objection to 2025-Q4 upheld in January 2026 (鑫源, ``JANUARY``); an objection to
+    an absence upheld with an attendance correction (2026-Q3, 恒丰)."""
     dataset = _checked()
     rules = dict(zip((e.id for e in dataset.events), dataset.derived.event_rules, strict=True))
     target = next(e for e in sorted(dataset.events, key=lambda e: (e.date, e.id))
@@ -920,6 +1058,32 @@ def write_objections() -> None:
         f"details: {q('对该项扣分的分值有异议。')}",
         "outcome: rejected", "decided_on: 2026-07-13",
         f"decision: {q('经核实登记与事实相符，分值在标准范围内，维持原公示。')}"]) + "\n")
+    write(DATA / "objections" / "b-xinyuan" / "obj-b-xinyuan-2025-q4-01.yaml", "\n".join([
+        "id: obj-b-xinyuan-2025-q4-01", "branch: b-xinyuan", "quarter: 2025-Q4",
+        "raised_on: 2026-01-09", f"member: {JANUARY.member}", f"event: {JANUARY.id}",
+        f"details: {q('登记当天本人轮休，不在厂区，不存在违反禁烟规定的情况。')}",
+        "outcome: upheld", "decided_on: 2026-01-14",
+        f"decision: {q('经支委会核实异议成立，撤销该项扣分（2025 年度积分随之改正，第四季度公布的积分不变）。')}",
+        "correction: cr-b-xinyuan-2026-01-01"]) + "\n")
+    (member, key), value = next(iter(CORRECTED_MARKS.items()))
+    meeting = f"mt-b-hengfeng-{key}"
+    write(DATA / "meetings" / "b-hengfeng" / "2026-10-corrections.yaml", "\n".join([
+        "branch: b-hengfeng",
+        "corrections:",
+        "  - id: cr-b-hengfeng-2026-10-01",
+        f"    corrects: {meeting}",
+        f"    member: {member}",
+        f"    mark: {value}",
+        f"    date: {ATTENDANCE_CORRECTED_ON}",
+        f"    reason: {q('经核实，本人会前已向支部书记请假，登记为缺席有误（异议 obj-b-hengfeng-2026-q3-01）')}",
+        "    objection: obj-b-hengfeng-2026-q3-01"]) + "\n")
+    write(DATA / "objections" / "b-hengfeng" / "obj-b-hengfeng-2026-q3-01.yaml", "\n".join([
+        "id: obj-b-hengfeng-2026-q3-01", "branch: b-hengfeng", "quarter: 2026-Q3",
+        "raised_on: 2026-10-09", f"member: {member}", f"event: {meeting}",
+        f"details: {q('8月主题党日本人会前已请假，不是无故缺席。')}",
+        "outcome: upheld", "decided_on: 2026-10-15",
+        f"decision: {q('经核实异议成立：考勤改为请假，自更正之日起按请假计分。')}",
+        "correction: cr-b-hengfeng-2026-10-01"]) + "\n")
 
 
 # The 2025 selection (积分运用): 支部初定, 党总支初审 (both branches are in gb-yuanqu),
@@ -936,11 +1100,12 @@ def write_nominations() -> None:
     """The branches' nominations, the 党总支's review and the 党工委's confirmation and
     decisions for 2025, from the year's scores as jifen computes them."""
     dataset = _checked()
-    final = {s.member.id: s for s in standings(dataset, 2025)}
+    # the year's total: with the January correction of it
+    final = {s.member.id: s for s in standings(dataset, 2025, year_closing(2025))}
     by_branch: dict[str, list[str]] = defaultdict(list)
     for s in sorted(final.values(), key=lambda s: (-(s.score or 0), s.member.id)):
         if "excellent_candidate" in s.flags:
-            by_branch[s.member.branch].append(s.member.id)
+            by_branch[s.branch].append(s.member.id)
     assert sorted(by_branch) == sorted(NOMINATED_ON), dict(by_branch)
     passed: list[str] = []
     for branch, nominated in by_branch.items():
@@ -991,7 +1156,7 @@ def check_data(members: list[Member], meetings: list[Meeting], events: list[Even
         assert mt.date <= LAST_DAY
         for ident in mt.marks:
             m = by_id[ident]
-            assert m.branch == mt.branch and m.active_on(mt.date), (mt.id, ident)
+            assert m.branch_on(mt.date) == mt.branch and m.active_on(mt.date), (mt.id, ident)
     seen: set[tuple[str, str, date]] = set()
     once: set[tuple[str, str, int]] = set()
     for e in events:
@@ -1033,8 +1198,9 @@ def check_scenarios(members: list[Member], events: list[Event], y2025: dict[str,
     assert y2025["m-hf-03"].hit_floor and y2025["m-hf-03"].total > FLOOR
     assert y2025["m-xy-05"].vetoed and y2025["m-xy-05"].total >= 100
     assert by_id["m-xy-02"].posts and y2025["m-xy-02"].total < 60
-    assert by_id["m-xy-06"].category == by_id["m-hf-06"].category == "probationary"
-    assert by_id["m-xy-07"].category == by_id["m-hf-07"].category == "activist"
+    end = "2025-12-31"
+    assert by_id["m-xy-06"].category_on(end) == by_id["m-hf-06"].category_on(end) == "probationary"
+    assert by_id["m-xy-07"].category_on(end) == by_id["m-hf-07"].category_on(end) == "activist"
     assert any(y2026[m.id].total < 60 for m in active)
     flowing_below = {m.id for m in active if BRANCH_BY_ID[m.branch].kind == "flowing"
                      and y2025[m.id].total < 90}
@@ -1117,6 +1283,7 @@ def main() -> None:
     write_meetings(meetings, members)
     write_events(events, members)
     write_cases()
+    write_january_correction()
     write_closes()
     write_objections()
     write_nominations()
