@@ -280,7 +280,8 @@ FORMS: tuple[Form, ...] = (
          record_labels={"events": "扣分", "corrections": "更正"},
          rule_kind="deduction", statuses=("registered", "void"),
          omit={"approved_by": "扣分由支部登记，不需要党工委审定",
-               "approved_on": "扣分由支部登记，不需要党工委审定"},
+               "approved_on": "扣分由支部登记，不需要党工委审定",
+               "unverified_reason": "扣分不经过支部核实和党工委审定"},
          prefixes={"events": "ev", "corrections": "cr"}),
     Form("additions", "additions", "加分申报", "加分申报",
          "党员申报、支部核实、党工委审定的加分，须写明书面依据；也在这里登记加分的更正。"
@@ -291,8 +292,10 @@ FORMS: tuple[Form, ...] = (
          prefixes={"events": "ev", "corrections": "cr"}),
     Form("meetings", "meetings", "会议考勤", "会议考勤",
          "组织生活会议及考勤：只填缺席、请假、迟到、早退的人，其他在册人员视为出席，"
-         "考勤扣分自动计算。每次保存是一个新的文件 meetings/支部编号/…。",
-         record_labels={"meetings": "会议"}, prefixes={"meetings": "mt"}),
+         "考勤扣分自动计算；已审定季度中的考勤有误时，登记考勤更正。"
+         "每次保存是一个新的文件 meetings/支部编号/…。",
+         record_labels={"meetings": "会议", "corrections": "考勤更正"},
+         prefixes={"meetings": "mt", "corrections": "cr"}),
     Form("objection", "objections", "异议", "异议",
          "公示期内对季度积分提出的异议及其处理结果，一件异议一个文件 objections/支部编号/编号.yaml。"
          "异议成立的，请在“扣分登记”或“加分申报”中登记更正，再把更正编号填在这里。",
@@ -318,10 +321,15 @@ LABELS = {
     "gender": "性别", "joined": "入党年月", "education": "文化程度", "posts": "党内职务",
     "transfer_to": "拟转入的村(居)党支部", "exempt": "暂不列入积分制管理", "from": "自",
     "until": "至", "meetings": "会议", "events": "登记", "corrections": "更正",
+    "mark": "改正后的考勤", "unverified_reason": "未经支部核实即审定的原因（不公开）",
+    "separate": "同一天的另一次会议", "joined_on": "列入积分制管理的日期",
+    "categories": "人员类别的变动", "branches": "所在党支部的变动",
+    "left": "不再列入积分制管理",
 }
 LONG_TEXT = frozenset({"note", "evidence", "void_reason", "reason", "details", "decision"})
 ENUM_NAMES: dict[str, Mapping[str, str]] = {
-    "status": STATUS_NAMES, "outcome": OUTCOME_NAMES, "category": CATEGORY_NAMES}
+    "status": STATUS_NAMES, "outcome": OUTCOME_NAMES, "category": CATEGORY_NAMES,
+    "mark": {"present": "出席", **ATTENDANCE_NAMES}}
 _ID_PATTERN = "^[a-z0-9][a-z0-9._-]{0,63}$"
 _DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _PATTERN_MESSAGES = {
@@ -349,9 +357,11 @@ def _resolve(schema: Mapping[str, Any], prop: Mapping[str, Any]) -> dict[str, An
 
 
 def _label(name: str, description: str) -> str:
+    """A field's label: ``LABELS``, else the first phrase of its description (after any
+    leading remark in brackets, such as “（可选）”)."""
     if name in LABELS:
         return LABELS[name]
-    text = description.removeprefix("（可选）")
+    text = re.sub(r"^(（[^）]*）)+", "", description)
     return re.split(r"[，。（：:,(]", text, maxsplit=1)[0].strip() or name
 
 
@@ -521,8 +531,8 @@ class _Builder:
             return _date(base)
         if "integer" in types:
             return base | {"widget": "number", "value_type": "int"}
-        if "boolean" in types:
-            return base | {"widget": "boolean"}
+        if "boolean" in types:  # unset and false are the same to jifen (jifen.js drops false)
+            return base | {"widget": "boolean", "required": False}
         widget = base | {"widget": "text" if name in LONG_TEXT else "string"}
         pattern = prop.get("pattern")
         if isinstance(pattern, str):
@@ -532,7 +542,7 @@ class _Builder:
     @staticmethod
     def _summary(name: str) -> str:
         return {"events": "{{fields.date}} {{fields.member}} {{fields.rule}} {{fields.points}}",
-                "corrections": "{{fields.date}} 撤销 {{fields.corrects}}",
+                "corrections": "{{fields.date}} 更正 {{fields.corrects}} {{fields.member}}",
                 "meetings": "{{fields.date}} {{fields.title}}"}.get(name, "")
 
 

@@ -29,7 +29,8 @@
   }
 
   function blank(value) {
-    if (value === undefined || value === null || value === '') return true;
+    // false too: jifen reads an unset yes/no field (a meeting's `separate`) as false
+    if (value === undefined || value === null || value === '' || value === false) return true;
     if (typeof value.size === 'number' && typeof value.toJS === 'function') return value.size === 0;
     return Array.isArray(value) && value.length === 0;
   }
@@ -389,9 +390,19 @@
       }
       if (points !== null) changes.push({member: e.member, date: e.date, points});
     });
+    checkCorrections(corrections, branch, c, false);
+  }
+
+  /** Corrections: of an event (events, additions) or of one member's attendance at a
+   * meeting (``member`` and ``mark``; in a meetings file always). */
+  function checkCorrections(corrections, branch, c, attendance) {
     corrections.forEach((r, i) => {
-      const where = '第 ' + (i + 1) + ' 条更正：';
-      if (!r.corrects) c.error(where + '请填写要撤销的登记编号。');
+      const where = '第 ' + (i + 1) + ' 条' + (attendance ? '考勤更正' : '更正') + '：';
+      if (!r.corrects) c.error(where + (attendance ? '请填写会议编号。' : '请填写要撤销的登记编号（考勤更正填会议编号）。'));
+      if ((attendance || r.member || r.mark) && !(r.member && r.mark)) c.error(where + '考勤更正须同时选择党员和改正后的考勤。');
+      if (r.member && member(r.member) && branch && member(r.member).branch !== branch) {
+        c.error(where + member(r.member).name + '不是' + branchName(branch) + '的党员。');
+      }
       if (!isDate(r.date)) c.error(where + '请填写更正日期。');
       else if (branch && closedQuarter(branch, r.date)) c.error(where + '更正日期须在未审定的季度，' + quarterOf(r.date) + ' 已审定。');
       if (!r.reason) c.error(where + '请写明更正原因。');
@@ -402,11 +413,17 @@
   function checkMeetings(data, c, changes) {
     const branch = data.branch;
     const meetings = data.meetings || [];
+    const corrections = data.corrections || [];
     if (!branch) c.error('请选择党支部。');
-    if (!meetings.length) c.error('请至少登记一次会议。');
+    if (!meetings.length && !corrections.length) c.error('请至少登记一次会议或一条考勤更正。');
+    checkCorrections(corrections, branch, c, true);
     const kind = DATA.branches[branch] && DATA.branches[branch].kind;
     meetings.forEach((meeting, i) => {
       const where = '第 ' + (i + 1) + ' 次会议：';
+      if (!['date', 'title', 'absent', 'leave', 'late', 'early'].some((key) => !blank(meeting[key]))) {
+        c.error(where + '还没有填写。只登记考勤更正时，请点这一次会议右上角的 ✕ 把它删除。');
+        return;
+      }
       if (!isDate(meeting.date)) c.error(where + '请填写会议日期。');
       if (!meeting.title) c.error(where + '请填写会议名称。');
       c.text(where, meeting.title);
@@ -499,12 +516,17 @@
         const rows = (data.events || []).map((e) => [e.date || '', memberName(e.member || ''), e.rule || '',
           typeof e.points === 'number' ? signed(e.points) : '（按规则）', DATA.statuses[e.status || (form.rule_kind === 'addition' ? '' : 'registered')] || '']);
         if (rows.length) parts.push(h('div', {key: 'events'}, table(['日期', '党员', '规则', '分值', '状态'], rows)));
-        const fixes = (data.corrections || []).map((r) => [r.date || '', '撤销 ' + (r.corrects || '')]);
+        const fixes = (data.corrections || []).map((r) => [r.date || '', r.member
+          ? '更正 ' + (r.corrects || '') + ' 中' + memberName(r.member) + '的考勤'
+          : '撤销 ' + (r.corrects || '')]);
         if (fixes.length) parts.push(h('div', {key: 'fixes'}, table(['更正日期', '更正'], fixes)));
       } else if (form.kind === 'meetings') {
         const rows = (data.meetings || []).map((m) => [m.date || '', m.title || '',
           ['absent', 'leave', 'late', 'early'].map((mark) => (m[mark] || []).length ? DATA.marks[mark] + '：' + m[mark].map((id) => (member(id) || {name: id}).name).join('、') : '').filter(Boolean).join('；') || '全体出席']);
         if (rows.length) parts.push(h('div', {key: 'meetings'}, table(['日期', '会议', '考勤'], rows)));
+        const fixes = (data.corrections || []).map((r) => [r.date || '', (r.corrects || '') + ' ' +
+          memberName(r.member || '') + '：改为' + (r.mark ? (DATA.marks[r.mark] || '出席') : '')]);
+        if (fixes.length) parts.push(h('div', {key: 'fixes'}, table(['更正日期', '考勤更正'], fixes)));
       }
       const problems = [];
       c.errors.forEach((text, i) => problems.push(h('p', {key: 'e' + i, style: STYLE.error, className: 'jf-error'}, '✗ ' + text)));
