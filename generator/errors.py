@@ -186,6 +186,12 @@ MESSAGES: dict[str, str] = {
     "E908": "姓名“{name}”与党员档案 {member} 的姓名“{actual}”不符。请核对编号是否写错。",
     "E909": "私密信息文件 {path} 在 Git 仓库中，{state}：联系电话和身份证号码不得提交到 Git。"
     "请把它放在仓库根目录的 private/ 文件夹中（.gitignore 已排除 /private/）或仓库之外{fix}。",
+    # --- the web forms' settings (forms.yaml at the repository root, generator/decap.py) ---
+    "E950": "网页表单连接 {forge_name} 时必须填写 {field}：{why}。请按 README“网页表单登记（不用 Git）”"
+    "一节补上。",
+    "E951": "Gitea 的网页表单不能发起合并请求，登记会直接提交到 branch 指定的分支（这里是“{branch}”）。"
+    "请把 branch 设为单独的登记分支（例如 registrations），再在 Gitea 上发起一个从它到 main 的"
+    "合并请求，由审核人审核合并；使用 Forgejo 时请改写 forge: forgejo。",
     # --- warnings ---
     "W101": "流动党支部党员未填写 transfer_to（拟转入的村(居)党支部）。"
     "年度积分是转入的依据，建议补上。",

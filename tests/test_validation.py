@@ -1447,6 +1447,28 @@ def test_e909_private_store_not_ignored_by_git(data: DataDir) -> None:
         "请把它放在仓库根目录的 private/ 文件夹中（.gitignore 已排除 /private/）或仓库之外。"]
 
 
+def forms_lines(tmp_path: Path, text: str) -> list[str]:
+    """What ``forms.yaml`` (the web forms' settings, generator/decap.py) gets."""
+    from generator.decap import load_settings
+
+    (tmp_path / "forms.yaml").write_text(text, "utf-8")
+    return [d.format() for d in load_settings(tmp_path / "forms.yaml", "forms.yaml")[1]]
+
+
+def test_e950_forms_yaml_lacks_what_the_forge_needs(tmp_path: Path) -> None:
+    assert forms_lines(tmp_path, "forge: gitlab\nrepo: jiedao/jifen\n") == [
+        "forms.yaml:1:1: E950 网页表单连接 GitLab 时必须填写 app_id：用户用 PKCE 方式登录，需要平台上"
+        "登记的 OAuth 应用的编号。请按 README“网页表单登记（不用 Git）”一节补上。"]
+
+
+def test_e951_gitea_forms_commit_to_a_registration_branch(tmp_path: Path) -> None:
+    assert forms_lines(tmp_path, "forge: gitea\nrepo: a/b\napp_id: x\n"
+                                 "url: https://gitea.example.org\nbranch: main\n") == [
+        "forms.yaml:5:9: E951 Gitea 的网页表单不能发起合并请求，登记会直接提交到 branch 指定的分支"
+        "（这里是“main”）。请把 branch 设为单独的登记分支（例如 registrations），再在 Gitea 上发起一个"
+        "从它到 main 的合并请求，由审核人审核合并；使用 Forgejo 时请改写 forge: forgejo。"]
+
+
 def test_every_code_has_a_test() -> None:
     source = Path(__file__).read_text("utf-8")
     tested = set(re.findall(r"def test_([ew]\d{3})_", source))
