@@ -152,9 +152,17 @@ def _field(page: Page, label: str) -> Locator:
 
 
 def _choose(page: Page, label: str, typed: str, option: str | re.Pattern[str]) -> None:
-    """A select or relation widget: type, then pick the option shown."""
-    _field(page, label).fill(typed)
-    page.get_by_role("option", name=option, exact=isinstance(option, str)).click()
+    """A select or relation widget: type, then pick the option shown. The list re-renders
+    while it filters (slowly on a loaded machine), so the highlighted option is taken with
+    Enter, which does not need the element to hold still; any other is clicked."""
+    field = _field(page, label)
+    field.fill(typed)
+    wanted = page.get_by_role("option", name=option, exact=isinstance(option, str))
+    expect(wanted).to_be_visible()
+    if wanted.get_attribute("aria-selected") == "true":
+        field.press("Enter")
+    else:
+        wanted.click()
 
 
 def _publish(page: Page) -> None:
