@@ -22,6 +22,7 @@ Layout of a data directory, in loading order::
     meetings/**/*.yaml        organisational life and attendance (and attendance corrections)
     events/**/*.yaml          deductions (扣分), registered by the branch
     additions/**/*.yaml       additions (加分), approved by the 党工委
+    direct/**/*.yaml          the 党工委's direct deductions (直接扣分亮分, 附件2 step 1)
     closes/**/<YYYY>-Q<n>.yaml  a branch committee's close of a quarter (支委会审定)
     objections/**/*.yaml      objections raised in a publication window (异议)
     cases/**/*.yaml           laggard cases, one per file (后进党员教育处置, 附件2)
@@ -122,6 +123,7 @@ class Builder:
     branch_of: dict[str, str] = field(default_factory=dict)
     folder_of: dict[str, str] = field(default_factory=dict)
     additions: set[str] = field(default_factory=set)
+    direct: set[str] = field(default_factory=set)
     broken: dict[str, set[str]] = field(default_factory=lambda: {
         "branch": set(), "member": set(), "meeting": set(), "event": set()})
     duplicates: list[tuple[str, str, str, Pointer, str]] = field(default_factory=list)
@@ -162,7 +164,7 @@ class Builder:
                                     frozenset(self.nomination_broken)),
             files=Files(branch_of=MappingProxyType(self.branch_of),
                         folder_of=MappingProxyType(self.folder_of),
-                        additions=frozenset(self.additions),
+                        additions=frozenset(self.additions), direct=frozenset(self.direct),
                         broken={k: frozenset(v) for k, v in self.broken.items()},
                         duplicates=tuple(self.duplicates),
                         folder_conflicts=tuple(self.folder_conflicts),
@@ -235,6 +237,7 @@ def _policy(doc: Document, b: Builder) -> None:
         if "veto_rules" in args:
             args["veto_rules"] = tuple(args["veto_rules"])
         args["readings"] = tuple(_reading(i, r) for i, r in enumerate(args.get("readings", ())))
+        args["direct_rules"] = {k: tuple(v) for k, v in args.get("direct_rules", {}).items()}
         b.policy = Policy(**args, path=doc.path)
 
 
@@ -260,7 +263,8 @@ def _rules(doc: Document, b: Builder) -> None:
     b.catalogues.append(Catalogue(id=value["catalogue"], title=value["title"],
                                   applies_to=tuple(value["applies_to"]),
                                   versions={c: tuple(v) for c, v in versions.items()},
-                                  path=doc.path, attendance=attendance))
+                                  path=doc.path, attendance=attendance,
+                                  standard=value.get("standard", "enterprise")))
 
 
 _MEMBER_KEYS = ("id", "name", "branch", "category", "gender", "joined", "education",
@@ -343,6 +347,8 @@ def _events(doc: Document, b: Builder) -> None:
     value = _batch_branch(doc, b)
     if doc.kind == "additions":
         b.additions.add(doc.path)
+    elif doc.kind == "direct":
+        b.direct.add(doc.path)
     _corrections(doc, b, value)
     raw = _records(value, "events")
     get = dict.get
@@ -494,6 +500,8 @@ KINDS: tuple[RecordKind, ...] = (
     RecordKind("additions", "additions/**/*.yaml", "events", _events, "加分登记", "office",
                lists=("events", "corrections"), diff=_EVENT_FIELDS, record="event",
                command="jifen add event"),
+    RecordKind("direct", "direct/**/*.yaml", "events", _events, "党工委直接扣分", "office",
+               lists=("events", "corrections"), diff=_EVENT_FIELDS, record="event"),
     RecordKind("close", "closes/**/*.yaml", "close", _close, "季度审定", "branch",
                diff=("meeting", "window", "digest", "counted"), record="close",
                command="jifen close"),

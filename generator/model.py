@@ -529,6 +529,7 @@ class Catalogue:
     versions: Mapping[str, tuple[Rule, ...]]  # code -> versions in file order
     path: str
     attendance: Mapping[str, str] = field(default_factory=dict)  # mark -> rule code
+    standard: str = "enterprise"  # which of the regulation's standards: enterprise | village
 
     def rule(self, code: str, date: str) -> Rule | None:
         for version in self.versions.get(code, ()):
@@ -592,6 +593,12 @@ class Policy:
     veto_rules: tuple[str, ...] = ("K4.1", "K4.2", "K4.3", "K4.4", "K9.1")
     publish_monthly: bool = False
     readings: tuple[Reading, ...] = ()
+    # branch kind -> the catalogue (its id) that scores it; kinds not named: applies_to
+    catalogues: Mapping[str, str] = field(default_factory=dict)
+    # catalogue id -> the rules the 党工委 may deduct directly (直接扣分亮分)
+    direct_rules: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    close_within_days: int = 30  # a quarter is to be closed (审定) this soon after its end
+    routine_warnings: bool = True  # validation warns of recent gaps in the routine (W401-W405)
     path: str = ""
 
     def is_laggard(self, score: int) -> bool:
@@ -618,6 +625,7 @@ class Files:
     branch_of: Mapping[str, str] = field(default_factory=dict)  # path -> the file's branch
     folder_of: Mapping[str, str] = field(default_factory=dict)  # path -> its branch folder
     additions: frozenset[str] = frozenset()  # paths of files under additions/
+    direct: frozenset[str] = frozenset()  # paths of files under direct/ (党工委直接扣分)
     broken: Mapping[str, frozenset[str]] = field(default_factory=dict)  # record kind -> ids
     # (record kind, id, path, pointer, the path that had it first)
     duplicates: tuple[tuple[str, str, str, Pointer, str], ...] = ()
@@ -689,8 +697,11 @@ class Dataset:
     derived: Derived = field(default_factory=Derived)
 
     def catalogue_for(self, branch_kind: str) -> Catalogue | None:
+        """The catalogue that scores branches of ``branch_kind``: the policy's choice, else
+        the (first) one that applies to the kind."""
+        chosen = self.policy.catalogues.get(branch_kind)
         for catalogue in self.catalogues:
-            if branch_kind in catalogue.applies_to:
+            if catalogue.id == chosen if chosen is not None else branch_kind in catalogue.applies_to:
                 return catalogue
         return None
 

@@ -36,7 +36,8 @@ from generator.cases import (
     stage,
 )
 from generator.derive import branch_on, registrars_on
-from generator.form import form_fields  # the same fields as the .docx form
+from generator.form import EVALUATION_NAMES, form_fields  # the same fields as the .docx form
+from generator.handbook import BLANK_ROWS, handbook
 from generator.model import (
     BRANCH_KIND_NAMES,
     CATEGORY_NAMES,
@@ -57,6 +58,8 @@ from generator.nominations import DECISION_NAMES, Decision, Progress, list_rule,
 from generator.periods import WINDOW_DAYS, Quarter, quarter_of, year_end
 from generator.provenance import UNCOMMITTED, Commit, Provenance
 from generator.score import FLAG_NAMES, Entry, Standing, counts
+from generator.supervise import KINDS as GAP_NAMES
+from generator.supervise import supervise
 from generator.tables import ScoreBook, member_link, member_row, rank
 
 CHANGES_SHOWN = 50
@@ -88,7 +91,9 @@ CONCERN_NAMES = {"base": "基础分", "floor": "最低分", "cap": "上限", "la
                  "excellent_share": "优秀党员比例", "probationary_below": "预备党员分数线",
                  "activist_below": "入党积极分子分数线", "flowing_below": "流动党员分数线",
                  "veto_rules": "一票否决", "publish_monthly": "月度登记是否公开",
-                 "categories": "五类指标的归类", "window": "公示期"}
+                 "categories": "五类指标的归类", "window": "公示期",
+                 "catalogues": "各类党支部适用的积分标准", "direct_rules": "党工委直接扣分的条目",
+                 "close_within_days": "季度审定的期限"}
 # The regulation's values: a threshold that differs and that no reading explains is
 # marked on the rules page as the committee's, adopted when and by whom not recorded.
 REGULATION_VALUES = {"base": 80, "floor": 0, "cap": None, "laggard_below": 60,
@@ -170,11 +175,15 @@ class Planner(ScoreBook):
         self.events_of_member: dict[str, list[Event]] = defaultdict(list)
         for e in sorted(ds.events, key=lambda e: (e.date, e.id)):
             self.events_of_member[e.member].append(e)
+        self.direct: list[tuple[Event, Rule]] = []  # the 党工委's direct deductions, by date
         for event, rule in zip(ds.events, ds.derived.event_rules, strict=True):
             member = ds.members.get(event.member)
             if member is not None and rule is not None:
                 self.by_month[(branch_on(ds, member, event.date), event.date[:7])].append(
                     (event, rule))
+                if event.path in ds.files.direct and event.status != "void":
+                    self.direct.append((event, rule))
+        self.direct.sort(key=lambda pair: (pair[0].date, pair[0].id))
 
     def base(self, page: str) -> dict[str, object]:
         return {"committee": self.org.committee, "as_of": self.as_of, "page": page,
@@ -249,9 +258,11 @@ class Planner(ScoreBook):
             self.changes_page()
         if self.internal:
             self.alerts_page()
+            self.supervision_page()
             for branch in self.branches():
                 self.registrar_page(branch)
             self.cases_pages()
+            self.handbook_pages()
         self.pages.sort(key=lambda p: p.path)
         return self.pages
 
@@ -493,6 +504,7 @@ class Planner(ScoreBook):
                    "contact": self._contact(), "line": self.ds.policy.laggard_below,
                    "corrections": self._corrections_of(q, close),
                    "objections": self._objections_of(q, branch),
+                   "direct": self._direct_of(q, branch),
                    "indicators": INDICATORS, "chart": f"{branch.id}.svg",
                    "json": f"{branch.id}.json"}
         self.add(f"{q.slug}/{branch.id}.md", "quarter.md.j2", title, **context)
@@ -507,6 +519,20 @@ class Planner(ScoreBook):
                          "flags": self.codes(now[r["id"]].flags),
                          "categories": {c["name"]: {"plus": c["plus"], "minus": c["minus"]}
                                         for c in r["categories"]}} for r in table]}))
+
+    def _direct_of(self, q: Quarter, branch: Branch) -> list[dict[str, object]]:
+        """The 党工委's direct deductions (直接扣分亮分) of the quarter, in the branch the
+        member belonged to that day: announced with the quarter's notice."""
+        rows: list[dict[str, object]] = []
+        for event, rule in self.direct:
+            member = self.ds.members[event.member]
+            if q.contains(event.date) and event.date <= self.as_of and (
+                    branch_on(self.ds, member, event.date) == branch.id):
+                rows.append({"date": event.date, "name": member.name, "rule": rule.code,
+                             "item": rule.name, "link": self.link_of(member, q.year),
+                             "points": event.points if event.points is not None
+                             else rule.points})
+        return rows
 
     def _corrections_of(self, q: Quarter, close: Close | None) -> list[dict[str, object]]:
         """Corrections, made after the close, of events counted in this quarter."""
@@ -835,6 +861,29 @@ class Planner(ScoreBook):
                  uncased=sorted(uncased.values(), key=lambda r: (str(r["branch"]), str(r["id"]))),
                  posts=posts, late=late)
 
+    def supervision_page(self) -> None:
+        """督导检查 (internal): the branches' routine gaps, as ``jifen supervise``."""
+        report = supervise(self.ds, self.as_of,
+                           close_within_days=self.ds.policy.close_within_days)
+        names = {b.id: b.name for b in self.branches()}
+        self.add("internal/supervision.md", "supervision.md.j2", "督导检查（内部）",
+                 findings=[{**f.as_json(), "branch": names[f.branch]} for f in report.findings],
+                 kinds=list(GAP_NAMES.values()),
+                 summaries=[{"name": s.name, "months": s.months, "total": s.total,
+                             "counts": [s.counts.get(k, 0) for k in GAP_NAMES]}
+                            for s in report.summaries],
+                 close_within_days=self.ds.policy.close_within_days)
+
+    def handbook_pages(self) -> None:
+        """《考评手册》 (internal): each member's handbook of the as-of year, to print."""
+        year = int(self.as_of[:4])
+        for member in sorted(self.ds.members.values(), key=lambda m: m.id):
+            if self.in_year(member, year):
+                book = handbook(self.ds, member, year, self.as_of)
+                self.add(f"internal/handbooks/{member.id}.md", "handbook.md.j2",
+                         f"{member.name} {year}年度考评手册（内部）", book=book,
+                         blank_rows=BLANK_ROWS)
+
     def cases_pages(self) -> None:
         """后进党员处置 (internal): every case, and each case as a printable 呈报表."""
         rows = []
@@ -881,8 +930,21 @@ class Planner(ScoreBook):
                           "text": f"期限 {rect.months} 个月（至 {deadline(case)}）；帮教联系人："
                                   f"{mentors}；分类帮教："
                                   + "、".join(HELP_NAMES[h] for h in rect.help)
-                                  + f"；已汇报 {len(rect.reports)} 次"})
+                                  + f"；已汇报 {len(rect.reports)} 次"
+                                  + "".join(f"；{r.month} 闪光言行考评"
+                                            f"（{r.evaluation_meeting or '未登记'}）党员测评"
+                                            f"{EVALUATION_NAMES.get(r.evaluation or '', '未登记')}"
+                                            for r in rect.reports)})
+            if rect.application is not None:
+                steps.append({"name": "第5步 转化合格申请", "date": rect.application.date,
+                              "text": "整改期满后本人向党支部提出转化合格的申请"
+                                      + (f"：{rect.application.summary}"
+                                         if rect.application.summary else "")})
         for i, r in enumerate(case.resolutions):
+            if r.education_review is not None:
+                steps.append({"name": f"第6步 党性教育党支部审核（第{i + 1}次）",
+                              "date": r.education_review.date,
+                              "text": r.education_review.opinion})
             text = "整改合格" if r.outcome == "improved" else (
                 f"仍无明显改进，确定为不合格党员，{DISPOSAL_NAMES[r.disposal]}" if r.disposal
                 else "无明显改进，延长三个月整改期")

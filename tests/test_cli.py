@@ -63,7 +63,7 @@ def test_the_console_script_is_the_same_command(small: DataDir) -> None:
 def test_python_dash_m_is_the_same_command(small: DataDir) -> None:
     result = subprocess.run([sys.executable, "-m", "generator", "validate", "--data",
                              str(small.root)], capture_output=True, text=True, check=False)
-    assert (result.returncode, result.stdout) == (0, "检查了 7 个文件，没有发现问题。\n")
+    assert (result.returncode, result.stdout) == (0, "检查了 8 个文件，没有发现问题。\n")
 
 
 def _free_port() -> int:
@@ -97,7 +97,7 @@ def test_serve_takes_today_from_the_option_and_stops_on_sigterm(small: DataDir) 
 def test_validate_clean(small: DataDir) -> None:
     result = jifen("validate", "--data", "data", "--today", "2026-01-01", cwd=small.root.parent)
     assert (result.code, result.stdout, result.stderr) == (
-        0, "检查了 7 个文件，没有发现问题。\n", "")
+        0, "检查了 8 个文件，没有发现问题。\n", "")
 
 
 def test_validate_reports_every_error_and_exits_1(small: DataDir) -> None:
@@ -110,7 +110,7 @@ def test_validate_reports_every_error_and_exits_1(small: DataDir) -> None:
         "分值应为负数，这里是 3。",
         "data/events/b-a/2025-04.yaml:10:11: E206 日期 2025-04-31 不存在。请核对年、月、日。",
         "data/events/b-a/2025-04.yaml:14:18: E206 日期 2025-04-31 不存在。请核对年、月、日。",
-        "检查了 8 个文件：3 个错误，0 个警告。",
+        "检查了 9 个文件：3 个错误，0 个警告。",
     ]
 
 
@@ -119,7 +119,7 @@ def test_validate_json(small: DataDir) -> None:
     result = jifen("validate", "--data", str(small.root), "--format", "json")
     assert result.code == 0
     report = json.loads(result.stdout)
-    assert (report["files"], report["errors"], report["warnings"]) == (8, 0, 1)
+    assert (report["files"], report["errors"], report["warnings"]) == (9, 0, 1)
     assert report["diagnostics"][0]["code"] == "W101"
     assert report["diagnostics"][0]["severity"] == "warning"
     assert report["diagnostics"][0]["line"] == 3

@@ -184,7 +184,7 @@ def test_anything_in_the_cache_rows_is_a_miss_and_is_overwritten(
     assert clean[0][0] == 0 and "李二" in clean[1][1]
     assert [once(command) for command in commands] == clean  # replayed from the memo
     rows = len(_rows(cache))
-    assert rows == 6 + 1 + 2  # parse results, the stat index and the two commands' output
+    assert rows == 7 + 1 + 2  # parse results, the stat index and the two commands' output
     _overwrite(cache, wrong)
     assert [once(command) for command in commands] == clean
     after = _rows(cache)

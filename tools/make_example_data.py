@@ -998,6 +998,12 @@ rectification:
 CLOSED_QUARTERS = ("2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3")
 
 
+# What the office's supervision (督导检查, jifen supervise) finds in the example: a close
+# made late (more than 30 days after the quarter ended) and a 公示期 shorter than 7 days.
+LATE_CLOSES = {("b-v-dongcun", "2025-Q2"): "2025-08-12"}
+SHORT_WINDOWS = {("b-hengfeng", "2025-Q3"): 5}
+
+
 def close_meeting(quarter: str) -> str:
     year, n = int(quarter[:4]), int(quarter[-1])
     return date(year + (n == 4), 1 if n == 4 else 3 * n + 1, 8).isoformat()
@@ -1015,12 +1021,28 @@ def write_closes() -> None:
     dataset = _checked()
     for branch in BRANCHES:
         for quarter in CLOSED_QUARTERS:
-            meeting = close_meeting(quarter)
-            until = (date.fromisoformat(meeting) + timedelta(days=6)).isoformat()
+            meeting = LATE_CLOSES.get((branch.id, quarter), close_meeting(quarter))
+            days = SHORT_WINDOWS.get((branch.id, quarter), 7)
+            until = (date.fromisoformat(meeting) + timedelta(days=days - 1)).isoformat()
             path = DATA / "closes" / branch.id / f"{quarter}.yaml"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(close_text(dataset, branch.id, quarter, meeting, (meeting, until)),
                             encoding="utf-8", newline="\n")
+
+
+def write_direct() -> None:
+    """A deduction the 党工委 made itself (直接扣分亮分, 附件2 step 1): a village member,
+    an item of the village standard the policy lists (``direct_rules``), in the office's
+    folder ``direct/``. Dated in 2026-Q4, a quarter not yet closed."""
+    write(DATA / "direct" / "b-v-xicun" / "2026-10.yaml", "\n".join([
+        "# The 党工委's direct deductions (直接扣分亮分), registered by its office.",
+        "branch: b-v-xicun",
+        "events:",
+        "  - id: dk-b-v-xicun-2026-10-01",
+        "    member: m-xc-04",
+        "    rule: K8",
+        "    date: 2026-10-21",
+        f"    note: {q('经党工委调查核实，在微信群中转发不实信息，证据确凿，直接扣分亮分')}"]) + "\n")
 
 
 def write_january_correction() -> None:
@@ -1285,8 +1307,8 @@ def main() -> None:
     y2026 = score(2026, members, meetings, events)
     check_scenarios(members, events, y2025, y2026)
 
-    for sub in ("members", "meetings", "events", "additions", "closes", "objections", "cases",
-                "nominations"):
+    for sub in ("members", "meetings", "events", "additions", "direct", "closes", "objections",
+                "cases", "nominations"):
         shutil.rmtree(DATA / sub, ignore_errors=True)
     (DATA / "organization.yaml").unlink(missing_ok=True)
     write_organization()
@@ -1295,6 +1317,7 @@ def main() -> None:
     write_meetings(meetings, members)
     write_events(events, members)
     write_cases()
+    write_direct()
     write_january_correction()
     write_closes()
     write_objections()
