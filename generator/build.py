@@ -55,7 +55,7 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Set
+from collections.abc import Callable, Iterator, Mapping, Set
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
@@ -159,6 +159,12 @@ def _templates_fingerprint() -> bytes:
     return digest.digest()
 
 
+@cache
+def _site_fingerprint() -> str:
+    return hashlib.blake2b(_templates_fingerprint() + BASE_CONFIG.read_bytes(),
+                           digest_size=8).hexdigest()
+
+
 def page_digest(page: Page) -> str:
     """Changes whenever the page's output could: its template, data or our code."""
     digest = hashlib.blake2b(_templates_fingerprint(), digest_size=16)
@@ -179,10 +185,16 @@ def write_config(work: Path, pages: list[Page], internal: bool, committee: str) 
         "docs_dir": "docs",
         "site_dir": "site",
         "nav": nav(pages, internal),
+        # the theme's overrides: our search worker, a 404 page in Chinese
+        "theme": {"name": "material", "custom_dir": str(TEMPLATES / "theme")},
         "hooks": [str(Path(__file__).resolve().parent / "mkdocs_hooks.py")],
     }
     path = work / "mkdocs.yml"
-    text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+    # What every page's HTML depends on besides its Markdown (the base configuration, the
+    # theme, the templates, our code): when it changes, so does this file, and the next
+    # build rebuilds every page instead of only the changed ones (--dirty).
+    text = f"# jifen {_site_fingerprint()}\n" + yaml.safe_dump(config, allow_unicode=True,
+                                                              sort_keys=False)
     if not path.exists() or path.read_text("utf-8") != text:
         write_file(path, text.encode("utf-8"))
     return path
@@ -488,8 +500,11 @@ def _write_error(exc: OSError, out: Path) -> BuildError:
 
 
 def build(dataset: Dataset, *, as_of: str, out: Path, work: Path | None = None,
-          internal: bool = False, provenance: Provenance | None = None) -> Result:
+          internal: bool = False, provenance: Provenance | None = None,
+          extra: Mapping[str, bytes] | None = None) -> Result:
     """Build the site for a data set that validated (``pipeline.check`` without errors).
+    ``extra``: more files for the docs folder, copied as they are (the internal build's
+    ``admin/``, ``decap.admin_files``).
 
     ``work`` defaults to the output's own work folder (see ``work_root``). While one
     build of an output runs, another build of the same output waits for it (and says
@@ -505,13 +520,14 @@ def build(dataset: Dataset, *, as_of: str, out: Path, work: Path | None = None,
             tidy(target, root)
             return _build(dataset, as_of, out, target, root,
                           work or root / ("internal" if internal else "public"),
-                          internal, provenance, lock)
+                          internal, provenance, lock, extra or {})
     except OSError as exc:
         raise _write_error(exc, out) from None
 
 
 def _build(dataset: Dataset, as_of: str, out: Path, target: Path, root: Path, work: Path,
-           internal: bool, provenance: Provenance | None, lock: int) -> Result:
+           internal: bool, provenance: Provenance | None, lock: int,
+           extra: Mapping[str, bytes]) -> Result:
     assert dataset.organization is not None
     clock = time.perf_counter()
     seconds: dict[str, float] = {}
@@ -526,7 +542,8 @@ def _build(dataset: Dataset, as_of: str, out: Path, target: Path, root: Path, wo
     lap("plan")
     built = work / "site" / BUILT_MARKER  # present only after a successful build
     config_before = _read(work / "mkdocs.yml")
-    written, removed, count = write_work(work, pages, internal, dataset.organization.committee)
+    written, removed, count = write_work(work, pages, internal, dataset.organization.committee,
+                                         extra)
     lap("render+write")
     _pause("rendered")
     # Rebuild only the changed pages when nothing else moved: same config (and so the same
@@ -549,8 +566,8 @@ def _read(path: Path) -> bytes:
         return b""
 
 
-def write_work(work: Path, pages: list[Page], internal: bool, committee: str
-               ) -> tuple[int, int, int]:
+def write_work(work: Path, pages: list[Page], internal: bool, committee: str,
+               extra: Mapping[str, bytes] | None = None) -> tuple[int, int, int]:
     """Write the docs folder, the table fragments and the config: (written, removed,
     files). A page whose digest matches the last build's is not even rendered: its
     files are already there."""
@@ -580,7 +597,7 @@ def write_work(work: Path, pages: list[Page], internal: bool, committee: str
     rendered = render(todo)
     for page in todo:
         index[page.path] = (index[page.path][0], rendered.fragments_of.get(page.path, ()))
-    docs = rendered.docs | assets()
+    docs = rendered.docs | assets() | dict(extra or {})
     written, removed = write_docs(docs_dir, docs, keep_docs)
     written_fragments, removed_fragments = write_docs(fragments_dir, rendered.fragments,
                                                       keep_fragments)

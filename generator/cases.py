@@ -133,6 +133,13 @@ def check_cases(ds: Dataset, today: str) -> Iterator[Diagnostic]:
             continue
         yield from _sequence(dated, case)
         yield from _steps(ds, case, member)
+        if case.direct:
+            start, end = quarter_bounds(case.quarter)
+            if not any(e.member == case.member and e.path in ds.files.direct
+                       and e.status != "void" and f"{start[:4]}-01-01" <= e.date <= end
+                       for e in ds.events):
+                yield diag("E712", case.path, ("direct",), id=case.id, member=case.member,
+                           quarter=case.quarter)
         yield from _rectification_and_review(case)
         yield from _warnings(case, today)
 

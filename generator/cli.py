@@ -5,8 +5,9 @@ print): ``commands_check`` (validate, score, explain), ``commands_site`` (build,
 serve), ``commands_review`` (diff, codeowners), ``commands_edit`` (add, verify,
 approve, void, close), ``commands_amend`` (correct, object), ``commands_member``
 (member add, change, move, leave) — the writing ones write data through
-``change.py`` — and ``commands_office`` (export, form). What they share (options,
-``Run``, ``Output``, the Chinese argparse ``Parser``) is in ``options.py``.
+``change.py`` — ``commands_office`` (export, form) and ``commands_desk`` (desk,
+decap-config: the web forms). What they share (options, ``Run``, ``Output``, the
+Chinese argparse ``Parser``) is in ``options.py``.
 
 Exit status: 0 success, 1 the data has errors (or warnings with ``--strict``), 2 the
 command was used wrongly, 130 interrupted.
@@ -23,6 +24,7 @@ from generator import (
     __version__,
     commands_amend,
     commands_check,
+    commands_desk,
     commands_edit,
     commands_member,
     commands_office,
@@ -36,7 +38,7 @@ from generator.load import scan
 from generator.options import Output, Parser, Run, today
 
 FAMILIES = (commands_check, commands_site, commands_review, commands_edit, commands_amend,
-            commands_member, commands_office)
+            commands_member, commands_office, commands_desk)
 
 
 def build_parser() -> argparse.ArgumentParser:

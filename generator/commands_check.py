@@ -145,7 +145,7 @@ def cmd_supervise(run: Run, out: Output) -> int:
     if dataset is None:
         return 1
     known_branch(dataset, args.branch)
-    report = supervise(dataset, as_of)
+    report = supervise(dataset, as_of, close_within_days=dataset.policy.close_within_days)
     findings = [f for f in report.findings if args.branch in (None, f.branch)]
     summaries = [s for s in report.summaries if args.branch in (None, s.branch)]
     if args.format == "json":

@@ -7,6 +7,7 @@ import argparse
 import os
 from pathlib import Path
 
+from generator import decap
 from generator.build import BuildError, build
 from generator.options import Commands, Output, Run, add_as_of, command
 from generator.provenance import for_data
@@ -29,6 +30,7 @@ def register(commands: Commands) -> None:
     _site_options(p)
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="输出目录（默认：site，内部版本为 site-internal）")
+    decap.add_forms_option(p)
 
     text = "在本机预览党务公开栏，修改数据后自动刷新"
     p = command(commands, "serve", cmd_serve, help=text, description=text + "。",
@@ -44,9 +46,17 @@ def cmd_build(run: Run, out: Output) -> int:
         return 1
     as_of = args.as_of or run.today
     target = args.out or Path("site-internal" if args.internal else "site")
+    admin = None
+    if args.internal:  # the web forms (/admin/) are part of the internal build only
+        found = decap.setup(run.data, args.forms)
+        if isinstance(found, list):
+            return out.fail([d.format() for d in found],
+                            "forms.yaml 有错误，无法生成内部版本（原网站保持不变）；请先改正。")
+        admin = decap.admin_files(dataset, prefix=found.prefix, settings=found.settings,
+                                  as_of=as_of)
     try:
         result = build(dataset, as_of=as_of, out=target, internal=args.internal,
-                       provenance=for_data(run.data))
+                       provenance=for_data(run.data), extra=admin)
     except BuildError as exc:
         out.err(str(exc))
         return 1

@@ -105,6 +105,8 @@ MESSAGES: dict[str, str] = {
     "E416": "更正加分须登记在 data/additions/ 中，由党工委审核（加分的改动都须党工委审定）。"
     "请把这条更正移过去。",
     "E417": "{problem}",
+    "E421": "党工委直接扣分只能用于 policy.yaml 的 direct_rules 列出的扣分项（这里是 {code}；可用：{allowed}）。"
+    "其他登记请由党支部登记在 data/events/ 或 data/additions/ 中。",
     "E418": "加分“{id}”在 {quarter} 审定公布（{meeting}）后才审定，审定日期 {approved_on} "
     "已在下一年度，不能再计入 {year} 年度。请作废这条登记（status: void，填写 void_reason）。",
     "E410": "规则 {code}（{name}）由会议考勤自动计算，不能手工登记。"
@@ -135,6 +137,8 @@ MESSAGES: dict[str, str] = {
     "E604": "规则 {code} 的 range 应写成 [较小值, 较大值]，例如 [-20, -10]。",
     "E606": "党支部类型 {kind} {problem}。请检查 data/rules/ 中各标准的 applies_to。",
     "E607": "规则 {code} 的有效期截止日期 {until} 早于开始日期 {start}。",
+    "E609": "policy.yaml 的 catalogues 为 {kind} 指定的积分标准“{id}”{problem}。请核对 data/rules/ 中的 catalogue 编号和 applies_to。",
+    "E610": "policy.yaml 的 direct_rules：{what}。请核对。",
     "E608": "{field} 只能用于由考勤计算的请假规则（attendance: leave），且考勤规则须有固定分值。",
     # --- laggard cases (后进党员教育处置) ---
     "E701": "案件“{id}”：{missing}尚未登记，不能先登记{step}。请按程序顺序逐步登记。",
@@ -151,6 +155,8 @@ MESSAGES: dict[str, str] = {
     "E709": "{problem}",
     "E710": "{problem}",
     "E711": "{problem}",
+    "E712": "案件“{id}”由党工委直接认定（direct: true），但 {member} 在 {quarter} 季末之前没有党工委直接扣分的登记"
+    "（data/direct/）。直接认定须以党工委直接扣分亮分为依据。",
     # --- year-end selection: 优秀党员 and the 党工委's decisions (generator/nominations.py) ---
     "E801": "{year} 年度尚未结束（今天是 {today}），不能登记该年度的优秀党员评选和积分运用决定。"
     "请在年度结束后登记，或核对 year。",
@@ -186,6 +192,12 @@ MESSAGES: dict[str, str] = {
     "E908": "姓名“{name}”与党员档案 {member} 的姓名“{actual}”不符。请核对编号是否写错。",
     "E909": "私密信息文件 {path} 在 Git 仓库中，{state}：联系电话和身份证号码不得提交到 Git。"
     "请把它放在仓库根目录的 private/ 文件夹中（.gitignore 已排除 /private/）或仓库之外{fix}。",
+    # --- the web forms' settings (forms.yaml at the repository root, generator/decap.py) ---
+    "E950": "网页表单连接 {forge_name} 时必须填写 {field}：{why}。请按 README“网页表单登记（不用 Git）”"
+    "一节补上。",
+    "E951": "Gitea 的网页表单不能发起合并请求，登记会直接提交到 branch 指定的分支（这里是“{branch}”）。"
+    "请把 branch 设为单独的登记分支（例如 registrations），再在 Gitea 上发起一个从它到 main 的"
+    "合并请求，由审核人审核合并；使用 Forgejo 时请改写 forge: forgejo。",
     # --- warnings ---
     "W101": "流动党支部党员未填写 transfer_to（拟转入的村(居)党支部）。"
     "年度积分是转入的依据，建议补上。",
@@ -205,6 +217,17 @@ MESSAGES: dict[str, str] = {
     "（resolutions 中的 education_review）。",
     "W303": "案件“{id}”：党支部决议（{date}）后已超过 {days} 天，尚未登记党工委审批（approval）。",
     "W109": "这个文件不会被读取：{why}。{fix}",
+    "W110": "村(居)党支部（{branches}）按《{title}》计分。办法附件2提到另有《党员积分量化管理标准（村、居）》："
+    "请把党工委的村(居)标准登记在 data/rules/ 中（standard: village），并在 policy.yaml 的 catalogues 中"
+    "指定 village 用它。",
+    "W401": "{branch}：{month} 没有召开主题党日（没有会议记录）。办法要求每月党日活动时集中考评登记；"
+    "请补登当月会议，或向党工委说明原因。",
+    "W402": "{branch}：{month} 没有任何积分登记（考勤、加分、扣分）。请核对是否漏登。",
+    "W403": "{branch}：{quarter} 应在 {due} 前经支委会审定（季度结束后 {days} 天内，党工委规定），"
+    "现在还没有审定或审定晚了。请尽快召开支委会审定并公示（jifen close）。",
+    "W404": "{quarter} 的公示期不足 {days} 天。请按党工委规定的公示期公示。",
+    "W405": "{branch} 没有指定登记专人（organization.yaml 的 registrars）。办法要求“各党支部要指定专人"
+    "负责党员积分量化考评登记工作”。",
     "W105": "填写了 void_reason，但状态不是 void，这条登记仍然有效。如要作废，请加上 status: void。",
     # --- year-end selection warnings (generator/nominations.py) ---
     "W201": "{member}（{name}）在 {year} 年度“{action_name}”名单中，党工委已开始登记该年度的认定和决定，"

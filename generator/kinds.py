@@ -22,6 +22,7 @@ Layout of a data directory, in loading order::
     meetings/**/*.yaml        organisational life and attendance (and attendance corrections)
     events/**/*.yaml          deductions (扣分), registered by the branch
     additions/**/*.yaml       additions (加分), approved by the 党工委
+    direct/**/*.yaml          the 党工委's direct deductions (直接扣分亮分, 附件2 step 1)
     closes/**/<YYYY>-Q<n>.yaml  a branch committee's close of a quarter (支委会审定)
     objections/**/*.yaml      objections raised in a publication window (异议)
     cases/**/*.yaml           laggard cases, one per file (后进党员教育处置, 附件2)
@@ -50,6 +51,7 @@ from generator.model import (
     Case,
     Catalogue,
     Close,
+    Contact,
     Correction,
     Dataset,
     Decision,
@@ -57,6 +59,7 @@ from generator.model import (
     Event,
     Exemption,
     Files,
+    Forge,
     Leaving,
     Meeting,
     Member,
@@ -66,6 +69,7 @@ from generator.model import (
     Objection,
     Organization,
     Policy,
+    Reading,
     Rectification,
     Resolution,
     Review,
@@ -123,6 +127,7 @@ class Builder:
     branch_of: dict[str, str] = field(default_factory=dict)
     folder_of: dict[str, str] = field(default_factory=dict)
     additions: set[str] = field(default_factory=set)
+    direct: set[str] = field(default_factory=set)
     broken: dict[str, set[str]] = field(default_factory=lambda: {
         "branch": set(), "member": set(), "meeting": set(), "event": set()})
     duplicates: list[tuple[str, str, str, Pointer, str]] = field(default_factory=list)
@@ -176,7 +181,7 @@ class Builder:
                                     frozenset(self.nomination_broken)),
             files=Files(branch_of=MappingProxyType(self.branch_of),
                         folder_of=MappingProxyType(self.folder_of),
-                        additions=frozenset(self.additions),
+                        additions=frozenset(self.additions), direct=frozenset(self.direct),
                         broken={k: frozenset(v) for k, v in self.broken.items()},
                         duplicates=tuple(self.duplicates),
                         folder_conflicts=tuple(self.folder_conflicts),
@@ -217,15 +222,30 @@ def _organization(doc: Document, b: Builder) -> None:
     general = value.get("general_branches")
     office = value.get("office")
     accounts = office.get("accounts") if isinstance(office, dict) else None
+    contact = office.get("contact") if isinstance(office, dict) else None
+    forge = value.get("forge")
     b.organization = Organization(
         committee=value["committee"] if isinstance(value.get("committee"), str) else "",
         general_branches={g["id"]: g.get("name") or "" for g in general or ()
                           if isinstance(g, dict) and isinstance(g.get("id"), str)}
         if isinstance(general, list) else {},
         branches=branches, path=doc.path,
-        office_name=(office.get("name") or "党工委办公室") if isinstance(accounts, list)
-        and isinstance(office, dict) else "",
-        office_accounts=tuple(accounts) if isinstance(accounts, list) else ())
+        office_name=(office.get("name") or "党工委办公室") if isinstance(office, dict) else "",
+        office_accounts=tuple(accounts) if isinstance(accounts, list) else (),
+        contact=Contact(**{k: contact[k] for k in ("address", "telephone", "email", "hours")
+                           if isinstance(contact.get(k), str)})
+        if isinstance(contact, dict) else None,
+        forge=Forge(kind=forge["kind"], url=forge["url"].rstrip("/"))
+        if isinstance(forge, dict) and isinstance(forge.get("kind"), str)
+        and isinstance(forge.get("url"), str) else None)
+
+
+def _reading(index: int, r: dict[str, Any]) -> Reading:
+    return Reading(id=r["id"], title=r["title"], decision=r["decision"],
+                   adopted_by=r["adopted_by"], adopted_on=r["adopted_on"],
+                   regulation=tuple(r.get("regulation", ())),
+                   concerns=tuple(r.get("concerns", ())), rules=tuple(r.get("rules", ())),
+                   index=index)
 
 
 def _policy(doc: Document, b: Builder) -> None:
@@ -233,6 +253,8 @@ def _policy(doc: Document, b: Builder) -> None:
         args = dict(_mapping(doc))
         if "veto_rules" in args:
             args["veto_rules"] = tuple(args["veto_rules"])
+        args["readings"] = tuple(_reading(i, r) for i, r in enumerate(args.get("readings", ())))
+        args["direct_rules"] = {k: tuple(v) for k, v in args.get("direct_rules", {}).items()}
         b.policy = Policy(**args, path=doc.path)
 
 
@@ -258,7 +280,8 @@ def _rules(doc: Document, b: Builder) -> None:
     b.catalogues.append(Catalogue(id=value["catalogue"], title=value["title"],
                                   applies_to=tuple(value["applies_to"]),
                                   versions={c: tuple(v) for c, v in versions.items()},
-                                  path=doc.path, attendance=attendance))
+                                  path=doc.path, attendance=attendance,
+                                  standard=value.get("standard", "enterprise")))
 
 
 _MEMBER_KEYS = ("id", "name", "branch", "category", "gender", "joined", "education",
@@ -341,6 +364,8 @@ def _events(doc: Document, b: Builder) -> None:
     value = _batch_branch(doc, b)
     if doc.kind == "additions":
         b.additions.add(doc.path)
+    elif doc.kind == "direct":
+        b.direct.add(doc.path)
     _corrections(doc, b, value)
     raw = _records(value, "events")
     get = dict.get
@@ -580,6 +605,9 @@ KINDS: tuple[RecordKind, ...] = (
     RecordKind("additions", "additions/**/*.yaml", "events", _events, "加分登记", "office",
                lists=("events", "corrections"), diff=_EVENT_FIELDS, record="event",
                command="jifen add event", links=_events_links),
+    RecordKind("direct", "direct/**/*.yaml", "events", _events, "党工委直接扣分", "office",
+               lists=("events", "corrections"), diff=_EVENT_FIELDS, record="event",
+               links=_events_links),
     RecordKind("close", "closes/**/*.yaml", "close", _close, "季度审定", "branch",
                diff=("meeting", "window", "digest", "counted"), record="close",
                command="jifen close", links=_close_links),

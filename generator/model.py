@@ -43,6 +43,36 @@ class Branch:
 
 
 @dataclass(frozen=True, slots=True)
+class Contact:
+    """Where the public raises objections in a publication window (异议受理): the
+    office's address, telephone and e-mail, never a person's private number."""
+
+    address: str = ""
+    telephone: str = ""
+    email: str = ""
+    hours: str = ""
+
+
+FORGE_KINDS = ("github", "gitlab", "gitea")
+
+
+@dataclass(frozen=True, slots=True)
+class Forge:
+    """The code forge that holds the data repository: ``kind`` (github, gitlab, gitea)
+    and the repository's web address, for links to its pull requests and commits."""
+
+    kind: str
+    url: str
+
+    def pull_request(self, number: int) -> str:
+        path = {"gitlab": "-/merge_requests", "gitea": "pulls"}.get(self.kind, "pull")
+        return f"{self.url}/{path}/{number}"
+
+    def commit(self, sha: str) -> str:
+        return f"{self.url}/{'-/commit' if self.kind == 'gitlab' else 'commit'}/{sha}"
+
+
+@dataclass(frozen=True, slots=True)
 class Organization:
     committee: str
     general_branches: dict[str, str]  # id -> name
@@ -50,6 +80,8 @@ class Organization:
     path: str
     office_name: str = ""
     office_accounts: tuple[str, ...] = ()
+    contact: Contact | None = None  # the office's public contact for objections
+    forge: Forge | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -497,6 +529,7 @@ class Catalogue:
     versions: Mapping[str, tuple[Rule, ...]]  # code -> versions in file order
     path: str
     attendance: Mapping[str, str] = field(default_factory=dict)  # mark -> rule code
+    standard: str = "enterprise"  # which of the regulation's standards: enterprise | village
 
     def rule(self, code: str, date: str) -> Rule | None:
         for version in self.versions.get(code, ()):
@@ -510,9 +543,42 @@ class Catalogue:
         return self.rule(code, date) if code is not None else None
 
 
+# What a committee's reading (党工委规定) may concern besides rule codes: a key of
+# policy.yaml, the indicator of each rule (the five-indicator mapping) or the publication
+# window (公示期).
+READING_CONCERNS = ("base", "floor", "cap", "laggard_below", "laggard_inclusive",
+                    "excellent_at_least", "excellent_share", "probationary_below",
+                    "activist_below", "flowing_below", "veto_rules", "publish_monthly",
+                    "categories", "window")
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A committee's reading of the regulation (党工委规定), where the regulation is silent
+    or leaves a choice: the regulation's own words (``regulation``, exact quotes; empty
+    where it says nothing), what the committee decided, who adopted it and when, and what
+    it concerns (``concerns``: policy keys and the like; ``rules``: catalogue items it
+    changes or adds)."""
+
+    id: str
+    title: str
+    decision: str
+    adopted_by: str
+    adopted_on: str
+    regulation: tuple[str, ...] = ()
+    concerns: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    index: int = 0
+
+    def at(self, *rest: str | int) -> Pointer:
+        return ("readings", self.index, *rest)
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """Thresholds of the scheme. Defaults are the regulation's; see policy.schema.json."""
+    """Thresholds of the scheme. Defaults are the regulation's; see policy.schema.json.
+    ``readings`` record the committee's own readings of the regulation (党工委规定);
+    ``publish_monthly`` puts the monthly registers of 审定 quarters on the public site."""
 
     base: int = 80
     floor: int = 0
@@ -525,6 +591,14 @@ class Policy:
     activist_below: int = 100
     flowing_below: int = 90
     veto_rules: tuple[str, ...] = ("K4.1", "K4.2", "K4.3", "K4.4", "K9.1")
+    publish_monthly: bool = False
+    readings: tuple[Reading, ...] = ()
+    # branch kind -> the catalogue (its id) that scores it; kinds not named: applies_to
+    catalogues: Mapping[str, str] = field(default_factory=dict)
+    # catalogue id -> the rules the 党工委 may deduct directly (直接扣分亮分)
+    direct_rules: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    close_within_days: int = 30  # a quarter is to be closed (审定) this soon after its end
+    routine_warnings: bool = True  # validation warns of recent gaps in the routine (W401-W405)
     path: str = ""
 
     def is_laggard(self, score: int) -> bool:
@@ -534,6 +608,11 @@ class Policy:
 
     def vetoes(self, code: str) -> bool:
         return code in self.veto_rules
+
+    def readings_of(self, subject: str) -> tuple[Reading, ...]:
+        """The readings that concern ``subject``: a policy key, ``categories``,
+        ``window`` or a rule code."""
+        return tuple(r for r in self.readings if subject in r.concerns or subject in r.rules)
 
 
 @dataclass(frozen=True, slots=True)
@@ -546,6 +625,7 @@ class Files:
     branch_of: Mapping[str, str] = field(default_factory=dict)  # path -> the file's branch
     folder_of: Mapping[str, str] = field(default_factory=dict)  # path -> its branch folder
     additions: frozenset[str] = frozenset()  # paths of files under additions/
+    direct: frozenset[str] = frozenset()  # paths of files under direct/ (党工委直接扣分)
     broken: Mapping[str, frozenset[str]] = field(default_factory=dict)  # record kind -> ids
     # (record kind, id, path, pointer, the path that had it first)
     duplicates: tuple[tuple[str, str, str, Pointer, str], ...] = ()
@@ -617,8 +697,11 @@ class Dataset:
     derived: Derived = field(default_factory=Derived)
 
     def catalogue_for(self, branch_kind: str) -> Catalogue | None:
+        """The catalogue that scores branches of ``branch_kind``: the policy's choice, else
+        the (first) one that applies to the kind."""
+        chosen = self.policy.catalogues.get(branch_kind)
         for catalogue in self.catalogues:
-            if branch_kind in catalogue.applies_to:
+            if catalogue.id == chosen if chosen is not None else branch_kind in catalogue.applies_to:
                 return catalogue
         return None
 

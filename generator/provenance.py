@@ -35,6 +35,8 @@ _HUNK = re.compile(rb"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _SHA = re.compile(rb"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 _PULL = re.compile(r"Merge pull request #(\d+)|\(#(\d+)\)\s*$|See merge request [^!]*!(\d+)|"
                    r"Merge branch .* \(#(\d+)\)")
+_NOREPLY = re.compile(r"(?:[0-9]+[+-])?([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)"
+                      r"@(?:users\.)?noreply\.[A-Za-z0-9.-]+")
 # Header lines git writes between "diff --git" and the first hunk of a file.
 _HEADERS = (b"index ", b"--- ", b"+++ ", b"new file mode ", b"deleted file mode ",
             b"old mode ", b"new mode ", b"similarity index ", b"dissimilarity index ",
@@ -43,7 +45,7 @@ _ESCAPES = {ord("a"): 7, ord("b"): 8, ord("t"): 9, ord("n"): 10, ord("v"): 11, o
             ord("r"): 13, ord('"'): 34, ord("\\"): 92}
 # Line breaks for YAML but not for Git, which counts "\n" only.
 _OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
-FIELDS = 5  # sha, date, author, subject, body
+FIELDS = 6  # sha, date, author, author e-mail, subject, body
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,16 @@ class Commit:
     author: str
     subject: str
     body: str = ""
+    email: str = ""  # the author's; only its forge account name is ever shown
+
+    @property
+    def account(self) -> str:
+        """The author as the forge shows them: the account name in a forge's no-reply
+        address (GitHub ``123+name@users.noreply.github.com``, GitLab
+        ``123-name@users.noreply.gitlab.com``, Gitea ``name@noreply.<host>``), else
+        the name Git recorded."""
+        match = _NOREPLY.fullmatch(self.email)
+        return match.group(1) if match else self.author
 
     @property
     def short(self) -> str:
@@ -83,7 +95,7 @@ class Unreadable(Exception):
 
 
 def log_command(repo: Path, folder: str) -> list[str]:
-    fields = "%x00".join(["%H", "%cs", "%an", "%s", "%b"]) + "%x00"
+    fields = "%x00".join(["%H", "%cs", "%an", "%ae", "%s", "%b"]) + "%x00"
     # Whatever a user's configuration says, the output is the one the parser expects
     # (settings as "-c", which older versions of Git ignore when they lack them).
     settings = ["core.quotePath=true", "log.diffMerges=first-parent", "log.showSignature=false",
@@ -130,8 +142,8 @@ def replay(out: bytes) -> History:
                 raise Unreadable("a commit's fields end early")
             values.append(out[pos:stop].decode("utf-8", "replace"))
             pos = stop + 1
-        sha, date, author, subject, body = values
-        commit = Commit(sha, date, author, subject, body.strip())
+        sha, date, author, email, subject, body = values
+        commit = Commit(sha, date, author, subject, body.strip(), email)
         commits.append(commit)
         while pos < end and out[pos] in b"\0\n":
             pos += 1

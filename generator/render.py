@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
+import re
 from dataclasses import dataclass, field
 
 from jinja2 import (
@@ -64,6 +65,22 @@ def url(target: str, page: str) -> Markup:
     return Markup(relative or "./")
 
 
+_SAFE_URL = re.compile(r"https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~+-]+)*/?")
+_ANCHOR = re.compile(r"[a-z][a-z0-9-]*")
+
+
+def safe_url(value: str) -> Markup:
+    """An https address for a link (the forge's pages): only letters, digits and
+    ``. _ ~ + - / :``, so it can end neither a Markdown link nor an HTML attribute;
+    anything else becomes no address at all."""
+    return Markup(value) if _SAFE_URL.fullmatch(value) else Markup("")
+
+
+def anchor(value: str) -> Markup:
+    """A heading id made by the generator (``r-veto``): lower-case letters, digits, hyphens."""
+    return Markup(value) if _ANCHOR.fullmatch(value) else Markup("")
+
+
 def signed(value: int | None) -> Markup:
     return Markup("—" if value is None else f"{value:+d}" if value else "0")
 
@@ -96,6 +113,8 @@ def environment() -> tuple[Environment, Environment]:
     markdown.filters["signed"] = signed
     markdown.filters["md"] = lambda v: Markup(md_escape(v))
     markdown.filters["front_title"] = front_title
+    markdown.filters["safe_url"] = safe_url
+    markdown.filters["anchor"] = anchor
     svg = Environment(loader=loader, autoescape=select_autoescape(["svg.j2"], default=True),
                       undefined=StrictUndefined, keep_trailing_newline=True,
                       trim_blocks=True, lstrip_blocks=True)

@@ -218,6 +218,7 @@ def _words(items: tuple[_Item, ...]) -> str:
     return "、".join(item[3] for item in items) or "出席"
 
 
+DIRECT = "党工委直接扣分"  # the detail of a ledger line the 党工委 registered itself
 _ORDER = itemgetter(0, 1, 2)  # date, then id: the regulation's order of registration
 
 
@@ -248,6 +249,7 @@ def standings(ds: Dataset, year: int, as_of: str | None = None,
     vetoed: set[str] = set()
     first_day = f"{y}-01-01"
     late, corrected = ds.derived.late, ds.derived.corrections
+    direct = ds.files.direct
     for event, rule in zip(ds.events, ds.derived.event_rules, strict=True):
         if rule is None:
             continue
@@ -260,7 +262,8 @@ def standings(ds: Dataset, year: int, as_of: str | None = None,
             continue
         points = event.points if event.points is not None else rule.points
         assert points is not None
-        raw[event.member].append((date, event.id, "", points, "event", rule, ""))
+        raw[event.member].append((date, event.id, DIRECT if event.path in direct else "",
+                                  points, "event", rule, ""))
         correction = corrected.get(event.id)
         if correction is not None and correction.date <= as_of:
             raw[event.member].append((correction.date, correction.id, "", -points,

@@ -138,9 +138,11 @@ def _run(data_dir: Path, work: Path, lock: int, *, internal: bool, as_of: str, t
     server: subprocess.Popen[bytes] | None = None
     stopped = False
     try:
+        # NO_MKDOCS_2_WARNING: the theme's own banner (in English) is not for our users
         server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-q", "-f",
                                    str(work / "mkdocs.yml"), "-a", address],
-                                  pass_fds=(lock,), preexec_fn=_die_with_parent())
+                                  pass_fds=(lock,), preexec_fn=_die_with_parent(),
+                                  env=dict(os.environ, NO_MKDOCS_2_WARNING="1"))
         print(f"预览地址：http://{address}/ （按 Ctrl+C 停止）", file=sys.stderr, flush=True)
         last = _snapshot(data_dir)
         while server.poll() is None:

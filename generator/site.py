@@ -6,11 +6,18 @@ plain values (strings, numbers, lists, dicts) and never HTML; the public build
 never puts a note, an evidence string or a void reason into any context, so no
 template can leak one. ``internal=True`` adds what only officers may see.
 
-Periods: the calendar year is the cycle; a branch's quarter is published (公布)
-once its committee closed it (``closes/``), provisional (暂定) until then; year
-results appear once the year is over. Corrections made after a close, and
-objections raised in its window, are listed with the quarter (the public sees
-that they were handled and how; reasons and details are internal).
+Public means 审定 (“每季度经支委会审定后……在党务公开栏内进行公示”): the public
+build shows, per branch, only the quarters its committee has closed (``closes/``,
+a close dated on or before the as-of date). Quarter notices, member ledgers and
+charts end at the last closed quarter; a year's total appears once its fourth
+quarter is closed; the monthly registers are public only when the policy says so
+(``publish_monthly``), and then only for closed quarters. The running quarter and
+provisional (暂定) figures are internal. A notice names who issued it, the 审定
+date and the publication window (公示期), and during the window how and until when
+to object; afterwards, the objections raised in it and their outcome, and the
+corrections made since (reasons and details are internal). Below the laggard line a
+public page says what the regulation publishes (“60分以下”), never “后进”, which is
+the 党工委's finding.
 """
 
 from __future__ import annotations
@@ -29,7 +36,8 @@ from generator.cases import (
     stage,
 )
 from generator.derive import branch_on, registrars_on
-from generator.form import form_fields  # the same fields as the .docx form
+from generator.form import EVALUATION_NAMES, form_fields  # the same fields as the .docx form
+from generator.handbook import BLANK_ROWS, handbook
 from generator.model import (
     BRANCH_KIND_NAMES,
     CATEGORY_NAMES,
@@ -39,6 +47,7 @@ from generator.model import (
     Branch,
     Case,
     Close,
+    Contact,
     Dataset,
     Event,
     Meeting,
@@ -46,15 +55,50 @@ from generator.model import (
     Rule,
 )
 from generator.nominations import DECISION_NAMES, Decision, Progress, list_rule, progress
-from generator.periods import Quarter, quarter_of
+from generator.periods import WINDOW_DAYS, Quarter, quarter_of, year_end
 from generator.provenance import UNCOMMITTED, Commit, Provenance
-from generator.score import Entry, Standing, counts
-from generator.tables import ScoreBook, flag_names, member_link, member_row, rank
+from generator.score import FLAG_NAMES, Entry, Standing, counts
+from generator.supervise import KINDS as GAP_NAMES
+from generator.supervise import supervise
+from generator.tables import ScoreBook, member_link, member_row, rank
 
 CHANGES_SHOWN = 50
 # Flags that are candidacies for a decision of the 党工委, not facts to publish.
 YEAR_END_FLAGS = frozenset({"excellent_candidate", "probation_cancelled",
                             "not_development_target", "transfer_postponed"})
+# What the public JSON calls a score below the laggard line: the fact, not the finding.
+PUBLIC_FLAG = {"laggard": "below_line"}
+# The regulation's own words for each threshold of policy.yaml (exact quotes; the rules
+# page shows them beside the value applied). Keys are the rows of that table.
+REGULATION = {
+    "base": "基础分 80分",
+    "floor": "扣分后最低为 0分",
+    "cap": "积分上不封顶",
+    "laggard": "对于积分在 60分以下的党员,由党支部统一填报《后进党员评定呈报表》",
+    "excellent": "年度总积分在 100 分以上的党员,由村(居)、企业党支部初定,党总支初审,"
+                 "***党工委认定,最后以一定比例确定为优秀党员",
+    "probationary": "预备党员当年度积分低于 100分的取消预备党员资格",
+    "activist": "入党积极分子当年度积分低于 100 分的不得列为当年的发展对象",
+    "flowing": "流动支部党员当年度评分低于 90分的,暂缓转入户籍所在村(居)党支部",
+    "veto": "重点工作“ 一票否决” 制",
+    "window": "每季度经支委会审定后,在党支部会议上公布每名党员的积分情况,"
+              "并及时在党务公开栏内进行公示,自觉接受党内外监督",
+    "monthly": "积分考评按照“ 月登记、季通报、后进党员随时呈报” 的原则进行",
+}
+# What a reading concerns, by name (policy.schema.json, readings.concerns).
+CONCERN_NAMES = {"base": "基础分", "floor": "最低分", "cap": "上限", "laggard_below": "60分线",
+                 "laggard_inclusive": "60分是否在内", "excellent_at_least": "优秀党员候选分数线",
+                 "excellent_share": "优秀党员比例", "probationary_below": "预备党员分数线",
+                 "activist_below": "入党积极分子分数线", "flowing_below": "流动党员分数线",
+                 "veto_rules": "一票否决", "publish_monthly": "月度登记是否公开",
+                 "categories": "五类指标的归类", "window": "公示期",
+                 "catalogues": "各类党支部适用的积分标准", "direct_rules": "党工委直接扣分的条目",
+                 "close_within_days": "季度审定的期限"}
+# The regulation's values: a threshold that differs and that no reading explains is
+# marked on the rules page as the committee's, adopted when and by whom not recorded.
+REGULATION_VALUES = {"base": 80, "floor": 0, "cap": None, "laggard_below": 60,
+                     "excellent_at_least": 100, "probationary_below": 100,
+                     "activist_below": 100, "flowing_below": 90}
 # Bins of the distribution chart: (label, lowest score in the bin)
 BINS = (("<60", -1), ("60–69", 60), ("70–79", 70), ("80–89", 80), ("90–99", 90), ("≥100", 100))
 
@@ -78,6 +122,23 @@ def years_of(ds: Dataset, as_of: str) -> list[int]:
     return sorted(y for y in found if y <= int(as_of[:4]))
 
 
+def cn_date(date: str) -> str:
+    """``2026-10-08`` → ``2026年10月8日``, as an official notice writes a date."""
+    return f"{int(date[:4])}年{int(date[5:7])}月{int(date[8:10])}日"
+
+
+def window_state(window: tuple[str, str], as_of: str) -> str:
+    """Where the as-of date stands in a publication window: ``before`` it, ``open``
+    (in it, the last day included) or ``over``."""
+    if as_of < window[0]:
+        return "before"
+    return "open" if as_of <= window[1] else "over"
+
+
+def quarter_of_close(close: Close) -> Quarter:
+    return Quarter(close.year, close.number)
+
+
 class Planner(ScoreBook):
     """Collects the pages of one build, over the score book the exports share."""
 
@@ -87,7 +148,18 @@ class Planner(ScoreBook):
         self.provenance = provenance
         self.internal = internal
         self.pages: list[Page] = []
-        self.years = years_of(ds, as_of)
+        # 审定: the closes of the as-of date; each branch's last; whom each published
+        closes = sorted((c for c in ds.closes if c.meeting <= as_of),
+                        key=lambda c: (c.quarter, c.branch))
+        self.last_closes: dict[str, Close] = {c.branch: c for c in closes}
+        self.published: dict[str, list[Close]] = defaultdict(list)  # member -> closes
+        for close in closes:
+            for ident in close.counted:
+                self.published[ident].append(close)
+        # the internal build has every year with data; the public one the years with a close
+        # and the years over (their results, 积分运用, are the 党工委's decisions)
+        self.years = years_of(ds, as_of) if internal else sorted(
+            {c.year for c in closes} | {y for y in years_of(ds, as_of) if as_of >= year_end(y)})
         # Indexes built once: pages look events up by branch and month, or by id.
         self.by_month: dict[tuple[str, str], list[tuple[Event, Rule]]] = defaultdict(list)
         self.events_by_id = {e.id: e for e in ds.events}
@@ -103,15 +175,58 @@ class Planner(ScoreBook):
         self.events_of_member: dict[str, list[Event]] = defaultdict(list)
         for e in sorted(ds.events, key=lambda e: (e.date, e.id)):
             self.events_of_member[e.member].append(e)
+        self.direct: list[tuple[Event, Rule]] = []  # the 党工委's direct deductions, by date
         for event, rule in zip(ds.events, ds.derived.event_rules, strict=True):
             member = ds.members.get(event.member)
             if member is not None and rule is not None:
                 self.by_month[(branch_on(ds, member, event.date), event.date[:7])].append(
                     (event, rule))
+                if event.path in ds.files.direct and event.status != "void":
+                    self.direct.append((event, rule))
+        self.direct.sort(key=lambda pair: (pair[0].date, pair[0].id))
 
     def base(self, page: str) -> dict[str, object]:
         return {"committee": self.org.committee, "as_of": self.as_of, "page": page,
                 "internal": self.internal}
+
+    # --- what this build shows ----------------------------------------------------------------
+
+    def visible(self, q: Quarter, branch: str) -> bool:
+        """A branch's quarter is on the internal build always, on the public one once its
+        committee closed it (审定)."""
+        return self.internal or self.closed(q, branch) is not None
+
+    def quarters_shown(self, year: int) -> list[Quarter]:
+        """The quarters with an overview: internally every begun one, publicly those that
+        at least one branch closed."""
+        return [q for q in self.quarters(year)
+                if self.internal or any(self.closed(q, b.id) for b in self.branches())]
+
+    def months_shown(self, year: int, branch: str) -> list[int]:
+        """The months whose register (月登记) is on this build: internally every begun one;
+        publicly none, or with ``publish_monthly`` those of the branch's closed quarters."""
+        if self.internal:
+            return self.months(year)
+        if not self.ds.policy.publish_monthly:
+            return []
+        return [m for m in self.months(year)
+                if self.closed(Quarter.of(f"{year}-{m:02d}-01"), branch) is not None]
+
+    def member_cutoff(self, member: Member, year: int) -> tuple[str, Close | None] | None:
+        """Up to which day a member's year is shown, and the close that published it:
+        internally the year's end or the as-of date (no close); publicly the end of the
+        last quarter of the year whose close counted the member (None: none yet)."""
+        if self.internal:
+            return self.cutoff(year_end(year)), None
+        closes = [c for c in self.published.get(member.id, ()) if c.year == year]
+        if not closes:
+            return None
+        return quarter_of_close(closes[-1]).end, closes[-1]
+
+    def results_shown(self, year: int) -> bool:
+        """积分运用 once the year is over: the 党工委's decisions (a member's year total
+        shows there once the branch closed the fourth quarter)."""
+        return self.as_of >= year_end(year)
 
     # --- pages --------------------------------------------------------------------------------
 
@@ -124,25 +239,30 @@ class Planner(ScoreBook):
             self.branch_page(branch)
         for year in self.years:
             self.year_page(year)
-            for quarter in self.quarters(year):
+            for quarter in self.quarters_shown(year):
                 self.quarter_overview(quarter)
                 for branch in self.branches():
-                    self.quarter_page(quarter, branch)
-            for month in self.months(year):
-                for branch in self.branches():
+                    if self.visible(quarter, branch.id):
+                        self.quarter_page(quarter, branch)
+            for branch in self.branches():
+                for month in self.months_shown(year, branch.id):
                     self.month_page(year, month, branch)
-            if self.as_of >= f"{year}-12-31":
+            if self.results_shown(year):
                 self.results_page(year)
             for member in sorted(self.ds.members.values(), key=lambda m: m.id):
-                if self.in_year(member, year):  # no page for a year before joining
-                    self.member_page(member, year)
+                shown = self.member_cutoff(member, year) if self.in_year(member, year) \
+                    else None  # no page for a year before joining, nor an unpublished one
+                if shown is not None:
+                    self.member_page(member, year, *shown)
         if self.provenance is not None:
             self.changes_page()
         if self.internal:
             self.alerts_page()
+            self.supervision_page()
             for branch in self.branches():
                 self.registrar_page(branch)
             self.cases_pages()
+            self.handbook_pages()
         self.pages.sort(key=lambda p: p.path)
         return self.pages
 
@@ -150,17 +270,37 @@ class Planner(ScoreBook):
         self.pages.append(Page(path, template, {**self.base(path), "title": title,
                                                 "nav_title": "", **context}, title=title))
 
+    def _contact(self) -> dict[str, str]:
+        """Where to object (异议受理): the office and its public contact, as configured."""
+        contact = self.org.contact or Contact()
+        return {"office": self.org.office_name or "党工委办公室", "address": contact.address,
+                "telephone": contact.telephone, "email": contact.email, "hours": contact.hours}
+
+    def _notice(self, close: Close) -> dict[str, object]:
+        """What a notice says of its 审定 and publication window."""
+        return {"meeting": close.meeting, "meeting_cn": cn_date(close.meeting),
+                "window": list(close.window), "window_cn": [cn_date(d) for d in close.window],
+                "state": window_state(close.window, self.as_of)}
+
     def home(self) -> None:
-        year = self.years[-1]
-        published = [q for q in self.quarters(year) if q.end <= self.as_of]
-        if not published and len(self.years) > 1:
-            published = [q for q in self.quarters(self.years[-2]) if q.end <= self.as_of]
-        latest = published[-1] if published else None
+        latest = []
+        for b in self.branches():
+            row: dict[str, object] = {"name": b.name, "link": f"branches/{b.id}.md",
+                                      "notice": "", "quarter": "", "state": ""}
+            close = self.last_closes.get(b.id)
+            if close is not None:
+                q = quarter_of_close(close)
+                row |= {"quarter": q.name, "notice": f"{q.slug}/{b.id}.md",
+                        **self._notice(close)}
+            latest.append(row)
+        running = None
+        if self.internal:
+            q = Quarter.of(self.as_of)
+            running = {"name": q.name, "link": f"{q.slug}/index.md"}
         self.add("index.md", "index.md.j2", f"{self.org.committee}党务公开栏", nav_title="首页",
-                 year=year, years=list(reversed(self.years)),
-                 latest=None if latest is None else {"name": latest.name,
-                                                      "link": f"{latest.slug}/index.md"},
-                 branches=self._branch_list(), policy=self.ds.policy)
+                 years=list(reversed(self.years)), latest=latest, running=running,
+                 open=any(r.get("state") == "open" for r in latest),
+                 contact=self._contact(), branches=self._branch_list(), policy=self.ds.policy)
 
     def _branch_list(self) -> list[dict[str, object]]:
         return [{"id": b.id, "name": b.name, "kind": BRANCH_KIND_NAMES[b.kind],
@@ -169,6 +309,63 @@ class Planner(ScoreBook):
                 for b in self.branches()]
 
     def rules(self) -> None:
+        """积分标准与政策: each threshold and item beside the regulation's own words, and
+        the committee's readings (党工委规定) with who adopted them and when."""
+        policy = self.ds.policy
+
+        def refs(*subjects: str) -> list[dict[str, object]]:
+            found = {r.id: r for s in subjects for r in policy.readings_of(s)}
+            return [{"anchor": _anchor(r.id), "title": r.title}
+                    for r in policy.readings if r.id in found]
+
+        share = policy.excellent_share
+        laggard = (f"{policy.laggard_below} 分及以下" if policy.laggard_inclusive
+                   else f"低于 {policy.laggard_below} 分（不含 {policy.laggard_below} 分）")
+        rows = [
+            ("基础分", "base", f"{policy.base} 分，每个自然年重新计分", ("base",),
+             policy.base != REGULATION_VALUES["base"]),
+            ("最低分", "floor", f"{policy.floor} 分", ("floor",),
+             policy.floor != REGULATION_VALUES["floor"]),
+            ("上限", "cap", "不封顶" if policy.cap is None else f"{policy.cap} 分", ("cap",),
+             policy.cap != REGULATION_VALUES["cap"]),
+            ("60分以下", "laggard", f"{laggard}的，由党支部填报《后进党员评定呈报表》",
+             ("laggard_below", "laggard_inclusive"),
+             policy.laggard_below != REGULATION_VALUES["laggard_below"]
+             or policy.laggard_inclusive),
+            ("优秀党员候选", "excellent",
+             f"年度积分 {policy.excellent_at_least} 分及以上，且未被一票否决"
+             + (f"；认定人数不超过党员人数的 {share * 100:g}%" if share is not None else ""),
+             ("excellent_at_least", "excellent_share"),
+             policy.excellent_at_least != REGULATION_VALUES["excellent_at_least"]
+             or share is not None),
+            ("预备党员", "probationary",
+             f"年度积分低于 {policy.probationary_below} 分的，取消预备党员资格",
+             ("probationary_below",),
+             policy.probationary_below != REGULATION_VALUES["probationary_below"]),
+            ("入党积极分子", "activist",
+             f"年度积分低于 {policy.activist_below} 分的，不列为当年发展对象",
+             ("activist_below",), policy.activist_below != REGULATION_VALUES["activist_below"]),
+            ("流动党员", "flowing",
+             f"年度积分低于 {policy.flowing_below} 分的，暂缓转入村(居)党支部",
+             ("flowing_below",), policy.flowing_below != REGULATION_VALUES["flowing_below"]),
+            ("一票否决", "veto", "、".join(policy.veto_rules) or "无", ("veto_rules",),
+             bool(policy.veto_rules)),
+            ("公示期", "window", f"自支委会审定之日起 {WINDOW_DAYS} 天（可在审定时另定）",
+             ("window",), True),
+            ("月度登记", "monthly",
+             "公开栏公布已审定季度的月度登记" if policy.publish_monthly
+             else "只在内部版本中，公开栏不公布", ("publish_monthly",), True),
+        ]
+        thresholds = []
+        for name, quote, value, keys, differs in rows:
+            basis = refs(*keys)
+            thresholds.append({"name": name, "regulation": REGULATION[quote], "value": value,
+                               "basis": basis, "unrecorded": differs and not basis})
+        readings = [{"anchor": _anchor(r.id), "title": r.title, "regulation": list(r.regulation),
+                     "decision": r.decision, "adopted_by": r.adopted_by,
+                     "adopted_on": r.adopted_on, "rules": list(r.rules),
+                     "concerns": [CONCERN_NAMES[c] for c in r.concerns]}
+                    for r in policy.readings]
         catalogues = []
         for catalogue in self.ds.catalogues:
             rules = []
@@ -183,32 +380,52 @@ class Planner(ScoreBook):
                             f"（连续请假第二次起 {rule.consecutive_points:+d}）"
                             if rule.consecutive_points else ""),
                         "limit": "每年一次" if rule.once_a_year else "每次",
-                        "veto": code in self.ds.policy.veto_rules,
+                        "veto": code in policy.veto_rules,
                         "attendance": rule.attendance is not None,
                         "period": rule.period() if (rule.start or rule.until) else "",
-                        "text": rule.text})
+                        "text": rule.text, "readings": refs(code)})
             catalogues.append({"title": catalogue.title, "rules": rules,
                                "applies_to": [BRANCH_KIND_NAMES[k] for k in catalogue.applies_to]})
         self.add("rules.md", "rules.md.j2", "积分标准与政策", catalogues=catalogues,
-                 policy=self.ds.policy, indicators=INDICATORS)
+                 thresholds=thresholds, readings=readings, categories=refs("categories"),
+                 indicators=INDICATORS)
 
     def branch_page(self, branch: Branch) -> None:
-        year = self.years[-1]
-        current = self.standing(year, self.cutoff(f"{year}-12-31"))
-        rows = [self._row(current[m.id], year) for m in self.members_of(branch.id)]
+        close = self.last_closes.get(branch.id)
+        rows: list[dict[str, object]] = []
+        basis: dict[str, object] | None = None
+        year = self.years[-1] if self.years else int(self.as_of[:4])
+        if self.internal:
+            now = self.standing(year, self.cutoff(year_end(year)))
+            rows = [self._row(now[m.id], year) for m in self.members_of(branch.id)]
+        elif close is not None:
+            q = quarter_of_close(close)
+            year = q.year
+            now = self.standing(year, q.end)
+            rows = [self._row(now[i], year) for i in sorted(close.counted) if i in now]
+            basis = {"quarter": q.name, "link": f"{q.slug}/{branch.id}.md", **self._notice(close)}
         self.add(f"branches/{branch.id}.md", "branch.md.j2", branch.name,
                  branch={"id": branch.id, "name": branch.name,
                          "kind": BRANCH_KIND_NAMES[branch.kind],
                          "general_branch": self.org.general_branches.get(
                              branch.general_branch or "", "")},
-                 year=year, rows=rows,
-                 quarters=[{"name": q.name, "link": f"{q.slug}/{branch.id}.md"}
-                           for y in reversed(self.years) for q in reversed(self.quarters(y))],
+                 year=year, rows=rows, basis=basis,
+                 quarters=[{"name": q.name, "link": f"{q.slug}/{branch.id}.md",
+                            "closed": c.meeting if (c := self.closed(q, branch.id)) else ""}
+                           for y in reversed(self.years) for q in reversed(self.quarters(y))
+                           if self.visible(q, branch.id)],
                  months=[{"name": f"{y}年{m}月", "link": f"{y}/m{m:02d}/{branch.id}.md"}
-                         for y in reversed(self.years) for m in reversed(self.months(y))])
+                         for y in reversed(self.years)
+                         for m in reversed(self.months_shown(y, branch.id))])
 
     def _row(self, s: Standing, year: int) -> dict[str, object]:
-        return {**member_row(s, year), "flags": flag_names(self.shown(s.flags))}
+        return {**member_row(s, year), "flags": self.labels(s.flags),
+                "link": self.link_of(s.member, year)}
+
+    def link_of(self, member: Member, year: int) -> str:
+        """The member's page of ``year``; "" where this build has none (publicly: no
+        close of the year counted the member yet)."""
+        return member_link(member, year) if self.member_cutoff(member, year) else ""
 
     def shown(self, flags: tuple[str, ...]) -> tuple[str, ...]:
         """The flags a page may show. The year-end consequences (优秀党员候选, 取消预备党员
@@ -218,42 +435,63 @@ class Planner(ScoreBook):
             return flags
         return tuple(f for f in flags if f not in YEAR_END_FLAGS)
 
+    def labels(self, flags: tuple[str, ...]) -> list[str]:
+        """The flags a page shows, by name. Publicly a score below the laggard line reads as
+        the regulation publishes it (“60分以下”): that the member is a 后进党员 is the
+        党工委's finding (附件2, step 3), which stays internal."""
+        below = f"{self.ds.policy.laggard_below}分以下"
+        return [below if f == "laggard" and not self.internal else FLAG_NAMES[f]
+                for f in self.shown(flags)]
+
+    def codes(self, flags: tuple[str, ...]) -> list[str]:
+        """The flags of a JSON twin; publicly ``below_line`` rather than ``laggard``."""
+        return [f if self.internal else PUBLIC_FLAG.get(f, f) for f in self.shown(flags)]
+
     def year_page(self, year: int) -> None:
+        quarters = []
+        for q in self.quarters_shown(year):
+            closed = sum(1 for b in self.branches() if self.closed(q, b.id))
+            quarters.append({"name": q.name, "link": f"q{q.number}/index.md",
+                             "provisional": closed < len(self.branches()),
+                             "closed": closed, "branches": len(self.branches())})
+        months = []
+        for month in self.months(year):
+            links = [{"name": b.name, "link": f"m{month:02d}/{b.id}.md"}
+                     for b in self.branches() if month in self.months_shown(year, b.id)]
+            if links:
+                months.append({"name": f"{month}月", "links": links})
         self.add(f"{year}/index.md", "year.md.j2", f"{year}年度",
-                 year=year, closed=self.as_of >= f"{year}-12-31",
-                 quarters=[{"name": q.name, "link": f"q{q.number}/index.md",
-                            "provisional": not self.all_closed(q)}
-                           for q in self.quarters(year)],
-                 months=[{"name": f"{month}月", "links": [
-                     {"name": b.name, "link": f"m{month:02d}/{b.id}.md"}
-                     for b in self.branches()]} for month in self.months(year)],
-                 results="results.md" if self.as_of >= f"{year}-12-31" else "")
+                 year=year, closed=self.as_of >= year_end(year), quarters=quarters,
+                 months=months, results="results.md" if self.results_shown(year) else "")
 
     def quarter_overview(self, q: Quarter) -> None:
         date = self.cutoff(q.end)
         now = self.standing(q.year, date)
         summary = []
         for b in self.branches():
-            members = self.members_at(b.id, date)
-            scores = [now[m.id].score for m in members]
-            scored = [s for s in scores if s is not None]
             close = self.closed(q, b.id)
-            summary.append({"name": b.name, "link": f"{q.slug}/{b.id}.md", "members": len(scores),
-                            "closed": close.meeting if close else "",
-                            "average": round(sum(scored) / len(scored), 1) if scored else None,
-                            "laggards": sum(1 for m in members
-                                            if "laggard" in now[m.id].flags)})
+            row: dict[str, object] = {"name": b.name, "closed": close.meeting if close else "",
+                                      "link": "", "members": None, "average": None,
+                                      "below": None}
+            if self.visible(q, b.id):
+                members = self.members_at(b.id, date)
+                scored = [s for m in members if (s := now[m.id].score) is not None]
+                row |= {"link": f"{q.slug}/{b.id}.md", "members": len(members),
+                        "average": round(sum(scored) / len(scored), 1) if scored else None,
+                        "below": sum(1 for m in members if "laggard" in now[m.id].flags)}
+            summary.append(row)
         provisional = not self.all_closed(q)
         self.add(f"{q.slug}/index.md", "quarter_overview.md.j2",
-                 f"{q.name}积分通报" + ("（暂定）" if provisional else ""),
+                 f"{q.name}积分通报" + ("（暂定）" if provisional and self.internal else ""),
                  quarter={"name": q.name, "end": date, "provisional": provisional,
                           "ended": q.end <= self.as_of},
-                 branches=summary)
+                 branches=summary, line=self.ds.policy.laggard_below)
 
     def quarter_page(self, q: Quarter, branch: Branch) -> None:
         date = self.cutoff(q.end)
         now, table = self.quarter_table(q, branch.id)
-        rows = [{**r, "flags": flag_names(self.shown(now[r["id"]].flags))} for r in table]
+        rows = [{**r, "flags": self.labels(now[r["id"]].flags),
+                 "link": self.link_of(self.ds.members[r["id"]], q.year)} for r in table]
         close = self.closed(q, branch.id)
         title = f"{branch.name} {q.name}积分通报" + ("" if close else "（暂定）")
         chart = _distribution([r["score"] for r in table])
@@ -262,8 +500,11 @@ class Planner(ScoreBook):
                                "ended": q.end <= self.as_of,
                                "meeting": close.meeting if close else "",
                                "window": list(close.window) if close else []},
+                   "notice": self._notice(close) if close else None,
+                   "contact": self._contact(), "line": self.ds.policy.laggard_below,
                    "corrections": self._corrections_of(q, close),
                    "objections": self._objections_of(q, branch),
+                   "direct": self._direct_of(q, branch),
                    "indicators": INDICATORS, "chart": f"{branch.id}.svg",
                    "json": f"{branch.id}.json"}
         self.add(f"{q.slug}/{branch.id}.md", "quarter.md.j2", title, **context)
@@ -272,11 +513,26 @@ class Planner(ScoreBook):
         self.pages.append(Page(f"{q.slug}/{branch.id}.json", data={
             "branch": branch.id, "year": q.year, "quarter": q.number, "as_of": date,
             "provisional": close is None, "closed_on": close.meeting if close else None,
+            "window": list(close.window) if close else None,
             "members": [{"id": r["id"], "name": r["name"], "score": r["score"],
                          "rank": r["rank"], "change": r["change"],
-                         "flags": list(self.shown(now[r["id"]].flags)),
+                         "flags": self.codes(now[r["id"]].flags),
                          "categories": {c["name"]: {"plus": c["plus"], "minus": c["minus"]}
                                         for c in r["categories"]}} for r in table]}))
+
+    def _direct_of(self, q: Quarter, branch: Branch) -> list[dict[str, object]]:
+        """The 党工委's direct deductions (直接扣分亮分) of the quarter, in the branch the
+        member belonged to that day: announced with the quarter's notice."""
+        rows: list[dict[str, object]] = []
+        for event, rule in self.direct:
+            member = self.ds.members[event.member]
+            if q.contains(event.date) and event.date <= self.as_of and (
+                    branch_on(self.ds, member, event.date) == branch.id):
+                rows.append({"date": event.date, "name": member.name, "rule": rule.code,
+                             "item": rule.name, "link": self.link_of(member, q.year),
+                             "points": event.points if event.points is not None
+                             else rule.points})
+        return rows
 
     def _corrections_of(self, q: Quarter, close: Close | None) -> list[dict[str, object]]:
         """Corrections, made after the close, of events counted in this quarter."""
@@ -294,7 +550,7 @@ class Planner(ScoreBook):
                     continue
                 row: dict[str, object] = {
                     "date": correction.date, "name": member.name,
-                    "link": member_link(member, q.year), "event_date": event.date,
+                    "link": self.link_of(member, q.year), "event_date": event.date,
                     "rule": event.rule}
                 if self.internal:
                     row |= {"id": correction.id, "event": event.id, "reason": correction.reason}
@@ -345,7 +601,7 @@ class Planner(ScoreBook):
             counted = counts(event, rule.kind)
             points = event.points if event.points is not None else rule.points
             row = {"date": event.date, "id": event.id, "name": members[event.member].name,
-                   "link": member_link(members[event.member], year), "rule": rule.code,
+                   "link": self.link_of(members[event.member], year), "rule": rule.code,
                    "rule_name": rule.name, "points": points,
                    "status": STATUS_NAMES.get(event.status or "registered", ""),
                    "counted": counted, "pending": event.status in ("declared", "verified"),
@@ -358,7 +614,7 @@ class Planner(ScoreBook):
         for meeting in self.meetings_by_month.get((branch.id, start[:7]), ()):
             attendance.append({"date": meeting.date, "title": meeting.title, "lists": [
                 {"kind": kind, "names": [{"name": members[i].name,
-                                          "link": member_link(members[i], year)}
+                                          "link": self.link_of(members[i], year)}
                                          for i in getattr(meeting, key) if i in members]}
                 for key, kind in (("absent", "缺席"), ("leave", "请假"), ("late", "迟到"),
                                   ("early", "早退"))]})
@@ -368,14 +624,16 @@ class Planner(ScoreBook):
                  branch={"id": branch.id, "name": branch.name}, year=year, month=month,
                  rows=rows, meetings=attendance)
 
-    def member_page(self, member: Member, year: int) -> None:
-        # the year's total, with the corrections of it dated in the next January; the
-        # page shows the branch and category of that year
-        s = self.final(year)[member.id]
-        date = min(s.as_of, f"{year}-12-31")
+    def member_page(self, member: Member, year: int, date: str, close: Close | None) -> None:
+        """A member's year up to ``date`` (``member_cutoff``): publicly the end of the last
+        quarter whose close (``close``) counted the member. A whole year includes the
+        corrections of it dated in the next January; the page shows the branch and
+        category of that year, and the base from the first day in scope."""
+        s = self.final(year)[member.id] if date == year_end(year) else \
+            self.standing(year, date)[member.id]
         branch = self.org.branches[s.branch]
         joined = self.ds.membership(member).start
-        since = max(f"{year}-01-01", joined or "")  # the base counts from the first day in scope
+        since = max(f"{year}-01-01", joined or "")
         cancelled = {e.corrects: e.date for e in s.entries if e.corrects}
         entries = [{"date": e.date, "rule": e.rule, "name": e.name, "category": e.category,
                     "points": e.points, "balance": e.balance, "detail": e.detail,
@@ -392,14 +650,25 @@ class Planner(ScoreBook):
                 entry["evidence"] = event.evidence or "" if event else ""
                 if raw.source == "correction":
                     entry["note"] = self.corrections_by_id[raw.ref].reason
-        other_years = [y for y in self.years if y != year and self.in_year(member, y)]
+        other_years = [y for y in self.years if y != year and self.in_year(member, y)
+                       and self.member_cutoff(member, y)]
+        final = date == year_end(year)
+        if close is not None:
+            q = quarter_of_close(close)
+            label = f"{year} 年度积分" if final else f"截至{q.name}积分"
+            basis: dict[str, object] | None = {
+                "quarter": q.name, "link": f"{q.slug}/{close.branch}.md",
+                "branch": self.org.branches[close.branch].name, **self._notice(close)}
+        else:
+            label = f"{year} 年度积分" if final else f"{year} 年度积分（截至 {date}，暂定）"
+            basis = None
         context = {"member": {"id": member.id, "name": member.name,
                               "category": CATEGORY_NAMES[s.category],
                               "branch": branch.name, "branch_link": f"branches/{branch.id}.md",
-                              "posts": list(member.posts)},
-                   "year": year, "score": s.score, "flags": flag_names(self.shown(s.flags)),
-                   "base": self.ds.policy.base, "since": since, "entries": entries,
-                   "pending": pending,
+                              "posts": list(member.posts), "terms": search_terms(member.name)},
+                   "year": year, "score": s.score, "flags": self.labels(s.flags),
+                   "label": label, "basis": basis, "since": since,
+                   "base": self.ds.policy.base, "entries": entries, "pending": pending,
                    "years": [{"year": y, "link": f"{y}.md"} for y in other_years],
                    "provenance": self.provenance is not None,
                    "chart": f"{year}.svg", "json": f"{year}.json"}
@@ -410,7 +679,9 @@ class Planner(ScoreBook):
         self.pages.append(Page(f"members/{member.id}/{year}.json", data={
             "id": member.id, "name": member.name, "branch": s.branch,
             "category": s.category, "year": year, "as_of": date, "score": s.score,
-            "flags": list(self.shown(s.flags)),
+            "flags": self.codes(s.flags),
+            **({"published": {"quarter": close.quarter, "closed_on": close.meeting}}
+               if close is not None else {}),
             "ledger": [{"date": e.date, "rule": e.rule, "points": e.points,
                         "balance": e.balance,
                         **({"corrects": self._corrected_line(e)} if e.corrects else {})}
@@ -437,10 +708,20 @@ class Planner(ScoreBook):
         if not isinstance(found, Commit):
             return None
         commit: dict[str, object] = {"short": found.short, "date": found.date,
-                                     "pr": found.pull_request}
+                                     "pr": found.pull_request, **self._links(found)}
         if self.internal:
-            commit |= {"author": found.author, "subject": found.subject}
+            commit |= {"author": found.account, "subject": found.subject}
         return commit
+
+    def _links(self, commit: Commit) -> dict[str, str]:
+        """Where the forge shows a commit and its pull request, when organization.yaml
+        names the forge (``forge``); empty otherwise."""
+        forge = self.org.forge
+        if forge is None:
+            return {"commit_url": "", "pr_url": ""}
+        number = commit.pull_request
+        return {"commit_url": forge.commit(commit.sha),
+                "pr_url": forge.pull_request(number) if number is not None else ""}
 
     def changes_page(self) -> None:
         """变更记录: the latest changes to the data, newest first."""
@@ -448,7 +729,8 @@ class Planner(ScoreBook):
         rows = []
         for commit in self.provenance.history.commits[:CHANGES_SHOWN]:
             row: dict[str, object] = {"short": commit.short, "date": commit.date,
-                                      "author": commit.author, "pr": commit.pull_request}
+                                      "author": commit.account, "pr": commit.pull_request,
+                                      **self._links(commit)}
             if self.internal:
                 row["subject"] = commit.subject
             rows.append(row)
@@ -464,7 +746,10 @@ class Planner(ScoreBook):
         policy = self.ds.policy
 
         def row(s: Standing) -> dict[str, object]:
-            return {**self._row(s, year), "branch": self.org.branches[s.branch].name}
+            found = {**self._row(s, year), "branch": self.org.branches[s.branch].name}
+            if not self.internal and not self.closed(Quarter(year, 4), s.branch):
+                found["score"] = None  # the year total is public once Q4 is 审定
+            return found
 
         def ordered(rows: list[Standing]) -> list[Standing]:
             return sorted(rows, key=lambda s: (s.branch, -(s.score or 0), s.member.id))
@@ -576,6 +861,29 @@ class Planner(ScoreBook):
                  uncased=sorted(uncased.values(), key=lambda r: (str(r["branch"]), str(r["id"]))),
                  posts=posts, late=late)
 
+    def supervision_page(self) -> None:
+        """督导检查 (internal): the branches' routine gaps, as ``jifen supervise``."""
+        report = supervise(self.ds, self.as_of,
+                           close_within_days=self.ds.policy.close_within_days)
+        names = {b.id: b.name for b in self.branches()}
+        self.add("internal/supervision.md", "supervision.md.j2", "督导检查（内部）",
+                 findings=[{**f.as_json(), "branch": names[f.branch]} for f in report.findings],
+                 kinds=list(GAP_NAMES.values()),
+                 summaries=[{"name": s.name, "months": s.months, "total": s.total,
+                             "counts": [s.counts.get(k, 0) for k in GAP_NAMES]}
+                            for s in report.summaries],
+                 close_within_days=self.ds.policy.close_within_days)
+
+    def handbook_pages(self) -> None:
+        """《考评手册》 (internal): each member's handbook of the as-of year, to print."""
+        year = int(self.as_of[:4])
+        for member in sorted(self.ds.members.values(), key=lambda m: m.id):
+            if self.in_year(member, year):
+                book = handbook(self.ds, member, year, self.as_of)
+                self.add(f"internal/handbooks/{member.id}.md", "handbook.md.j2",
+                         f"{member.name} {year}年度考评手册（内部）", book=book,
+                         blank_rows=BLANK_ROWS)
+
     def cases_pages(self) -> None:
         """后进党员处置 (internal): every case, and each case as a printable 呈报表."""
         rows = []
@@ -622,8 +930,21 @@ class Planner(ScoreBook):
                           "text": f"期限 {rect.months} 个月（至 {deadline(case)}）；帮教联系人："
                                   f"{mentors}；分类帮教："
                                   + "、".join(HELP_NAMES[h] for h in rect.help)
-                                  + f"；已汇报 {len(rect.reports)} 次"})
+                                  + f"；已汇报 {len(rect.reports)} 次"
+                                  + "".join(f"；{r.month} 闪光言行考评"
+                                            f"（{r.evaluation_meeting or '未登记'}）党员测评"
+                                            f"{EVALUATION_NAMES.get(r.evaluation or '', '未登记')}"
+                                            for r in rect.reports)})
+            if rect.application is not None:
+                steps.append({"name": "第5步 转化合格申请", "date": rect.application.date,
+                              "text": "整改期满后本人向党支部提出转化合格的申请"
+                                      + (f"：{rect.application.summary}"
+                                         if rect.application.summary else "")})
         for i, r in enumerate(case.resolutions):
+            if r.education_review is not None:
+                steps.append({"name": f"第6步 党性教育党支部审核（第{i + 1}次）",
+                              "date": r.education_review.date,
+                              "text": r.education_review.opinion})
             text = "整改合格" if r.outcome == "improved" else (
                 f"仍无明显改进，确定为不合格党员，{DISPOSAL_NAMES[r.disposal]}" if r.disposal
                 else "无明显改进，延长三个月整改期")
@@ -657,6 +978,27 @@ class Planner(ScoreBook):
         waiting.sort(key=lambda r: (r["date"], r["id"]))
         self.add(f"internal/{branch.id}.md", "registrar.md.j2", f"{branch.name}待办（内部）",
                  branch={"id": branch.id, "name": branch.name}, rows=waiting)
+
+
+# Two-character surnames (复姓): the given name of 欧阳明 is 明, not 阳明.
+COMPOUND_SURNAMES = frozenset((
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文",
+    "司徒", "夏侯", "轩辕", "令狐", "端木", "独孤", "南宫", "西门", "百里", "呼延", "钟离",
+    "闻人", "申屠", "澹台", "公冶", "太史", "濮阳", "单于", "赫连"))
+
+
+def search_terms(name: str) -> list[str]:
+    """What people type to find a member: the full name and the given name (丽萍 finds
+    周丽萍). Han names only; anything else is searched as written."""
+    if not re.fullmatch(r"[\u4e00-\u9fff]{2,6}", name):
+        return []
+    given = name[2:] if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else name[1:]
+    return [name, given] if given != name else [name]
+
+
+def _anchor(ident: str) -> str:
+    """The id of a reading's heading on the rules page (``r-veto``)."""
+    return "r-" + re.sub(r"[^a-z0-9-]", "-", ident)
 
 
 def _code_key(code: str) -> list[str | int]:

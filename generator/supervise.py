@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from generator.cases import overdue
 from generator.context import PENDING_WARN_DAYS
-from generator.derive import branch_on
+from generator.derive import branch_on, in_scope
 from generator.model import Dataset
 from generator.periods import Quarter, add_days, month_end, real_date
 
@@ -84,6 +84,22 @@ def _months(first_year: int, as_of: str) -> list[tuple[int, int]]:
     return found
 
 
+def _staffed(ds: Dataset, dates: set[str]) -> set[tuple[str, str]]:
+    """(branch, date) for every date on which the branch had a member in scope."""
+    found: set[tuple[str, str]] = set()
+    always: set[str] = set()  # branches of the members whose membership never changes
+    for member in ds.members.values():
+        if not (member.joined_on or member.left or member.branches
+                or ds.derived.transfers.get(member.id)):
+            always.add(member.branch)
+            continue
+        for date in dates:
+            if in_scope(ds, member, date):
+                found.add((branch_on(ds, member, date), date))
+    found.update((branch, date) for branch in always for date in dates)
+    return found
+
+
 def supervise(ds: Dataset, as_of: str, *, close_within_days: int = 30,
               window_days: int = 7) -> Report:
     """Every gap in the branches' routine as of ``as_of`` (the data set must be valid)."""
@@ -102,16 +118,21 @@ def supervise(ds: Dataset, as_of: str, *, close_within_days: int = 30,
         if member is not None:
             registered.add((branch_on(ds, member, event.date), event.date[:7]))
     found: list[Finding] = []
+    staffed = _staffed(ds, {month_end(y, m) for y, m in months}
+                       | {q.end for y in range(first_year, int(as_of[:4]) + 1)
+                          for q in Quarter.all_of(y)} | {as_of})
     for branch in sorted(org.branches.values(), key=lambda b: b.id):
         for year, month in months:
             key = f"{year}-{month:02d}"
             due = month_end(year, month)
+            if (branch.id, due) not in staffed:
+                continue  # nobody in the branch that month: nothing to hold or register
             if (branch.id, key) not in met:
                 found.append(Finding(branch.id, "meeting", key, due, f"{year}年{month}月无会议记录"))
             if (branch.id, key) not in registered:
                 found.append(Finding(branch.id, "registration", key, due,
                                      f"{year}年{month}月无考勤、加分或扣分登记"))
-        if not branch.registrars:
+        if not branch.registrars and (branch.id, as_of) in staffed:
             found.append(Finding(branch.id, "registrars", "", "", "organization.yaml 中没有 registrars"))
     closes = {(c.branch, c.quarter): c for c in ds.closes}
     for year in range(first_year, int(as_of[:4]) + 1):
@@ -120,6 +141,8 @@ def supervise(ds: Dataset, as_of: str, *, close_within_days: int = 30,
             if due >= as_of:
                 continue
             for branch in sorted(org.branches.values(), key=lambda b: b.id):
+                if (branch.id, q.end) not in staffed:
+                    continue
                 close = closes.get((branch.id, q.code))
                 if close is None:
                     found.append(Finding(branch.id, "close", q.code, due,

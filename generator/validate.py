@@ -36,7 +36,8 @@ from generator.model import (
     Rule,
 )
 from generator.nominations import check_nominations
-from generator.periods import quarter_bounds, quarter_of, real_date
+from generator.periods import WINDOW_DAYS, add_days, quarter_bounds, quarter_of, real_date
+from generator.supervise import supervise
 
 ADDITION_STATUSES = ("declared", "verified", "approved", "void")
 DEDUCTION_STATUSES = ("registered", "void")
@@ -134,12 +135,30 @@ def check_organization(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
                        id=branch.general_branch)
     if not ds.catalogues:
         return
+    policy = ds.policy
+    ids = {c.id: c for c in ds.catalogues}
+    for kind, chosen in sorted(policy.catalogues.items()):
+        catalogue = ids.get(chosen)
+        if catalogue is None or kind not in catalogue.applies_to:
+            yield diag("E609", policy.path or "policy.yaml", ("catalogues", kind), kind=kind,
+                       id=chosen, problem="不存在" if catalogue is None else
+                       f"的 applies_to 不包含 {kind}")
     for kind in sorted({b.kind for b in org.branches.values()}):
+        if kind in policy.catalogues:
+            continue
         covering = [c for c in ds.catalogues if kind in c.applies_to]
         if len(covering) != 1:
-            problem = "没有适用的积分标准" if not covering else "被多个积分标准同时覆盖"
+            problem = "没有适用的积分标准" if not covering else (
+                "被多个积分标准同时覆盖，且 policy.yaml 的 catalogues 没有指定用哪一份")
             yield diag("E606", (covering[1] if covering else ds.catalogues[0]).path,
                        ("applies_to",), kind=kind, problem=problem)
+    staffed = {m.branch for m in ds.members.values()}
+    village = sorted(b.id for b in org.branches.values()
+                     if b.kind == "village" and b.id in staffed)
+    scoring = ds.catalogue_for("village") if village else None
+    if scoring is not None and scoring.standard != "village":
+        yield diag("W110", scoring.path, ("catalogue",), branches="、".join(village),
+                   title=scoring.title)
 
 
 def check_catalogues(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
@@ -184,6 +203,20 @@ def check_policy(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
     for i, code in enumerate(ds.policy.veto_rules):
         if code not in known:
             yield diag("E310", ds.policy.path or "policy.yaml", ("veto_rules", i), code=code)
+    catalogues = {c.id: c for c in ds.catalogues}
+    for catalogue_id, codes in sorted(ds.policy.direct_rules.items()):
+        catalogue = catalogues.get(catalogue_id)
+        if catalogue is None:
+            yield diag("E610", ds.policy.path or "policy.yaml", ("direct_rules", catalogue_id),
+                       what=f"积分标准“{catalogue_id}”不存在")
+            continue
+        for i, code in enumerate(codes):
+            versions = catalogue.versions.get(code)
+            if versions is None or versions[0].is_addition:
+                what = (f"规则“{code}”不在《{catalogue.title}》中" if versions is None
+                        else f"规则 {code} 是加分项，党工委直接扣分只能用扣分项")
+                yield diag("E610", ds.policy.path or "policy.yaml",
+                           ("direct_rules", catalogue_id, i), what=what)
 
 
 # --- members ---------------------------------------------------------------------------------
@@ -738,6 +771,65 @@ def check_objections(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
                     f"更正“{o.correction}”不存在。请核对编号（events 文件中 corrections 的 id）。"))
 
 
+def check_direct(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
+    """The 党工委's direct deductions (``direct/``): only the items the policy names for
+    the member's catalogue (办法附件2第1步), and only deductions."""
+    if not ds.files.direct:
+        return
+    for event, rule in zip(ds.events, ds.derived.event_rules, strict=True):
+        if event.path not in ds.files.direct or rule is None:
+            continue
+        member = ds.members.get(event.member)
+        if member is None:
+            continue  # E303
+        kind = ds.branch_kind(member)
+        catalogue = ds.catalogue_for(kind) if kind else None
+        allowed = ds.policy.direct_rules.get(catalogue.id, ()) if catalogue else ()
+        if rule.is_addition or rule.code not in allowed:
+            yield diag("E421", event.path, event.at("rule"), code=rule.code,
+                       allowed="、".join(allowed) or "（policy.yaml 的 direct_rules 没有列出）")
+
+
+SUPERVISION_WARN_DAYS = 90  # validation warns of routine gaps due this recently
+
+
+def check_supervision(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
+    """督导检查 as warnings (``supervise.py``): a month without a meeting or without any
+    registration, a quarter not closed in time, a 公示期 too short, a branch without
+    registrars; each for a branch that had members then. Validation warns of the gaps
+    that became due in the last ``SUPERVISION_WARN_DAYS`` days, which a registrar can
+    still act on; ``jifen supervise`` and the internal 督导 page list them all. (Late
+    declarations and cases are W102 and W301–W306.)"""
+    org = ds.organization
+    if org is None or not ctx.loaded_cleanly or not ds.policy.routine_warnings:
+        return
+    closes = {(c.branch, c.quarter): c for c in ds.closes}
+    since = add_days(ctx.today, -SUPERVISION_WARN_DAYS)
+    for f in supervise(ds, ctx.today, close_within_days=ds.policy.close_within_days,
+                       window_days=WINDOW_DAYS).findings:
+        if f.due and f.due < since:
+            continue  # an older gap: `jifen supervise` and the 督导 page list it
+        branch = org.branches[f.branch]
+        at = (branch.path, branch.pointer)
+        if f.kind == "meeting":
+            yield diag("W401", *at, branch=branch.name, month=f.period)
+        elif f.kind == "registration":
+            yield diag("W402", *at, branch=branch.name, month=f.period)
+        elif f.kind == "close":
+            close = closes.get((f.branch, f.period))
+            if close is None:
+                yield diag("W403", *at, branch=branch.name, quarter=f.period, due=f.due,
+                           days=ds.policy.close_within_days)
+            else:
+                yield diag("W403", close.path, ("meeting",), branch=branch.name,
+                           quarter=f.period, due=f.due, days=ds.policy.close_within_days)
+        elif f.kind == "window":
+            close = closes[(f.branch, f.period)]
+            yield diag("W404", close.path, ("window",), quarter=f.period, days=WINDOW_DAYS)
+        elif f.kind == "registrars":
+            yield diag("W405", *at, branch=branch.name)
+
+
 def check_frozen(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
     """Closed quarters are as they were published: recompute every close's figures.
     Runs only on data without other errors (scoring assumes valid data)."""
@@ -814,11 +906,13 @@ CHECKS: tuple[Callable[[Dataset, Context], Iterable[Diagnostic]], ...] = (
     check_membership,
     check_meetings,
     check_events,
+    check_direct,
     check_closes,
     check_corrections,
     check_objections,
     check_laggard_cases,
     check_nominations,
+    check_supervision,
 )
 
 

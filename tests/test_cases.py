@@ -125,6 +125,12 @@ def test_a_member_the_committee_scored_directly_skips_the_branch_steps(data: Dat
     """附件2 steps 1 and 4: the 党工委 may deduct and announce directly; below 60 the member
     is a laggard without the branch's decision and the committee's review."""
     laggard_data(data)
+    # the deductions the 党工委 registered itself (direct/), items the policy allows it
+    (data.root / "events/b-a/2025-03.yaml").rename(data.root / "events/b-a/x.tmp")
+    data.write("direct/b-a/2025-03.yaml", (data.root / "events/b-a/x.tmp").read_text("utf-8"))
+    (data.root / "events/b-a/x.tmp").unlink()
+    policy = data.root / "policy.yaml"
+    policy.write_text(policy.read_text("utf-8") + "direct_rules:\n  enterprise: [K5]\n", "utf-8")
     data.write("cases/b-a/case-1.yaml", "id: case-1\nmember: m01\nbranch: b-a\nquarter: 2025-Q1\n"
                "direct: true\nannouncement:\n  date: 2025-04-05\n"
                + STEPS["transfer"] + STEPS["rectification"])

@@ -63,7 +63,7 @@ def test_the_console_script_is_the_same_command(small: DataDir) -> None:
 def test_python_dash_m_is_the_same_command(small: DataDir) -> None:
     result = subprocess.run([sys.executable, "-m", "generator", "validate", "--data",
                              str(small.root)], capture_output=True, text=True, check=False)
-    assert (result.returncode, result.stdout) == (0, "检查了 7 个文件，没有发现问题。\n")
+    assert (result.returncode, result.stdout) == (0, "检查了 8 个文件，没有发现问题。\n")
 
 
 def _free_port() -> int:
@@ -75,9 +75,10 @@ def _free_port() -> int:
 def test_serve_takes_today_from_the_option_and_stops_on_sigterm(small: DataDir) -> None:
     """``jifen serve --today``: the preview is written as of that day (not the clock's),
     and SIGTERM stops it like Ctrl+C does (exit 0)."""
-    work = small.root.parent / ".data.jifen-serve" / "public" / "docs"
-    serving = subprocess.Popen([str(JIFEN), "serve", "--data", str(small.root), "--today",
-                                "2025-06-30", "--port", str(_free_port())],
+    # the internal preview: it says “数据截至” (the public one shows 审定 quarters only)
+    work = small.root.parent / ".data.jifen-serve" / "internal" / "docs"
+    serving = subprocess.Popen([str(JIFEN), "serve", "--internal", "--data", str(small.root),
+                                "--today", "2025-06-30", "--port", str(_free_port())],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         read_until(serving, "预览地址", timeout=120, stream="stderr")  # written, then served
@@ -96,7 +97,7 @@ def test_serve_takes_today_from_the_option_and_stops_on_sigterm(small: DataDir) 
 def test_validate_clean(small: DataDir) -> None:
     result = jifen("validate", "--data", "data", "--today", "2026-01-01", cwd=small.root.parent)
     assert (result.code, result.stdout, result.stderr) == (
-        0, "检查了 7 个文件，没有发现问题。\n", "")
+        0, "检查了 8 个文件，没有发现问题。\n", "")
 
 
 def test_validate_reports_every_error_and_exits_1(small: DataDir) -> None:
@@ -109,7 +110,7 @@ def test_validate_reports_every_error_and_exits_1(small: DataDir) -> None:
         "分值应为负数，这里是 3。",
         "data/events/b-a/2025-04.yaml:10:11: E206 日期 2025-04-31 不存在。请核对年、月、日。",
         "data/events/b-a/2025-04.yaml:14:18: E206 日期 2025-04-31 不存在。请核对年、月、日。",
-        "检查了 8 个文件：3 个错误，0 个警告。",
+        "检查了 9 个文件：3 个错误，0 个警告。",
     ]
 
 
@@ -118,7 +119,7 @@ def test_validate_json(small: DataDir) -> None:
     result = jifen("validate", "--data", str(small.root), "--format", "json")
     assert result.code == 0
     report = json.loads(result.stdout)
-    assert (report["files"], report["errors"], report["warnings"]) == (8, 0, 1)
+    assert (report["files"], report["errors"], report["warnings"]) == (9, 0, 1)
     assert report["diagnostics"][0]["code"] == "W101"
     assert report["diagnostics"][0]["severity"] == "warning"
     assert report["diagnostics"][0]["line"] == 3
@@ -254,7 +255,7 @@ def test_every_command_has_a_chinese_description_and_an_example() -> None:
         "add", "add event", "add meeting", "approve", "verify", "void",
         "correct", "object", "member", "member add", "member change", "member move",
         "member leave", "export", "export quarter", "export year", "form", "handbook",
-        "supervise"}
+        "supervise", "desk", "decap-config"}
     for path, parser in walked:
         name = " ".join(path)
         assert parser.description and CHINESE.search(parser.description), name
@@ -284,7 +285,7 @@ def test_commands_write_only_through_the_write_path() -> None:
     command writes a file itself."""
     modules = [PACKAGE / "cli.py", PACKAGE / "options.py", PACKAGE / "change.py",
                *sorted(PACKAGE.glob("commands_*.py"))]
-    assert len(modules) == 10
+    assert len(modules) == 11
     for module in modules:
         for line, name in _calls(module):
             assert name not in ("write_text", "write_bytes", "open", "mkdir", "touch"), (
@@ -296,7 +297,8 @@ def test_commands_write_only_through_the_write_path() -> None:
                       "commands_check.py": set(), "commands_site.py": set(),
                       "commands_review.py": {"write_atomic"},
                       "commands_edit.py": {"finish"}, "commands_amend.py": {"finish"},
-                      "commands_member.py": {"finish"}, "commands_office.py": {"write_file"}}
+                      "commands_member.py": {"finish"}, "commands_office.py": {"write_file"},
+                      "commands_desk.py": {"write_atomic"}}
 
 
 def test_the_cli_is_imported_by_nothing_in_the_package() -> None:

@@ -90,6 +90,7 @@ def test_github_file_for_a_fixture(repo: Path, capsys: pytest.CaptureFixture[str
 
 # 加分须党工委审定：放在最后，优先于以上各行
 /records/additions/ @jiedao/office
+/records/direct/ @jiedao/office
 """
     captured = capsys.readouterr()
     assert "党支部“b.v1”（一村党支部）没有登记 registrars，其文件夹由党工委办公室审核。" in captured.err

@@ -129,7 +129,8 @@ def test_a_correction_in_an_open_period_is_valid_and_visible(closed: DataDir) ->
     assert "已审定公布" in quarter and "经支委会 2025-10-10 审定" in quarter
     assert "## 公布后的更正" in quarter and "| 2025-11-05 | [张一]" in quarter
     assert "当天已请假" not in quarter  # the reason is internal
-    fragments = render(plan(dataset, "2025-12-31")).fragments
+    # the public ledger ends at 2025-Q3, the last closed quarter; the internal one goes on
+    fragments = render(plan(dataset, "2025-12-31", internal=True)).fragments
     ledger_html = next(v.decode() for k, v in fragments.items()
                        if k.startswith("members/m01/2025"))
     assert "更正：撤销 2025-08-01 的登记" in ledger_html
@@ -142,11 +143,14 @@ def test_an_open_quarter_is_provisional_and_a_closed_one_published(closed: DataD
     dataset, _, _ = check(closed.root, today=TODAY)
     docs = render(plan(dataset, "2025-12-31")).docs
     assert "暂定" not in docs["2025/q3/b-a.md"].decode().split("\n# ")[1].split("\n")[0]
-    assert "支委会尚未审定" in docs["2025/q2/b-a.md"].decode()
-    assert "本季度尚未结束" in render(plan(dataset, "2025-11-30")).docs[
+    assert "2025/q2/b-a.md" not in docs  # public means 审定: provisional quarters are internal
+    internal = render(plan(dataset, "2025-12-31", internal=True)).docs
+    assert "支委会尚未审定" in internal["2025/q2/b-a.md"].decode()
+    assert "本季度尚未结束" in render(plan(dataset, "2025-11-30", internal=True)).docs[
         "2025/q4/b-a.md"].decode()
     overview = docs["2025/q3/index.md"].decode()
-    assert "支委会 2025-10-10 审定" in overview and "| 暂定 |" in overview  # b-b did not close
+    assert "支委会 2025-10-10 审定" in overview and "| 尚未审定公布 |" in overview  # b-b
+    assert "| 暂定 |" in internal["2025/q3/index.md"].decode()
 
 
 def test_an_addition_approved_after_the_close_counts_from_its_approval(closed: DataDir) -> None:

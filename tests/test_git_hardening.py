@@ -187,7 +187,7 @@ def test_anything_in_the_cache_rows_is_a_miss_and_is_overwritten(
     # parse results, the stat index, the two commands' output, and what incremental
     # checking keeps: the partition, the context's diagnostics, the one component's
     # diagnostics and its standings
-    assert rows == 6 + 1 + 2 + 4
+    assert rows == 7 + 1 + 2 + 4
     _overwrite(cache, wrong)
     assert [once(command) for command in commands] == clean
     after = _rows(cache)

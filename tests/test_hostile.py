@@ -192,8 +192,10 @@ CORPUS: list[tuple[str, str, Callable[[str], str], set[str]]] = [
     ("branch kind unknown", "organization", sub("kind: enterprise", "kind: factory"), {"E204"}),
     ("no branches", "organization", lambda t: t.split("branches:")[0] + "branches: []\n",
      {"E207", "E302"}),
-    ("policy empty", "policy", lambda t: "", set()),
-    ("policy comments only", "policy", lambda t: "# nothing set\n", set()),
+    # an empty policy is a valid policy (every key optional): only what it no longer allows
+    # is reported, the 党工委's direct deduction in the example (no direct_rules: E421)
+    ("policy empty", "policy", lambda t: "", {"E421"}),
+    ("policy comments only", "policy", lambda t: "# nothing set\n", {"E421"}),
     ("policy float threshold", "policy", sub("laggard_below: 60 ", "laggard_below: 60.0 "),
      {"E203"}),
     ("policy veto a string", "policy", sub("veto_rules: [K4.1, K4.2, K4.3, K4.4, K9.1]",

@@ -13,7 +13,9 @@ from tests.support import DataDir, event, events_file, run
 AS_OF = "2026-11-25"
 
 
-def pages(data: DataDir, as_of: str = AS_OF, internal: bool = False) -> dict[str, Page]:
+def pages(data: DataDir, as_of: str = AS_OF, internal: bool = True) -> dict[str, Page]:
+    """The pages of the internal build (every quarter: what membership changes, not what is
+    published yet; publication is tests/test_site.py's)."""
     dataset, diagnostics, _ = check(data.root, today=as_of)
     assert [d.format() for d in diagnostics if d.is_error] == []
     return {p.path: p for p in plan(dataset, as_of, internal=internal)}

@@ -279,7 +279,7 @@ def test_without_git_the_default_is_below_the_current_directory(tmp_path: Path,
 
 def test_validate_checks_the_store_at_the_default_location(project: Path) -> None:
     clean = jifen("validate", "--data", "data", "--today", TODAY, cwd=project)
-    assert (clean.code, clean.stdout) == (0, "检查了 7 个文件，没有发现问题。\n")
+    assert (clean.code, clean.stdout) == (0, "检查了 8 个文件，没有发现问题。\n")
     store = project / "private/members.yaml"
     store.write_text(STORE.replace(ID_1, ID_1[:17] + "5"), "utf-8")
     bad = jifen("validate", "--data", "data", "--today", TODAY, cwd=project)
@@ -287,17 +287,17 @@ def test_validate_checks_the_store_at_the_default_location(project: Path) -> Non
     assert bad.stdout.splitlines() == [
         "private/members.yaml:5:16: E903 党员 m01（张一）的身份证号码校验码（第 18 位）不对："
         "按前 17 位计算应为 3。号码可能抄错了，请与身份证核对。",
-        "检查了 7 个文件：1 个错误，0 个警告。"]
+        "检查了 8 个文件：1 个错误，0 个警告。"]
     # an edit of the store alone is seen: such runs are never replayed from the cache
     store.write_text(STORE, "utf-8")
     again = jifen("validate", "--data", "data", "--today", TODAY, cwd=project)
-    assert (again.code, again.stdout) == (0, "检查了 7 个文件，没有发现问题。\n")
+    assert (again.code, again.stdout) == (0, "检查了 8 个文件，没有发现问题。\n")
 
 
 def test_validate_without_a_store_says_nothing_about_it(project: Path) -> None:
     shutil.rmtree(project / "private")
     done = jifen("validate", "--data", "data", "--today", TODAY, cwd=project)
-    assert (done.code, done.stdout) == (0, "检查了 6 个文件，没有发现问题。\n")
+    assert (done.code, done.stdout) == (0, "检查了 7 个文件，没有发现问题。\n")
 
 
 def test_validate_private_names_a_file_that_must_exist(project: Path, tmp_path: Path) -> None:
@@ -315,14 +315,14 @@ def test_validate_private_names_a_file_that_must_exist(project: Path, tmp_path: 
     shutil.copy(project / "private/members.yaml", elsewhere)
     found = jifen("validate", "--data", "data", "--private", str(elsewhere), "--today", TODAY,
                   cwd=project)
-    assert (found.code, found.stdout) == (0, "检查了 7 个文件，没有发现问题。\n")
+    assert (found.code, found.stdout) == (0, "检查了 8 个文件，没有发现问题。\n")
 
 
 def test_validate_json_includes_the_store(project: Path) -> None:
     (project / "private/members.yaml").write_text(store_text(("m09", PHONE_1, ID_1)), "utf-8")
     done = jifen("validate", "--data", "data", "--format", "json", "--today", TODAY, cwd=project)
     report = json.loads(done.stdout)
-    assert (done.code, report["files"], report["errors"]) == (1, 7, 1)
+    assert (done.code, report["files"], report["errors"]) == (1, 8, 1)
     assert report["diagnostics"][0]["code"] == "E906"
     assert report["diagnostics"][0]["path"] == "private/members.yaml"
 
@@ -387,6 +387,10 @@ def site_text(root: Path, pages_only: bool = False) -> str:
 
 
 def test_the_public_site_has_no_phone_or_id_number(project: Path) -> None:
+    # the public site shows 审定 quarters: b-a closes its first
+    closed = jifen("close", "b-a", "2025-Q1", "--meeting", "2025-04-08", "--data", "data",
+                   "--today", TODAY, cwd=project)
+    assert closed.code == 0, closed.stderr
     done = jifen("build", "--data", "data", "--as-of", "2025-12-31", "--today", TODAY,
                  "--out", "site", cwd=project)
     assert done.code == 0, done.stderr

@@ -65,6 +65,8 @@ def test_ledger_lines_name_the_pull_request_that_changed_them(tmp_path: Path) ->
     git(repo, "checkout", "-q", "main")
     git(repo, "merge", "--no-ff", "-q", "-m", "Merge pull request #12 from branch/fix", "fix")
     merge = git(repo, "rev-parse", "HEAD").strip()
+    data.close("b-a", "2025-Q1", "2025-04-08", today="2026-01-10")  # public once 审定
+    commit(repo, "b-a: close 2025-Q1")
 
     provenance = for_data(repo / "data")
     assert provenance is not None
@@ -125,6 +127,7 @@ def test_a_commit_message_cannot_claim_another_files_records(tmp_path: Path) -> 
     data.member("m01", name="张一")
     data.events(events_file(event("e1", "J3", "2025-03-01"),
                             event("e2", "K7", "2025-03-02", points=-3)))
+    data.close("b-a", "2025-Q1", "2025-04-08", today="2026-01-10")  # public once 审定
     init(repo)
     first = commit(repo, "三月登记")
     with (repo / "data" / "policy.yaml").open("a", encoding="utf-8") as policy:

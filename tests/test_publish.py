@@ -44,6 +44,7 @@ def small(root: Path, name: str = "张一", members: int = 0,
     for number in range(members):
         data.member(f"x{number:02d}", name=f"新党员{number:02d}")
     data.events(events_file(event("e1", "K7", "2025-03-06", member="m02", points=-5)))
+    data.close("b-a", "2025-Q1", "2025-04-08", today=DAY)  # public: its members' pages
     return root
 
 
@@ -238,6 +239,18 @@ def fill(disk: Path, leave: int) -> None:
         os.close(fd)
 
 
+def used(folder: Path) -> int:
+    """The bytes ``folder`` takes on disk (a file with several links counted once)."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for path in folder.rglob("*"):
+        info = path.lstat()
+        if (info.st_dev, info.st_ino) not in seen:
+            seen.add((info.st_dev, info.st_ino))
+            total += info.st_blocks * 512
+    return total
+
+
 def stage_of(message: str) -> str:
     if f"{WORK}/{STAGING}" in message:
         return "publish"
@@ -276,7 +289,8 @@ def test_a_full_disk_is_a_clear_error_and_leaves_the_old_site(
 def test_a_first_build_on_a_full_disk_leaves_nothing_behind(
         small_disk: Path, sites: dict[str, Path], tmp_path: Path) -> None:
     out = small_disk / "site"
-    fill(small_disk, 9 * 1024 * 1024)  # room for the work folder, not for the site as well
+    # room for the work folder, not for the site as well
+    fill(small_disk, used(sites["full"].parent / WORK / "public") + used(sites["full"]) // 2)
     done = subprocess.run(command(sites["full-data"], out), capture_output=True, text=True,
                           check=False, cwd=tmp_path)
     assert done.returncode == 1

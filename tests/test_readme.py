@@ -169,7 +169,9 @@ def run_block(block: Block, root: Path) -> list[Ran]:
         assert "Traceback" not in ran.stderr, where
         if "--out" in words:
             out = root / words[words.index("--out") + 1]
-            assert out.is_file() and out.stat().st_size > 0, f"{where}：没有生成 {out}"
+            made = [out] if out.is_file() else sorted(out.glob("*")) if out.is_dir() else []
+            assert made and all(f.is_file() and f.stat().st_size > 0 for f in made), (
+                f"{where}：没有生成 {out}")  # a file, or a folder of files
         done.append(ran)
     return done
 

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import markdown
@@ -27,8 +28,21 @@ SECRETS = ("NOTE-SECRET-7f3a", "EVIDENCE-SECRET-91bc", "VOID-SECRET-55de", "DECL
 HOSTILE = '<script>alert(1)</script>*粗*|[链](javascript:alert(1))'
 
 
+CONTACT = """\
+office:
+  name: 党工委办公室
+  contact:
+    address: 某街道办事处三楼305室
+    telephone: "0579-86001234"
+    email: dangwei@example.org
+    hours: 工作日 8:30—17:30
+"""
+
+
 def fixture(data: DataDir, name: str = "张一") -> DataDir:
     """Two branches, a year and a half of data, and secrets in every private field."""
+    data.write("organization.yaml", (data.root / "organization.yaml").read_text("utf-8")
+               + CONTACT)
     data.member("m01", name=name, posts=["组织委员"])
     data.member("m02", name="李二", category="probationary")
     data.member("m03", name="王三", branch="b-flow", transfer_to="b-v1")
@@ -69,19 +83,33 @@ def fixture(data: DataDir, name: str = "张一") -> DataDir:
     # the 党工委 decided on the probationary member below 100; no 优秀党员 confirmed yet
     data.write("nominations/2025.yaml", "year: 2025\ndecisions:\n"
                "  - {member: m02, action: probation_cancelled, date: 2026-01-20}\n")
+    # b-a closed all of 2025; b-flow only its first quarter (its addition of May is not
+    # public); 2026-Q1 runs, so 2026 is internal only
+    for quarter, meeting in (("2025-Q2", "2025-07-08"), ("2025-Q3", "2025-10-09"),
+                             ("2025-Q4", "2026-01-08")):
+        data.close("b-a", quarter, meeting, today=AS_OF)
+    data.close("b-flow", "2025-Q1", "2025-04-09", today=AS_OF)
     return data
 
 
-def pages_of(data: DataDir, internal: bool = False) -> dict[str, bytes]:
+def pages_of(data: DataDir, internal: bool = False, as_of: str = AS_OF) -> dict[str, bytes]:
     dataset, diagnostics, _ = check(data.root, today=AS_OF)
     assert [d.format() for d in diagnostics if d.is_error] == []
-    rendered = render(plan(dataset, AS_OF, internal=internal))
+    rendered = render(plan(dataset, as_of, internal=internal))
     return rendered.docs | {f"_fragments/{k}": v for k, v in rendered.fragments.items()}
+
+
+# Internal pages kept as golden pages too (under _internal/): what the officers see of a
+# provisional quarter, of a closed one, of a member and of the home page.
+INTERNAL_GOLDEN = ("index.md", "2026/q1/b-a.md", "2025/q2/b-flow.md", "2025/q1/b-a.md",
+                   "members/m02/2026.md", "branches/b-flow.md", "2025/q1/index.md")
 
 
 def test_golden_pages(data: DataDir) -> None:
     """Regenerate with: JIFEN_UPDATE_GOLDEN=1 ./run-tests.sh tests/test_site.py -k golden"""
     files = pages_of(fixture(data))
+    internal = pages_of(data, internal=True)
+    files |= {f"_internal/{path}": internal[path] for path in INTERNAL_GOLDEN}
     if os.environ.get("JIFEN_UPDATE_GOLDEN"):
         shutil.rmtree(GOLDEN, ignore_errors=True)
         for path, content in files.items():
@@ -95,15 +123,28 @@ def test_golden_pages(data: DataDir) -> None:
 
 
 def test_the_page_set(data: DataDir) -> None:
+    """Public means 审定: per branch, only the quarters its committee closed."""
     files = pages_of(fixture(data))
-    for path in ("index.md", "rules.md", "branches/b-a.md", "2025/index.md", "2025/q4/index.md",
-                 "2025/q4/b-a.md", "2025/q4/b-a.json", "2025/q4/b-a.svg", "2025/m03/b-a.md",
-                 "2025/results.md", "members/m01/2025.md", "members/m01/2025.json",
-                 "members/m01/2025.svg", "2026/q1/b-a.md", "members/m01/2026.md"):
+    for path in ("index.md", "rules.md", "branches/b-a.md", "branches/b-flow.md",
+                 "2025/index.md", "2025/q4/index.md", "2025/q4/b-a.md", "2025/q4/b-a.json",
+                 "2025/q4/b-a.svg", "2025/q1/b-flow.md", "2025/results.md",
+                 "members/m01/2025.md", "members/m01/2025.json", "members/m01/2025.svg",
+                 "members/m03/2025.md"):
         assert path in files, path
-    assert "2026/q2/b-a.md" not in files          # not begun on the as-of date
+    for path in ("2025/q2/b-flow.md", "2025/q2/b-flow.json",  # b-flow closed Q1 only
+                 "2025/q1/b-b.md",                             # b-b closed nothing
+                 "2026/index.md", "2026/q1/index.md", "2026/q1/b-a.md",  # the running quarter
+                 "members/m01/2026.md", "members/m01/2026.json",
+                 "2025/m03/b-a.md"):                           # monthly registers: internal
+        assert path not in files, path
     assert "2026/results.md" not in files         # the year is not over
     assert not any(p.startswith("internal/") for p in files)
+    internal = pages_of(data, internal=True)
+    for path in ("2025/q2/b-flow.md", "2026/q1/b-a.md", "members/m01/2026.md",
+                 "2025/m03/b-a.md", "internal/alerts.md"):
+        assert path in internal, path
+    assert "暂定" in internal["2026/q1/b-a.md"].decode()
+    assert "暂定" in internal["2025/q2/b-flow.md"].decode()
 
 
 def test_quarter_report_figures(data: DataDir) -> None:
@@ -119,7 +160,9 @@ def test_quarter_report_figures(data: DataDir) -> None:
     assert rows["m04"]["flags"] == ["exempt"]
     assert report["provisional"] is False
     assert report["closed_on"] == "2025-04-08"
-    assert json.loads(pages["2026/q1/b-a.json"])["provisional"] is True
+    assert report["window"] == ["2025-04-08", "2025-04-14"]
+    internal = pages_of(data, internal=True)
+    assert json.loads(internal["2026/q1/b-a.json"])["provisional"] is True
 
 
 def test_public_pages_keep_private_fields_out(data: DataDir) -> None:
@@ -141,6 +184,9 @@ def test_md_escape_makes_data_text() -> None:
 def test_hostile_names_render_as_text(data: DataDir) -> None:
     fixture(data, name=HOSTILE)
     files = pages_of(data)
+    internal = pages_of(data, internal=True)
+    files |= {k: v for k, v in internal.items() if k == "2025/m01/b-a.md"
+              or k.startswith("_fragments/2025/m01/b-a.md.")}
     extensions = ["tables", "attr_list", "md_in_html", "admonition"]
     for path in ("members/m01/2025.md", "2025/q1/b-a.md", "branches/b-a.md", "2025/m01/b-a.md"):
         body = files[path].decode().split("---\n", 2)[2]
@@ -193,9 +239,17 @@ def test_example_site_sizes(example_site: Path) -> None:
 
 
 def test_example_site_loads_nothing_from_other_hosts(example_site: Path) -> None:
-    external = re.compile(r"""(?:src|href)=["']?(?:https?:)?//""")
+    """Nothing is loaded from another origin (scripts, styles, images, fonts, frames).
+    Links a reader may follow are another matter: the changes page links the forge's
+    pull requests (organization.yaml, forge), and only those."""
+    external = re.compile(r"""(?:src|srcset|data|poster)=["']?(?:https?:)?//"""
+                          r"""|<link\b[^>]*\bhref=["']?(?:https?:)?//""")
+    anchor = re.compile(r"""<a\b[^>]*\bhref=["']?((?:https?:)?//[^"' >]*)""")
+    forge = "https://github.com/shifan-jiedao/jifen-data/"
     for page in example_site.rglob("*.html"):
-        assert not external.search(page.read_text("utf-8")), page
+        text = page.read_text("utf-8")
+        assert not external.search(text), page
+        assert all(url.startswith(forge) for url in anchor.findall(text)), page
     for css in example_site.rglob("*.css"):
         assert "@import url(http" not in css.read_text("utf-8")
         assert "fonts.googleapis" not in css.read_text("utf-8")
@@ -270,9 +324,8 @@ def test_an_incremental_build_equals_a_full_one(data: DataDir, tmp_path: Path) -
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     jifen_build(tmp_path / "a", tmp_path / "a/site")
-    # an edit in the open period (2025-Q1 is closed)
-    data.events(events_file(event("e7", "K7", "2026-01-20", member="m02", points=-3)),
-                name="b-a/2026-01.yaml")
+    # b-flow closes its second quarter: a few pages more (2025-Q1 and b-a are closed)
+    data.close("b-flow", "2025-Q2", "2025-07-09", today=AS_OF)
     message = jifen_build(tmp_path / "a", tmp_path / "a/site")      # incremental
     assert "删除 0 个" in message
     written = int(re.search(r"本次更新 (\d+) 个", message).group(1))  # type: ignore[union-attr]
@@ -352,7 +405,11 @@ def test_serve_previews_and_follows_data_changes(data: DataDir, tmp_path: Path) 
         wait_for("members/m01/2025/", "张一改")
     finally:
         server.terminate()
-        server.wait(timeout=20)
+        _, stderr = server.communicate(timeout=20)
+    # what the preview says is Chinese: not the theme's end-of-life banner, in English
+    assert "end of life" not in stderr and "Zensical" not in stderr, stderr
+    said = re.sub(r"https?://\S+", "", stderr)
+    assert set(LATIN.findall(said)) <= {"Ctrl"}, stderr
 
 
 def test_year_end_candidacies_stay_off_public_pages(data: DataDir) -> None:
@@ -366,3 +423,385 @@ def test_year_end_candidacies_stay_off_public_pages(data: DataDir) -> None:
     assert not any("取消预备党员资格".encode() in page for path, page in public.items()
                    if path not in ("rules.md", "2025/results.md"))
     assert "取消预备党员资格" in internal["members/m02/2025.md"].decode()
+
+
+# --- public means 审定 ---------------------------------------------------------------------
+
+ISO_DATE = re.compile(r"(?<![0-9])(20[0-9]{2}-[01][0-9]-[0-3][0-9])(?![0-9])")
+CN_DATE = re.compile(r"(20[0-9]{2})年([0-9]{1,2})月([0-9]{1,2})日")
+
+
+def dates_in(text: str) -> set[str]:
+    """Every date a page shows, ISO or written out (2026年10月8日)."""
+    found = set(ISO_DATE.findall(text))
+    found |= {f"{y}-{int(m):02d}-{int(d):02d}" for y, m, d in CN_DATE.findall(text)}
+    return found
+
+
+def process_dates(root: Path) -> set[str]:
+    """The dates of the notices' own process, which come after a quarter's end: the
+    审定 meetings and windows, objections raised and decided in them, corrections."""
+    dataset, _, _ = check(root, today="2099-12-31")
+    found = {c.meeting for c in dataset.closes} | {d for c in dataset.closes for d in c.window}
+    found |= {d for o in dataset.objections for d in (o.raised_on, o.decided_on) if d}
+    found |= {c.date for c in dataset.corrections}
+    found |= {d.date for f in dataset.nominations.files for d in getattr(f, "decisions", ())}
+    return found
+
+
+def test_nothing_public_is_dated_after_a_branch_s_last_closed_quarter(data: DataDir) -> None:
+    """b-flow closed 2025-Q1 only: none of its pages shows a later registration; nothing
+    of 2026 (the running quarter) is public. The notices' own dates (审定, 公示期,
+    objections, corrections) come after their quarter and are allowed."""
+    files = pages_of(fixture(data))
+    allowed = process_dates(data.root)
+    for path, content in files.items():
+        text = content.decode()
+        if path.startswith(("_fragments/2025/q1/b-flow", "2025/q1/b-flow", "members/m03/")):
+            limit = "2025-03-31"
+        else:
+            limit = "2025-12-31"
+        late = {d for d in dates_in(text) if d > limit} - allowed
+        assert late == set(), (path, late)
+    m03 = json.loads(files["members/m03/2025.json"])
+    assert m03["as_of"] == "2025-03-31"
+    assert m03["published"] == {"quarter": "2025-Q1", "closed_on": "2025-04-09"}
+    assert m03["ledger"] == []  # the J6 addition of 2025-05-10 is in an unclosed quarter
+    assert "2025-05-10" in pages_of(data, internal=True)["members/m03/2025.md"].decode() + \
+        pages_of(data, internal=True)["_fragments/members/m03/2025.md.ledger.html"].decode()
+
+
+def test_the_year_total_appears_once_the_fourth_quarter_is_closed(data: DataDir) -> None:
+    files = pages_of(fixture(data))
+    assert "**2025 年度积分：" in files["members/m01/2025.md"].decode()       # b-a closed Q4
+    m03 = files["members/m03/2025.md"].decode()                               # b-flow: Q1 only
+    assert "**截至2025年第一季度积分：" in m03 and "年度积分：" not in m03
+    assert "企业流动党支部支委会 2025-04-09 审定" in m03
+
+
+def test_the_example_site_shows_nothing_after_each_branch_s_last_close(
+        example_site: Path) -> None:
+    """The example data as of 2026-11-25, before any close of 2026-Q4: every page, chart
+    and JSON twin ends at 2026-Q3 but for the notices' own dates and the commits."""
+    from generator.provenance import for_data
+
+    allowed = process_dates(REPO / "data")
+    provenance = for_data(REPO / "data")
+    commits = {c.date for c in provenance.history.commits} if provenance else set()
+    late: dict[str, set[str]] = {}
+    for path in example_site.rglob("*"):
+        if path.suffix not in (".html", ".json", ".svg") or path.name == "search_index.json":
+            continue
+        found = {d for d in dates_in(path.read_text("utf-8")) if d > "2026-09-30"}
+        found -= allowed | commits
+        if found:
+            late[path.relative_to(example_site).as_posix()] = found
+    assert late == {}
+    assert not (example_site / "2026/q4").exists()
+    assert not (example_site / "2026/m10").exists()
+    assert "数据截至" not in "".join(p.read_text("utf-8") for p in example_site.rglob("*.html"))
+
+
+def test_below_the_line_reads_as_the_regulation_publishes_it(data: DataDir) -> None:
+    """Below 60 is published as the fact (“60分以下”); 后进党员 is the 党工委's finding and
+    stays internal (附件2, step 3)."""
+    data.member("m05", name="钱五")
+    data.events(events_file(event("e8", "K2.1", "2025-02-03", member="m05"),
+                            event("e9", "K4.1", "2025-02-04", member="m05")),
+                name="b-a/2025-02.yaml")
+    files = pages_of(fixture(data))
+    quarter = files["_fragments/2025/q1/b-a.md.table.html"].decode()
+    row = next(line for line in quarter.splitlines() if "钱五" in line)
+    assert "60分以下" in row and "后进" not in row
+    q1 = json.loads(files["2025/q1/b-a.json"])
+    assert {r["id"]: r["flags"] for r in q1["members"]}["m05"] == ["below_line", "vetoed"]
+    assert "60分以下" in files["members/m05/2025.md"].decode()
+    assert "| 60分以下 |" in files["2025/q1/index.md"].decode()
+    for path, content in files.items():
+        if path != "rules.md":  # which quotes the regulation and explains the line
+            assert "后进" not in content.decode(), path
+            assert '"laggard"' not in content.decode(), path
+    internal = pages_of(data, internal=True)
+    assert "后进" in internal["_fragments/2025/q1/b-a.md.table.html"].decode()
+
+
+def test_the_home_page_lists_each_branch_s_latest_notice(data: DataDir) -> None:
+    home = pages_of(fixture(data), as_of="2026-01-10")["index.md"].decode()
+    assert ("| [甲公司党支部](branches/b-a.md) | [2025年第四季度积分通报](2025/q4/b-a.md) "
+            "| 2026-01-08 | 2026-01-08 至 2026-01-14（公示中） |") in home
+    assert ("| [企业流动党支部](branches/b-flow.md) | [2025年第一季度积分通报](2025/q1/b-flow.md) "
+            "| 2025-04-09 | 2025-04-09 至 2025-04-15（已结束） |") in home
+    assert "| [乙公司党支部](branches/b-b.md) | 尚未审定公布 | — | — |" in home
+
+
+# --- whose rule is it ---------------------------------------------------------------------
+
+REGULATION_TEXT = (Path(__file__).parent / "regulation.txt").read_text("utf-8")
+
+
+def test_the_regulation_is_quoted_word_for_word() -> None:
+    """Every “办法原文” (readings in policy.yaml, rule texts, the thresholds' quotes) is the
+    regulation's own text, punctuation and spaces as received (tests/regulation.txt)."""
+    import yaml
+
+    from generator.site import REGULATION
+
+    policy = yaml.safe_load((REPO / "data/policy.yaml").read_text("utf-8"))
+    quotes = [q for r in policy["readings"] for q in r.get("regulation", [])]
+    for path in (REPO / "data/rules").glob("*.yaml"):
+        quotes += [r["text"] for r in yaml.safe_load(path.read_text("utf-8"))["rules"]
+                   if r.get("text")]
+    quotes += list(REGULATION.values())
+    assert len(quotes) > 40
+    assert [q for q in quotes if q not in REGULATION_TEXT] == []
+
+
+def test_every_reading_says_who_adopted_it_and_when() -> None:
+    import yaml
+
+    policy = yaml.safe_load((REPO / "data/policy.yaml").read_text("utf-8"))
+    readings = {r["id"]: r for r in policy["readings"]}
+    # the committee's readings the issue names: veto items, once a year, the 60 line,
+    # the five indicators, the window, the running floor
+    assert {"veto", "once-a-year", "below-60", "categories", "window", "running-floor"} <= set(
+        readings)
+    for reading in readings.values():
+        assert reading["adopted_by"] and re.fullmatch(r"\d{4}-\d{2}-\d{2}",
+                                                      str(reading["adopted_on"]))
+    assert set(readings["veto"]["rules"]) == set(policy["veto_rules"])
+    assert set(readings["once-a-year"]["rules"]) == {"K2.1", "K3.1"}
+
+
+def test_the_rules_page_sets_the_regulation_beside_the_committee_s_reading(
+        data: DataDir) -> None:
+    rules = pages_of(fixture(data))["rules.md"].decode()
+    assert "（一票否决）" not in rules  # the catalogue's names are the items, no reading
+    veto = rules[rules.index("### 一票否决的项目"):rules.index("### 没有写明")]
+    assert "办法原文" in veto and "党工委规定" in veto
+    assert "党工委委员会议，2024-12-20 通过" in veto
+    assert md_escape("“运用日常工作积分制、创新工作加分制、工作失误扣分制、重点工作“ 一票否决”") in veto
+    k41 = next(line for line in rules.splitlines() if line.startswith("| K4.1 |"))
+    assert "[一票否决的项目](#r-veto)" in k41
+    assert md_escape("“违反法律法规给予党纪处分的,警告扣 20 分") in k41
+    k21 = next(line for line in rules.splitlines() if line.startswith("| K2.1 |"))
+    assert "每年一次" in k21 and "(#r-once-a-year)" in k21
+    k22 = next(line for line in rules.splitlines() if line.startswith("| K2.2 |"))
+    assert "#r-" not in k22  # the regulation's own item, unchanged
+    veto_row = next(line for line in rules.splitlines() if line.startswith("| 一票否决 |"))
+    assert "党工委规定" in veto_row and "(#r-veto)" in veto_row
+    base_row = next(line for line in rules.splitlines() if line.startswith("| 基础分 |"))
+    assert base_row.endswith("| 办法 |")
+
+
+def test_a_changed_threshold_without_a_reading_is_marked(data: DataDir) -> None:
+    fixture(data)
+    policy = (data.root / "policy.yaml").read_text("utf-8")
+    data.write("policy.yaml", policy.replace("flowing_below: 90 ", "flowing_below: 80 "))
+    rules = pages_of(data)["rules.md"].decode()
+    row = next(line for line in rules.splitlines() if line.startswith("| 流动党员 |"))
+    assert "低于 80 分" in row and "未登记作出规定的会议和日期" in row
+
+
+def test_an_item_the_committee_adds_is_marked(data: DataDir) -> None:
+    fixture(data)
+    catalogue = (data.root / "rules/enterprise.yaml").read_text("utf-8")
+    data.write("rules/enterprise.yaml", catalogue + (
+        "  - code: J8\n    name: 结对帮扶困难职工\n    category: 服务职工\n"
+        "    kind: addition\n    points: 2\n"))
+    rules = pages_of(data)["rules.md"].decode()
+    j8 = next(line for line in rules.splitlines() if line.startswith("| J8 |"))
+    assert "办法无此条目" in j8 and "党工委增设" in j8
+
+
+# --- how to object, who issued it -----------------------------------------------------------
+
+
+
+def test_a_notice_says_how_to_object_during_its_window(data: DataDir) -> None:
+    fixture(data)
+    during = pages_of(data, as_of="2026-01-10")["2025/q4/b-a.md"].decode()
+    assert '!!! info "异议受理"' in during
+    assert "请于 2026年1月14日（含当日）前向党工委办公室提出" in during
+    assert "某街道办事处三楼305室" in during and "0579-86001234" in during
+    assert "dangwei@example.org" in during and md_escape("工作日 8:30—17:30") in during
+    assert "公示期内的异议" not in during  # none raised yet
+    after = pages_of(data, as_of="2026-01-15")["2025/q4/b-a.md"].decode()
+    assert "异议受理" not in after
+    assert "公示期（2026-01-08 至 2026-01-14）内没有收到异议。" in after
+    q1 = pages_of(data, as_of="2026-01-15")["2025/q1/b-a.md"].decode()
+    assert "| 2025-04-10 | 异议成立，已更正 | 2025-04-20 |" in q1
+    home = pages_of(data, as_of="2026-01-10")["index.md"].decode()
+    assert "## 异议受理" in home and "0579-86001234" in home
+
+
+def test_the_office_contact_is_an_office_landline(data: DataDir) -> None:
+    fixture(data)
+    organization = (data.root / "organization.yaml").read_text("utf-8")
+    data.write("organization.yaml", organization.replace('"0579-86001234"', '"13812345678"'))
+    lines = data.lines(AS_OF)
+    assert any("E205" in line and "telephone" in line and "不得填写手机号码" in line
+               for line in lines), lines
+
+
+def test_a_printed_notice_names_its_issuer_and_never_today(data: DataDir) -> None:
+    files = pages_of(fixture(data))
+    notice = files["2025/q4/b-a.md"].decode()
+    assert ('<p class="jf-masthead"><span class="jf-nowrap">测试党工委</span> · '
+            '<span class="jf-nowrap">甲公司党支部</span> · 党务公开</p>') in notice
+    assert '<p class="jf-seal">（盖章）</p>' in notice
+    assert "<p>2026年1月8日</p>" in notice
+    assert "审定：甲公司党支部支委会，2026年1月8日。公示期：2026年1月8日至2026年1月14日。" in notice
+    for path, content in files.items():
+        assert "数据截至" not in content.decode(), path
+        assert AS_OF not in content.decode(), path
+    internal = pages_of(data, internal=True)
+    assert f"数据截至 {AS_OF}" in internal["2026/q1/b-a.md"].decode()
+
+
+# --- monthly registers: a policy switch ---------------------------------------------------
+
+def test_monthly_registers_are_public_only_when_the_policy_says_so(data: DataDir) -> None:
+    fixture(data)
+    assert not any(re.match(r"\d{4}/m\d\d/", p) for p in pages_of(data))
+    policy = (data.root / "policy.yaml").read_text("utf-8")
+    data.write("policy.yaml", policy.replace("publish_monthly: false", "publish_monthly: true"))
+    files = pages_of(data)
+    months = sorted(p for p in files if re.fullmatch(r"\d{4}/m\d\d/[a-z0-9-]+\.md", p))
+    assert months == sorted([f"2025/m{m:02d}/b-a.md" for m in range(1, 13)] + [
+        f"2025/m{m:02d}/b-flow.md" for m in range(1, 4)])
+    assert "[2025年1月](../2025/m01/b-a.md)" in files["branches/b-a.md"].decode()
+    assert "DECLARED-SECRET-0a1b" not in "".join(v.decode() for v in files.values())
+
+
+# --- the changes page ---------------------------------------------------------------------
+
+def git(root: Path, *args: str, env: dict[str, str] | None = None) -> None:
+    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True,
+                   env={**os.environ, "GIT_CONFIG_GLOBAL": "/dev/null", **(env or {})})
+
+
+def test_the_changes_page_links_pull_requests_and_names_forge_accounts(
+        data: DataDir, tmp_path: Path) -> None:
+    from generator.provenance import for_data
+
+    fixture(data)
+    git(data.root, "init", "-q", "-b", "main")
+    git(data.root, "add", "-A")
+    author = {"GIT_AUTHOR_NAME": "Zhang San", "GIT_AUTHOR_EMAIL":
+              "4711+zhang-san@users.noreply.github.com", "GIT_COMMITTER_NAME": "x",
+              "GIT_COMMITTER_EMAIL": "x@example.org", "GIT_COMMITTER_DATE": "2026-01-09T10:00:00",
+              "GIT_AUTHOR_DATE": "2026-01-09T10:00:00"}
+    git(data.root, "commit", "-q", "-m", "Merge pull request #7 from zhang-san/q4",
+        env=author)
+    dataset, _, _ = check(data.root, today=AS_OF)
+
+    def changes() -> str:
+        return render(plan(dataset, AS_OF, provenance=for_data(data.root))).docs[
+            "changes.md"].decode()
+
+    plain = changes()
+    row = next(line for line in plain.splitlines() if line.startswith("| 2026-01-09 |"))
+    assert "#7" in row and "zhang-san" in md_unescape(row) and "Zhang San" not in row
+    assert "https://" not in row
+    data.write("organization.yaml", (data.root / "organization.yaml").read_text("utf-8")
+               + "forge:\n  kind: gitlab\n  url: https://git.example.org/jiedao/jifen\n")
+    dataset, _, _ = check(data.root, today=AS_OF)
+    row = next(line for line in changes().splitlines() if line.startswith("| 2026-01-09 |"))
+    assert "[#7](https://git.example.org/jiedao/jifen/-/merge_requests/7)" in row
+    assert "](https://git.example.org/jiedao/jifen/-/commit/" in row
+
+
+def md_unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
+
+
+def test_a_forge_address_cannot_smuggle_markup(data: DataDir) -> None:
+    fixture(data)
+    organization = (data.root / "organization.yaml").read_text("utf-8")
+    data.write("organization.yaml", organization
+               + 'forge:\n  kind: github\n  url: "https://x.org/a)(javascript:alert(1)"\n')
+    assert any("E205" in line and "url" in line for line in data.lines(AS_OF))
+
+
+# --- nothing in English -------------------------------------------------------------------
+
+LATIN = re.compile(r"[A-Za-z]{2,}")
+ALLOWED_LATIN = {"JSON"}
+
+
+class _Text(HTMLParser):
+    """The text a reader sees: skips scripts, styles, code and what is marked
+    translate="no" (account names, e-mail addresses); reads titles and labels."""
+
+    SKIP = frozenset({"script", "style", "code", "pre"})
+    VOID = frozenset({"br", "img", "input", "meta", "link", "hr", "wbr", "source", "path",
+                      "rect", "line", "circle", "use"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.words: list[str] = []
+        self.stack: list[bool] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        skipping = (self.stack[-1] if self.stack else False) or tag in self.SKIP or (
+            values.get("translate") == "no")
+        if tag not in self.VOID:
+            self.stack.append(skipping)
+        if not skipping:
+            for key in ("title", "alt", "aria-label", "placeholder"):
+                self.words += LATIN.findall(values.get(key) or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in self.VOID and self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        if not (self.stack and self.stack[-1]):
+            self.words += LATIN.findall(data)
+
+
+def latin_words(html_text: str) -> set[str]:
+    parser = _Text()
+    parser.feed(html_text)
+    return set(parser.words) - ALLOWED_LATIN
+
+
+def test_no_english_on_the_public_site(example_site: Path) -> None:
+    """Every page, the 404 page included: no Latin word but codes (K4.1, in code or
+    marked translate="no"), “JSON” and numbers."""
+    found = {}
+    for page in sorted(example_site.rglob("*.html")):
+        words = latin_words(page.read_text("utf-8"))
+        if words:
+            found[page.relative_to(example_site).as_posix()] = words
+    assert found == {}
+    assert "页面不存在" in (example_site / "404.html").read_text("utf-8")
+
+
+def test_the_latin_scan_sees_english() -> None:
+    assert latin_words("<h1>404 - Not found</h1><code>dff4121</code>") == {"Not", "found"}
+    assert latin_words('<span translate="no">zhang-san</span><p>下载（JSON）</p>') == set()
+    assert latin_words('<input placeholder="Search">') == {"Search"}
+
+
+# --- search: names --------------------------------------------------------------------------
+
+def test_member_pages_carry_their_names_into_the_search_index(example_site: Path) -> None:
+    index = json.loads((example_site / "search/search_index.json").read_text("utf-8"))
+    assert "names" in index["config"]["fields"]
+    docs = {d["location"]: d for d in index["docs"]}
+    assert docs["members/m-xy-02/2025/"]["names"] == "周丽萍 丽萍"
+    assert "names" not in docs["rules/"]
+    assert not any("names" in d for d in index["docs"] if "#" in d["location"])
+
+
+def test_search_terms() -> None:
+    from generator.site import search_terms
+
+    assert search_terms("周丽萍") == ["周丽萍", "丽萍"]
+    assert search_terms("欧阳明") == ["欧阳明", "明"]
+    assert search_terms("李二") == ["李二", "二"]
+    assert search_terms("<script>") == [] and search_terms("John") == []

@@ -63,7 +63,8 @@ def test_e104_missing_organization(data: DataDir) -> None:
 
 
 def test_e104_missing_rules(data: DataDir) -> None:
-    (data.root / "rules/enterprise.yaml").unlink()
+    for catalogue in (data.root / "rules").iterdir():
+        catalogue.unlink()
     assert data.lines() == [
         "rules:1:1: E104 缺少文件 rules/：rules/ 中至少要有一个积分标准文件，例如 rules/enterprise.yaml。"]
 
@@ -647,6 +648,8 @@ rules:
 
 
 def catalogue_lines(data: DataDir, extra: str) -> list[str]:
+    """The diagnostics with the test catalogue (RULE) as the only one."""
+    (data.root / "rules/village.yaml").unlink(missing_ok=True)
     data.write("rules/enterprise.yaml", RULE + extra)
     return data.lines()
 
@@ -679,6 +682,7 @@ def test_e604_range_order(data: DataDir) -> None:
 
 
 def test_e606_branch_kind_without_catalogue(data: DataDir) -> None:
+    (data.root / "rules/village.yaml").unlink()
     data.write("rules/enterprise.yaml", RULE.replace(", education]", "]"))
     assert data.lines() == [
         "rules/enterprise.yaml:3:13: E606 党支部类型 education 没有适用的积分标准。请检查 data/rules/ "
@@ -1193,6 +1197,138 @@ def test_w303_resolution_awaiting_approval(data: DataDir) -> None:
     ]
 
 
+# --- catalogues per branch kind, the 党工委's direct deductions -------------------------------
+
+def _policy_with(data: DataDir, text: str) -> None:
+    """A policy of the regulation's defaults and ``text``."""
+    data.write("policy.yaml", "routine_warnings: false\n" + text)
+
+
+def test_e609_policy_names_a_catalogue_that_is_not_there(data: DataDir) -> None:
+    _policy_with(data, "catalogues:\n  village: villages\n  flowing: village\n")
+    lines = data.lines()
+    assert [line for line in lines if " E609 " in line] == [
+        "policy.yaml:3:12: E609 policy.yaml 的 catalogues 为 village 指定的积分标准“villages”不存在。"
+        "请核对 data/rules/ 中的 catalogue 编号和 applies_to。",
+        "policy.yaml:4:12: E609 policy.yaml 的 catalogues 为 flowing 指定的积分标准“village”的 applies_to "
+        "不包含 flowing。请核对 data/rules/ 中的 catalogue 编号和 applies_to。"]
+
+
+def test_e610_direct_rules_unknown_catalogue_code_or_addition(data: DataDir) -> None:
+    _policy_with(data, "direct_rules:\n  villages: [K8]\n  village: [K99, J3]\n")
+    assert [line for line in data.lines() if " E610 " in line] == [
+        "policy.yaml:3:13: E610 policy.yaml 的 direct_rules：积分标准“villages”不存在。请核对。",
+        "policy.yaml:4:13: E610 policy.yaml 的 direct_rules：规则“K99”不在《党员积分量化管理标准（村、居）"
+        "（示例，须换成党工委的正式文本）》中。请核对。",
+        "policy.yaml:4:18: E610 policy.yaml 的 direct_rules：规则 J3 是加分项，党工委直接扣分只能用扣分项。请核对。"]
+
+
+def test_e421_a_direct_deduction_of_an_item_the_policy_does_not_name(data: DataDir) -> None:
+    _policy_with(data, "direct_rules:\n  village: [K8]\n")
+    data.member("m01", branch="b-v1")
+    data.write("direct/b-v1/2025-03.yaml", events_file(
+        event("d1", "K8", "2025-03-01"), event("d2", "K7", "2025-03-02", points=-2)))
+    assert data.lines() == [
+        "direct/b-v1/2025-03.yaml:8:11: E421 党工委直接扣分只能用于 policy.yaml 的 direct_rules 列出的扣分项"
+        "（这里是 K7；可用：K8）。其他登记请由党支部登记在 data/events/ 或 data/additions/ 中。"]
+
+
+def test_a_direct_deduction_is_marked_on_the_ledger(data: DataDir) -> None:
+    _policy_with(data, "direct_rules:\n  village: [K8]\n")
+    data.member("m01", branch="b-v1")
+    data.write("direct/b-v1/2025-03.yaml", events_file(event("d1", "K8", "2025-03-01")))
+    entry = data.standings()["m01"].entries[0]
+    assert (entry.rule, entry.points, entry.detail) == ("K8", -10, "党工委直接扣分")
+
+
+def test_e712_a_direct_case_without_direct_deductions(data: DataDir) -> None:
+    laggard_data(data)
+    data.write("cases/b-a/case-1.yaml", "id: case-1\nmember: m01\nbranch: b-a\nquarter: 2025-Q1\n"
+               "direct: true\nannouncement:\n  date: 2025-04-05\n")
+    assert [line for line in data.lines() if " E712 " in line] == [
+        "cases/b-a/case-1.yaml:5:9: E712 案件“case-1”由党工委直接认定（direct: true），但 m01 在 2025-Q1 季末之前"
+        "没有党工委直接扣分的登记（data/direct/）。直接认定须以党工委直接扣分亮分为依据。"]
+
+
+def test_w110_village_branches_scored_by_the_enterprise_standard(data: DataDir) -> None:
+    (data.root / "rules/village.yaml").unlink()
+    catalogue = data.root / "rules/enterprise.yaml"
+    catalogue.write_text(catalogue.read_text("utf-8").replace(
+        "applies_to: [enterprise, flowing, education]",
+        "applies_to: [enterprise, flowing, village, education]"), "utf-8")
+    data.member("m01", branch="b-v1")
+    assert data.lines(supervision=True) == [
+        "rules/enterprise.yaml:11:12: W110 村(居)党支部（b-v1）按《党员积分量化管理标准（企业）》计分。"
+        "办法附件2提到另有《党员积分量化管理标准（村、居）》：请把党工委的村(居)标准登记在 data/rules/ 中"
+        "（standard: village），并在 policy.yaml 的 catalogues 中指定 village 用它。"]
+
+
+# --- supervision (督导): the branches' routine --------------------------------------------------
+
+def routine(data: DataDir) -> DataDir:
+    """b-a with one member in 2026: meetings in September and November only, 2026-Q3
+    closed late with a five-day window, no registrars; routine warnings on."""
+    policy = data.root / "policy.yaml"
+    policy.write_text(policy.read_text("utf-8").replace("routine_warnings: false",
+                                                        "routine_warnings: true"), "utf-8")
+    data.member("m01", name="张一")
+    data.meetings("meetings:\n"
+                  "  - {id: mt9, branch: b-a, date: 2026-09-10, title: 9月主题党日}\n"
+                  "  - {id: mt11, branch: b-a, date: 2026-11-10, title: 11月主题党日}\n",
+                  name="b-a/2026.yaml")
+    return data
+
+
+def supervision(data: DataDir, code: str, today: str = "2026-12-15") -> list[str]:
+    return [line for line in data.lines(today, supervision=True) if f" {code} " in line]
+
+
+def test_w401_a_month_without_a_meeting(data: DataDir) -> None:
+    routine(data)
+    assert supervision(data, "W401") == [
+        "organization.yaml:5:5: W401 甲公司党支部：2026-10 没有召开主题党日（没有会议记录）。"
+        "办法要求每月党日活动时集中考评登记；请补登当月会议，或向党工委说明原因。"]
+
+
+def test_w402_a_month_without_any_registration(data: DataDir) -> None:
+    routine(data)
+    assert supervision(data, "W402") == [
+        "organization.yaml:5:5: W402 甲公司党支部：2026-10 没有任何积分登记（考勤、加分、扣分）。请核对是否漏登。"]
+
+
+def test_w403_a_quarter_not_closed_in_time(data: DataDir) -> None:
+    routine(data)
+    assert supervision(data, "W403") == [
+        "organization.yaml:5:5: W403 甲公司党支部：2026-Q3 应在 2026-10-30 前经支委会审定（季度结束后 30 天内，"
+        "党工委规定），现在还没有审定或审定晚了。请尽快召开支委会审定并公示（jifen close）。"]
+
+
+def test_w404_a_window_shorter_than_the_rule(data: DataDir) -> None:
+    routine(data)
+    data.close("b-a", "2026-Q3", "2026-10-09", today="2026-12-15")
+    close = data.root / "closes/b-a/2026-Q3.yaml"
+    close.write_text(close.read_text("utf-8").replace("until: 2026-10-15", "until: 2026-10-11"),
+                     "utf-8")
+    assert supervision(data, "W404") == [
+        "closes/b-a/2026-Q3.yaml:6:3: W404 2026-Q3 的公示期不足 7 天。请按党工委规定的公示期公示。"]
+
+
+def test_w405_a_branch_without_registrars(data: DataDir) -> None:
+    routine(data)
+    assert supervision(data, "W405") == [
+        "organization.yaml:5:5: W405 甲公司党支部 没有指定登记专人（organization.yaml 的 registrars）。"
+        "办法要求“各党支部要指定专人负责党员积分量化考评登记工作”。"]
+
+
+def test_routine_warnings_reach_back_ninety_days_only(data: DataDir) -> None:
+    """Older gaps are the office's (jifen supervise), not a registrar's today."""
+    routine(data)
+    assert supervision(data, "W401", today="2027-03-15") == [
+        line.replace("2026-10", month) for month in ("2026-12", "2027-01", "2027-02")
+        for line in ["organization.yaml:5:5: W401 甲公司党支部：2026-10 没有召开主题党日（没有会议记录）。"
+                     "办法要求每月党日活动时集中考评登记；请补登当月会议，或向党工委说明原因。"]]
+
+
 # --- year-end selection: 优秀党员 and the 党工委's decisions (generator/nominations.py) ---------
 
 def selection(data: DataDir) -> DataDir:
@@ -1445,6 +1581,28 @@ def test_e909_private_store_not_ignored_by_git(data: DataDir) -> None:
     assert private_lines(data, "members:\n" + private_member()) == [
         "members.yaml:1:1: E909 私密信息文件 members.yaml 在 Git 仓库中，且没有被 .gitignore 排除：联系电话和身份证号码不得提交到 Git。"
         "请把它放在仓库根目录的 private/ 文件夹中（.gitignore 已排除 /private/）或仓库之外。"]
+
+
+def forms_lines(tmp_path: Path, text: str) -> list[str]:
+    """What ``forms.yaml`` (the web forms' settings, generator/decap.py) gets."""
+    from generator.decap import load_settings
+
+    (tmp_path / "forms.yaml").write_text(text, "utf-8")
+    return [d.format() for d in load_settings(tmp_path / "forms.yaml", "forms.yaml")[1]]
+
+
+def test_e950_forms_yaml_lacks_what_the_forge_needs(tmp_path: Path) -> None:
+    assert forms_lines(tmp_path, "forge: gitlab\nrepo: jiedao/jifen\n") == [
+        "forms.yaml:1:1: E950 网页表单连接 GitLab 时必须填写 app_id：用户用 PKCE 方式登录，需要平台上"
+        "登记的 OAuth 应用的编号。请按 README“网页表单登记（不用 Git）”一节补上。"]
+
+
+def test_e951_gitea_forms_commit_to_a_registration_branch(tmp_path: Path) -> None:
+    assert forms_lines(tmp_path, "forge: gitea\nrepo: a/b\napp_id: x\n"
+                                 "url: https://gitea.example.org\nbranch: main\n") == [
+        "forms.yaml:5:9: E951 Gitea 的网页表单不能发起合并请求，登记会直接提交到 branch 指定的分支"
+        "（这里是“main”）。请把 branch 设为单独的登记分支（例如 registrations），再在 Gitea 上发起一个"
+        "从它到 main 的合并请求，由审核人审核合并；使用 Forgejo 时请改写 forge: forgejo。"]
 
 
 def test_every_code_has_a_test() -> None:

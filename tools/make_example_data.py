@@ -3,7 +3,8 @@
 Running ``python tools/make_example_data.py`` deletes and rewrites, under ``data/``:
 
 * ``organization.yaml`` — 示例街道非公企业党工委 with two 党总支 and seven 党支部
-  of all four kinds (three enterprise, one flowing, two village, one education);
+  of all four kinds (three enterprise, one flowing, two village, one education), the
+  office's public contact for objections and the forge that holds the repository;
 * ``members/<branch>/<member>.yaml`` — 61 fictional people (正式党员, 预备党员,
   入党积极分子), two of them exempt (暂不列入积分制管理); dated changes (``HISTORY``):
   one joined in July 2025 (转入), one became a full member (转正) and one a
@@ -852,9 +853,20 @@ def write(path: Path, text: str) -> None:
     path.write_text(HEADER + text, encoding="utf-8", newline="\n")
 
 
+# The office's public contact for objections (异议受理), shown on every notice in its
+# publication window: an office address, landline and mailbox, never a private number.
+CONTACT = (("address", "示例街道办事处三楼 党工委办公室（305室）"),
+           ("telephone", "0579-86001234"), ("email", "dangwei@shifan-jiedao.example.org"),
+           ("hours", "工作日 8:30—12:00、14:00—17:30"))
+# Where the data repository lives: the changes page links pull requests there.
+FORGE = ("github", "https://github.com/shifan-jiedao/jifen-data")
+
+
 def write_organization() -> None:
     lines = [f"committee: {q(COMMITTEE)}", "office:", f"  name: {q('党工委办公室')}",
-             "  accounts: [\"@shifan-jiedao/dangwei-office\"]", "general_branches:"]
+             "  accounts: [\"@shifan-jiedao/dangwei-office\"]", "  contact:"]
+    lines += [f"    {key}: {q(value)}" for key, value in CONTACT]
+    lines += ["forge:", f"  kind: {FORGE[0]}", f"  url: {q(FORGE[1])}", "general_branches:"]
     for ident, name in GENERAL_BRANCHES:
         lines += [f"  - id: {ident}", f"    name: {q(name)}"]
     lines.append("branches:")
@@ -986,6 +998,12 @@ rectification:
 CLOSED_QUARTERS = ("2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3")
 
 
+# What the office's supervision (督导检查, jifen supervise) finds in the example: a close
+# made late (more than 30 days after the quarter ended) and a 公示期 shorter than 7 days.
+LATE_CLOSES = {("b-v-dongcun", "2025-Q2"): "2025-08-12"}
+SHORT_WINDOWS = {("b-hengfeng", "2025-Q3"): 5}
+
+
 def close_meeting(quarter: str) -> str:
     year, n = int(quarter[:4]), int(quarter[-1])
     return date(year + (n == 4), 1 if n == 4 else 3 * n + 1, 8).isoformat()
@@ -1003,12 +1021,28 @@ def write_closes() -> None:
     dataset = _checked()
     for branch in BRANCHES:
         for quarter in CLOSED_QUARTERS:
-            meeting = close_meeting(quarter)
-            until = (date.fromisoformat(meeting) + timedelta(days=6)).isoformat()
+            meeting = LATE_CLOSES.get((branch.id, quarter), close_meeting(quarter))
+            days = SHORT_WINDOWS.get((branch.id, quarter), 7)
+            until = (date.fromisoformat(meeting) + timedelta(days=days - 1)).isoformat()
             path = DATA / "closes" / branch.id / f"{quarter}.yaml"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(close_text(dataset, branch.id, quarter, meeting, (meeting, until)),
                             encoding="utf-8", newline="\n")
+
+
+def write_direct() -> None:
+    """A deduction the 党工委 made itself (直接扣分亮分, 附件2 step 1): a village member,
+    an item of the village standard the policy lists (``direct_rules``), in the office's
+    folder ``direct/``. Dated in 2026-Q4, a quarter not yet closed."""
+    write(DATA / "direct" / "b-v-xicun" / "2026-10.yaml", "\n".join([
+        "# The 党工委's direct deductions (直接扣分亮分), registered by its office.",
+        "branch: b-v-xicun",
+        "events:",
+        "  - id: dk-b-v-xicun-2026-10-01",
+        "    member: m-xc-04",
+        "    rule: K8",
+        "    date: 2026-10-21",
+        f"    note: {q('经党工委调查核实，在微信群中转发不实信息，证据确凿，直接扣分亮分')}"]) + "\n")
 
 
 def write_january_correction() -> None:
@@ -1273,8 +1307,8 @@ def main() -> None:
     y2026 = score(2026, members, meetings, events)
     check_scenarios(members, events, y2025, y2026)
 
-    for sub in ("members", "meetings", "events", "additions", "closes", "objections", "cases",
-                "nominations"):
+    for sub in ("members", "meetings", "events", "additions", "direct", "closes", "objections",
+                "cases", "nominations"):
         shutil.rmtree(DATA / sub, ignore_errors=True)
     (DATA / "organization.yaml").unlink(missing_ok=True)
     write_organization()
@@ -1283,6 +1317,7 @@ def main() -> None:
     write_meetings(meetings, members)
     write_events(events, members)
     write_cases()
+    write_direct()
     write_january_correction()
     write_closes()
     write_objections()
