@@ -65,12 +65,14 @@ from generator.model import Dataset, Member, Membership
 from generator.nominations import check_nominations, given_final_standings, scorable
 from generator.periods import year_closing
 from generator.score import Standing, standings
+from generator.supervise import Routine
 from generator.validate import (
     CHECKS,
     check_catalogues,
     check_closes,
     check_corrections,
     check_dates,
+    check_direct,
     check_events,
     check_file_names,
     check_folders,
@@ -81,8 +83,10 @@ from generator.validate import (
     check_objections,
     check_organization,
     check_policy,
+    check_supervision,
     check_unique_ids,
     late,
+    routine_warnings,
 )
 from generator.yamlio import resolve
 
@@ -93,13 +97,14 @@ CONTEXT_ONLY: tuple[Check, ...] = (check_organization, check_catalogues, check_p
 # that component alone (what they look up across files is in ``RecordKind.links``).
 LOCAL: tuple[Check, ...] = (
     check_file_names, check_folders, check_unique_ids, check_dates, check_members,
-    check_membership, check_meetings, check_events, check_closes, check_corrections,
-    check_objections, check_laggard_cases)
+    check_membership, check_meetings, check_events, check_direct, check_closes,
+    check_corrections, check_objections, check_laggard_cases)
 # Checks that need the whole data set: run once, on the context and every member with
-# their figures (``check_nominations_of``).
-WHOLE: tuple[Check, ...] = (check_nominations,)
+# their membership and figures (``check_everyone``), with what each component gathered
+# for them (``Everyone``).
+WHOLE: tuple[Check, ...] = (check_nominations, check_supervision)
 
-VERSION = "1"  # of what the cache keeps for this module (the code fingerprint salts it too)
+VERSION = "2"  # of what the cache keeps for this module (the code fingerprint salts it too)
 MERGES_BEFORE_REBUILD = 500
 
 
@@ -271,31 +276,33 @@ Payload = tuple[str, str, str, list[tuple], frozenset, bytes]
 
 
 @dataclass
-class Nominating:
-    """What the checks of the year-end nominations, which read the whole data set, need
-    of one component: whether it can be scored (``nominations.scorable``), its members,
-    their membership, the member ids of its files that failed the schema and, when it
-    can be scored, every member's standing for each year the nominations are for (as of
-    ``periods.year_closing``)."""
+class Everyone:
+    """What the checks that read the whole data set (``WHOLE``) need of one component:
+    whether it can be scored (``nominations.scorable``), its members, their membership,
+    the member ids of its files that failed the schema, when it can be scored and there
+    are nominations every member's standing for each year the nominations are for (as
+    of ``periods.year_closing``), and what the routine checks read of its meetings,
+    events and closes (``supervise.Routine``)."""
 
     scorable: bool
     members: list[Member]
     membership: dict[str, Membership]
     broken: frozenset[str]
     finals: dict[int, list[Standing]] | None
+    routine: Routine
 
 
 @dataclass
 class Checked:
     """What checking one component found: its diagnostics (its files' load diagnostics
     included), the late ones (None: the component has an error, they were not run),
-    whether its files loaded without error, and what the nominations need of it (None:
-    there are none)."""
+    whether its files loaded without error, and what the checks of the whole data set
+    need of it."""
 
     found: list[Diagnostic]
     later: list[Diagnostic] | None
     loaded: bool
-    nominating: Nominating | None = None
+    everyone: Everyone
 
 
 # a component job's answer: what it found, and the standings (None: not asked for, or the
@@ -342,30 +349,32 @@ def check_component(context: Shared, payloads: list[Payload], today: str,
         found += [d for d in check(ds, ctx) if d.path not in shared]
     positions = {doc.path: doc.positions for doc in context_documents + documents}
     found = resolve(found, positions=positions)
-    nominating = _nominating(ds) if ds.nominations.files else None
+    everyone = _everyone(ds)
     if any(d.is_error for d in found):
-        return Checked(found, None, loaded, nominating), None
+        return Checked(found, None, loaded, everyone), None
     later = resolve([d for d in late(ds, ctx) if d.path not in shared], positions=positions)
     scores = standings(ds, scoring[0], scoring[1], ledgers=False) if scoring else None
-    return Checked(found, later, loaded, nominating), scores
+    return Checked(found, later, loaded, everyone), scores
 
 
-def _nominating(ds: Dataset) -> Nominating:
+def _everyone(ds: Dataset) -> Everyone:
     ready = scorable(ds)
     years = sorted({f.year for f in ds.nominations.files})
-    return Nominating(
+    return Everyone(
         ready, list(ds.members.values()), {m: ds.membership(ds.members[m]) for m in ds.members},
         ds.files.broken_ids("member"),
         {year: standings(ds, year, year_closing(year), ledgers=False, only=sorted(ds.members))
-         for year in years} if ready else None)
+         for year in years} if ready and years else None,
+        Routine.of(ds))
 
 
-def check_nominations_of(context: Dataset, parts: list[Nominating], loaded_cleanly: bool,
-                         today: str) -> list[Diagnostic]:
-    """``nominations.check_nominations`` on a data set of the context and every member
-    (with their membership), the year-end figures computed part by part: what it says
-    on the whole data set, for it reads nothing else (scoring is possible when it is in
-    every part)."""
+def check_everyone(context: Dataset, parts: list[Everyone], loaded_cleanly: bool,
+                   today: str) -> list[Diagnostic]:
+    """The checks of the whole data set (``WHOLE``) on a data set of the context and
+    every member (with their membership), the year-end figures computed part by part
+    and the routine gathered part by part: what they say on the whole data set, for
+    they read nothing else (``nominations.check_nominations``: scoring is possible when
+    it is in every part; ``validate.check_supervision``)."""
     members: dict[str, Member] = {}
     membership: dict[str, Membership] = {}
     broken: set[str] = set(context.files.broken_ids("member"))
@@ -384,8 +393,11 @@ def check_nominations_of(context: Dataset, parts: list[Nominating], loaded_clean
         for year in years:
             given_final_standings(ds, year, {s.member.id: s for part in parts
                                              for s in (part.finals or {}).get(year, [])})
-    return list(check_nominations(ds, Context(today=today,
-                                              loaded_cleanly=loaded_cleanly and ready)))
+    found = list(check_nominations(ds, Context(today=today,
+                                               loaded_cleanly=loaded_cleanly and ready)))
+    if loaded_cleanly and ds.organization is not None and ds.policy.routine_warnings:
+        found += routine_warnings(ds, Routine.merge([part.routine for part in parts]), today)
+    return found
 
 
 def check_context(context: list[Document], problems: list[Diagnostic], today: str
@@ -429,11 +441,11 @@ def _diagnostics(value: object) -> bool:
 def _checked_shape(value: object) -> bool:
     if type(value) is not Checked:
         return False
-    fields: tuple[object, ...] = (value.found, value.later, value.loaded, value.nominating)
-    found, later, loaded, nominating = fields
+    fields: tuple[object, ...] = (value.found, value.later, value.loaded, value.everyone)
+    found, later, loaded, everyone = fields
     return (_diagnostics(found) and (later is None or _diagnostics(later))
-            and isinstance(loaded, bool) and (nominating is None
-                                               or type(nominating) is Nominating))
+            and isinstance(loaded, bool) and type(everyone) is Everyone
+            and type(everyone.routine) is Routine)
 
 
 def _standings_shape(value: object) -> bool:
@@ -565,16 +577,12 @@ def run(found: Scan, *, today: str, cache: Cache, scoring: tuple[int, str] | Non
     for comp in sorted(results):
         diagnostics += results[comp].found
     whole = derive(build([], context.built))  # the context, as a data set
-    if whole.nominations.files:
-        loaded_cleanly = (not any(d.is_error for d in [*found.problems, *problems])
-                          and not unreadable and all(r.loaded for r in results.values()))
-        nominating: list[Nominating] = []
-        for checked in results.values():
-            assert checked.nominating is not None  # computed beside the nominations
-            nominating.append(checked.nominating)
-        diagnostics += resolve(
-            check_nominations_of(whole, nominating, loaded_cleanly, today),
-            positions={d.path: d.positions for d in documents})
+    loaded_cleanly = (not any(d.is_error for d in [*found.problems, *problems])
+                      and not unreadable and all(r.loaded for r in results.values()))
+    diagnostics += resolve(  # (a close file named here is read again: a few at most)
+        check_everyone(whole, [results[comp].everyone for comp in sorted(results)],
+                       loaded_cleanly, today),
+        positions={d.path: d.positions for d in documents})
     if not any(d.is_error for d in diagnostics):
         for comp in sorted(results):
             later = results[comp].later

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from generator.cases import overdue
 from generator.context import PENDING_WARN_DAYS
-from generator.derive import branch_on, in_scope
+from generator.derive import branch_on
 from generator.model import Dataset
 from generator.periods import Quarter, add_days, month_end, real_date
 
@@ -85,43 +85,78 @@ def _months(first_year: int, as_of: str) -> list[tuple[int, int]]:
 
 
 def _staffed(ds: Dataset, dates: set[str]) -> set[tuple[str, str]]:
-    """(branch, date) for every date on which the branch had a member in scope."""
+    """(branch, date) for every date on which the branch had a member in scope (read
+    from the members and their membership only)."""
     found: set[tuple[str, str]] = set()
     always: set[str] = set()  # branches of the members whose membership never changes
     for member in ds.members.values():
-        if not (member.joined_on or member.left or member.branches
-                or ds.derived.transfers.get(member.id)):
-            always.add(member.branch)
+        membership = ds.membership(member)
+        if membership.start is None and membership.end is None and len(
+                membership.branches) == 1:
+            always.add(membership.branches[0][1])
             continue
         for date in dates:
-            if in_scope(ds, member, date):
-                found.add((branch_on(ds, member, date), date))
+            if membership.in_scope(date):
+                found.add((membership.branch_on(date), date))
     found.update((branch, date) for branch in always for date in dates)
     return found
 
 
-def supervise(ds: Dataset, as_of: str, *, close_within_days: int = 30,
-              window_days: int = 7) -> Report:
-    """Every gap in the branches' routine as of ``as_of`` (the data set must be valid)."""
+@dataclass(frozen=True, slots=True)
+class Routine:
+    """What the routine checks read of the meetings, events and closes: the earliest
+    date of a meeting or an event, the (branch, month) pairs with a meeting and with any
+    registration, and every close as (branch, quarter, meeting, window, path). Parts of
+    a data set give parts of it, which ``merge`` joins (``incremental.py`` gathers it
+    component by component); with the members and their membership it is all
+    ``routine_findings`` needs."""
+
+    first: str | None
+    met: frozenset[tuple[str, str]]
+    registered: frozenset[tuple[str, str]]
+    closes: tuple[tuple[str, str, str, tuple[str, str], str], ...]
+
+    @staticmethod
+    def of(ds: Dataset) -> Routine:
+        dates = [m.date for m in ds.meetings] + [e.date for e in ds.events]
+        met = {(m.branch, m.date[:7]) for m in ds.meetings}
+        registered = set(met)
+        for event in ds.events:
+            member = ds.members.get(event.member)
+            if member is not None:
+                registered.add((branch_on(ds, member, event.date), event.date[:7]))
+        return Routine(min(dates) if dates else None, frozenset(met), frozenset(registered),
+                       tuple((c.branch, c.quarter, c.meeting, c.window, c.path)
+                             for c in ds.closes))
+
+    @staticmethod
+    def merge(parts: list[Routine]) -> Routine:
+        firsts = [p.first for p in parts if p.first is not None]
+        return Routine(min(firsts) if firsts else None,
+                       frozenset().union(*(p.met for p in parts)),
+                       frozenset().union(*(p.registered for p in parts)),
+                       tuple(c for p in parts for c in p.closes))
+
+
+def routine_findings(ds: Dataset, routine: Routine, as_of: str, *,
+                     close_within_days: int = 30, window_days: int = 7
+                     ) -> tuple[list[Finding], int]:
+    """The gaps in the branches' routine (meetings, registrations, closes, 公示期,
+    registrars) as of ``as_of``, and how many months were checked; ``ds`` gives the
+    organisation and the members with their membership, ``routine`` the rest."""
     assert ds.organization is not None
     org = ds.organization
-    dates = [m.date for m in ds.meetings] + [e.date for e in ds.events]
-    if not dates:
-        return Report(as_of, (), tuple(Summary(b.id, b.name, 0) for b in
-                                       sorted(org.branches.values(), key=lambda b: b.id)))
-    first_year = int(min(dates)[:4])
+    if routine.first is None:
+        return [], 0
+    first_year = int(routine.first[:4])
     months = _months(first_year, as_of)
-    met: set[tuple[str, str]] = {(m.branch, m.date[:7]) for m in ds.meetings}
-    registered: set[tuple[str, str]] = set(met)
-    for event in ds.events:
-        member = ds.members.get(event.member)
-        if member is not None:
-            registered.add((branch_on(ds, member, event.date), event.date[:7]))
+    met, registered = routine.met, routine.registered
     found: list[Finding] = []
     staffed = _staffed(ds, {month_end(y, m) for y, m in months}
                        | {q.end for y in range(first_year, int(as_of[:4]) + 1)
                           for q in Quarter.all_of(y)} | {as_of})
-    for branch in sorted(org.branches.values(), key=lambda b: b.id):
+    branches = sorted(org.branches.values(), key=lambda b: b.id)
+    for branch in branches:
         for year, month in months:
             key = f"{year}-{month:02d}"
             due = month_end(year, month)
@@ -134,27 +169,37 @@ def supervise(ds: Dataset, as_of: str, *, close_within_days: int = 30,
                                      f"{year}年{month}月无考勤、加分或扣分登记"))
         if not branch.registrars and (branch.id, as_of) in staffed:
             found.append(Finding(branch.id, "registrars", "", "", "organization.yaml 中没有 registrars"))
-    closes = {(c.branch, c.quarter): c for c in ds.closes}
+    closes = {(c[0], c[1]): c for c in routine.closes}
     for year in range(first_year, int(as_of[:4]) + 1):
         for q in Quarter.all_of(year):
             due = add_days(q.end, close_within_days)
             if due >= as_of:
                 continue
-            for branch in sorted(org.branches.values(), key=lambda b: b.id):
+            for branch in branches:
                 if (branch.id, q.end) not in staffed:
                     continue
                 close = closes.get((branch.id, q.code))
                 if close is None:
                     found.append(Finding(branch.id, "close", q.code, due,
                                          f"{q.name}结束后 {close_within_days} 天内应审定，至今未审定"))
-                elif close.meeting > due:
+                elif close[2] > due:
                     found.append(Finding(branch.id, "close", q.code, due,
-                                         f"{q.name}于 {close.meeting} 审定，晚于 {due}"))
-    for close in sorted(ds.closes, key=lambda c: (c.branch, c.quarter)):
-        start, until = close.window
+                                         f"{q.name}于 {close[2]} 审定，晚于 {due}"))
+    for branch_id, quarter, meeting, (start, until), _ in sorted(routine.closes):
         if real_date(start) and real_date(until) and add_days(start, window_days - 1) > until:
-            found.append(Finding(close.branch, "window", close.quarter, close.meeting,
+            found.append(Finding(branch_id, "window", quarter, meeting,
                                  f"公示期 {start} 至 {until}，不足 {window_days} 天"))
+    return found, len(months)
+
+
+def supervise(ds: Dataset, as_of: str, *, close_within_days: int = 30,
+              window_days: int = 7) -> Report:
+    """Every gap in the branches' routine as of ``as_of`` (the data set must be valid)."""
+    assert ds.organization is not None
+    org = ds.organization
+    found, months = routine_findings(ds, Routine.of(ds), as_of,
+                                     close_within_days=close_within_days,
+                                     window_days=window_days)
     cutoff = add_days(as_of, -PENDING_WARN_DAYS)
     for event, rule in zip(ds.events, ds.derived.event_rules, strict=True):
         member = ds.members.get(event.member)
@@ -172,6 +217,6 @@ def supervise(ds: Dataset, as_of: str, *, close_within_days: int = 30,
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for finding in found:
         counts[finding.branch][finding.kind] += 1
-    summaries = tuple(Summary(b.id, b.name, len(months), dict(counts[b.id]))
+    summaries = tuple(Summary(b.id, b.name, months, dict(counts[b.id]))
                       for b in sorted(org.branches.values(), key=lambda b: b.id))
     return Report(as_of, tuple(found), summaries)

@@ -37,7 +37,7 @@ from generator.model import (
 )
 from generator.nominations import check_nominations
 from generator.periods import WINDOW_DAYS, add_days, quarter_bounds, quarter_of, real_date
-from generator.supervise import supervise
+from generator.supervise import Routine, routine_findings
 
 ADDITION_STATUSES = ("declared", "verified", "approved", "void")
 DEDUCTION_STATUSES = ("registered", "void")
@@ -800,13 +800,22 @@ def check_supervision(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
     that became due in the last ``SUPERVISION_WARN_DAYS`` days, which a registrar can
     still act on; ``jifen supervise`` and the internal 督导 page list them all. (Late
     declarations and cases are W102 and W301–W306.)"""
-    org = ds.organization
-    if org is None or not ctx.loaded_cleanly or not ds.policy.routine_warnings:
+    if ds.organization is None or not ctx.loaded_cleanly or not ds.policy.routine_warnings:
         return
-    closes = {(c.branch, c.quarter): c for c in ds.closes}
-    since = add_days(ctx.today, -SUPERVISION_WARN_DAYS)
-    for f in supervise(ds, ctx.today, close_within_days=ds.policy.close_within_days,
-                       window_days=WINDOW_DAYS).findings:
+    yield from routine_warnings(ds, Routine.of(ds), ctx.today)
+
+
+def routine_warnings(ds: Dataset, routine: Routine, today: str) -> Iterator[Diagnostic]:
+    """``check_supervision``'s warnings, given the organisation, the policy and the
+    members with their membership (``ds``) and what ``routine`` gathered of the rest."""
+    org = ds.organization
+    assert org is not None
+    closes = {(c[0], c[1]): c for c in routine.closes}
+    since = add_days(today, -SUPERVISION_WARN_DAYS)
+    found, _ = routine_findings(ds, routine, today,
+                                close_within_days=ds.policy.close_within_days,
+                                window_days=WINDOW_DAYS)
+    for f in found:
         if f.due and f.due < since:
             continue  # an older gap: `jifen supervise` and the 督导 page list it
         branch = org.branches[f.branch]
@@ -821,11 +830,11 @@ def check_supervision(ds: Dataset, ctx: Context) -> Iterator[Diagnostic]:
                 yield diag("W403", *at, branch=branch.name, quarter=f.period, due=f.due,
                            days=ds.policy.close_within_days)
             else:
-                yield diag("W403", close.path, ("meeting",), branch=branch.name,
+                yield diag("W403", close[4], ("meeting",), branch=branch.name,
                            quarter=f.period, due=f.due, days=ds.policy.close_within_days)
         elif f.kind == "window":
             close = closes[(f.branch, f.period)]
-            yield diag("W404", close.path, ("window",), quarter=f.period, days=WINDOW_DAYS)
+            yield diag("W404", close[4], ("window",), quarter=f.period, days=WINDOW_DAYS)
         elif f.kind == "registrars":
             yield diag("W405", *at, branch=branch.name)
 

@@ -238,6 +238,17 @@ def test_incremental_runs_equal_whole_runs_over_each_kind_of_edit(tmp_path: Path
                       "member: m-xy-02") for month in ("03", "04", "05", "06")),
         lambda: edit_text(root, "events/b-lvzhou/2026-11.yaml", "member: m-lz-", "member: m-x"),
         lambda: restore_all(root, original),
+        # the routine (督导, W401-W405): a short 公示期, a close late, a month's meeting gone
+        lambda: edit_text(root, "closes/b-lvzhou/2026-Q3.yaml", "until: 2026-10-14",
+                          "until: 2026-10-10"),
+        lambda: edit_text(root, "closes/b-lvzhou/2026-Q3.yaml", "meeting: 2026-10-08",
+                          "meeting: 2026-11-08"),
+        lambda: edit_text(root, "meetings/b-lvzhou/2026.yaml", "date: 2026-10-",
+                          "date: 2026-09-"),
+        lambda: restore_all(root, original),
+        # the 党工委's direct deductions: an item the policy does not allow (E421)
+        lambda: edit_text(root, "direct/b-v-xicun/2026-10.yaml", "rule: K8", "rule: K1.1"),
+        lambda: restore_all(root, original),
         *(lambda: rng.choice(EDITS)(rng, root) for _ in range(6)),
     ]
     for step, edit in enumerate(steps):
