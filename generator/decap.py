@@ -398,18 +398,36 @@ def _current(versions: tuple[Rule, ...]) -> Rule:
 
 def rule_options(dataset: Dataset, kind: str) -> list[dict[str, str]]:
     """The rules a form offers (``kind``: deduction or addition), by code and text with
-    their points; attendance rules are derived from meetings, never registered."""
+    their points; attendance rules are derived from meetings, never registered. A code
+    that means different things in different catalogues (the enterprise and the village
+    standards) shows each meaning with the branches it is for."""
     every_kind = set(BRANCH_KIND_NAMES)
-    found: dict[str, str] = {}
+    meanings: dict[str, list[tuple[str, set[str]]]] = {}
     for catalogue in dataset.catalogues:
-        only = "" if every_kind <= set(catalogue.applies_to) else "（仅适用于：" + "、".join(
-            BRANCH_KIND_NAMES.get(k, k) for k in catalogue.applies_to) + "）"
         for code, versions in catalogue.versions.items():
             rule = _current(versions)
-            if rule.kind != kind or rule.attendance or code in found:
+            if rule.kind != kind or rule.attendance:
                 continue
-            found[code] = f"{code} {rule.name}（{_points_text(rule)}）{only}"
-    return [{"label": found[code], "value": code} for code in sorted(found, key=_natural)]
+            text = f"{rule.name}（{_points_text(rule)}）"
+            found = meanings.setdefault(code, [])
+            for known, kinds in found:
+                if known == text:
+                    kinds.update(catalogue.applies_to)
+                    break
+            else:
+                found.append((text, set(catalogue.applies_to)))
+
+    def only(kinds: set[str]) -> str:
+        if every_kind <= kinds:
+            return ""
+        return "（仅适用于：" + "、".join(
+            BRANCH_KIND_NAMES.get(k, k) for k in sorted(kinds, key=_KIND_ORDER.get)) + "）"
+
+    return [{"label": f"{code} " + "；".join(text + only(kinds) for text, kinds in meanings[code]),
+             "value": code} for code in sorted(meanings, key=_natural)]
+
+
+_KIND_ORDER = {k: i for i, k in enumerate(BRANCH_KIND_NAMES)}
 
 
 def _branch_options(dataset: Dataset) -> list[dict[str, str]]:

@@ -149,8 +149,9 @@ def test_rules_are_offered_by_code_and_text_with_their_points(example: Any,
                                                               generated: dict[str, Any]) -> None:
     deductions = {o["value"]: o["label"] for o in decap.rule_options(example, "deduction")}
     additions = {o["value"]: o["label"] for o in decap.rule_options(example, "addition")}
-    assert deductions["K7"] == ("K7 违反公司（企业）管理规定（-5 至 -2 分）"
-                                "（仅适用于：企业党支部、企业流动党支部、党性教育党支部）")
+    # the same item in both catalogues: one meaning, for every branch
+    assert deductions["K7"] == "K7 违反公司（企业）管理规定（-5 至 -2 分）"
+    assert deductions["K11"].endswith("（仅适用于：村(居)党支部）")  # the village's only
     assert "（-20 分，每年一次）" in deductions["K2.1"]
     assert "K1.1" not in deductions and "K1.2" not in deductions  # attendance: meetings only
     assert additions["J3"].startswith("J3 ") and "+2 分" in additions["J3"]
@@ -404,3 +405,18 @@ def test_a_port_is_free_again_as_soon_as_a_desk_has_stopped() -> None:
     client.close()
     server.close()
     assert port_free(port)
+
+
+def test_a_code_meaning_different_things_shows_each_meaning_with_its_branches(
+        tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    shutil.copytree(DATA, root)
+    village = root / "rules" / "village.yaml"
+    text = village.read_text("utf-8")
+    village.write_text(text.replace("name: 不带头遵守社会公德", "name: 不履行村规民约"), "utf-8")
+    dataset, diagnostics, _ = check(root, today=TODAY)
+    assert not [d for d in diagnostics if d.is_error]
+    labels = {o["value"]: o["label"] for o in decap.rule_options(dataset, "deduction")}
+    assert labels["K10"] == (
+        "K10 不带头遵守社会公德（-10 分）（仅适用于：企业党支部、企业流动党支部、党性教育党支部）"
+        "；不履行村规民约（-10 分）（仅适用于：村(居)党支部）")
