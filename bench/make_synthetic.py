@@ -5,8 +5,8 @@ Usage::
     python bench/make_synthetic.py OUT_DIR --members 20000 --events 500000 --year 2025 [--seed 1]
 
 The output follows the layout of ``data/``: ``organization.yaml``, ``policy.yaml``,
-``rules/enterprise.yaml`` (both copied from the repository), one file per member under
-``members/<branch>/``, one meetings file per branch and year under ``meetings/<branch>/``
+``rules/enterprise.yaml`` and ``rules/village.yaml`` (copied from the repository), one
+file per member under ``members/<branch>/``, one meetings file per branch and year under ``meetings/<branch>/``
 and one batch per branch and month under ``events/<branch>/`` (deductions) and
 ``additions/<branch>/`` (additions).
 
@@ -260,7 +260,8 @@ def write_organization(out: Path, branches: list[Branch]) -> None:
         lines += [f"  - id: {g}", f"    name: 第{int(g[2:])}非公企业党总支"]
     lines.append("branches:")
     for b in branches:
-        lines += [f"  - id: {b.id}", f"    name: {b.name}", f"    kind: {b.kind}"]
+        lines += [f"  - id: {b.id}", f"    name: {b.name}", f"    kind: {b.kind}",
+                  f'    registrars: ["@{b.id}-registrar"]']
         if b.general:
             lines.append(f"    general_branch: {b.general}")
     (out / "organization.yaml").write_text("\n".join(lines) + "\n", "utf-8")
@@ -615,7 +616,8 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     out.mkdir(parents=True, exist_ok=True)
     (out / "rules").mkdir()
-    shutil.copyfile(REPO / "data" / "rules" / "enterprise.yaml", out / "rules" / "enterprise.yaml")
+    for catalogue in ("enterprise.yaml", "village.yaml"):  # (policy.yaml names both)
+        shutil.copyfile(REPO / "data" / "rules" / catalogue, out / "rules" / catalogue)
     shutil.copyfile(REPO / "data" / "policy.yaml", out / "policy.yaml")
 
     branches = make_branches(args.members, rng)
