@@ -421,7 +421,7 @@ def rule_options(dataset: Dataset, kind: str) -> list[dict[str, str]]:
         if every_kind <= kinds:
             return ""
         return "（仅适用于：" + "、".join(
-            BRANCH_KIND_NAMES.get(k, k) for k in sorted(kinds, key=_KIND_ORDER.get)) + "）"
+            BRANCH_KIND_NAMES.get(k, k) for k in sorted(kinds, key=lambda k: (_KIND_ORDER.get(k, 99), k))) + "）"
 
     return [{"label": f"{code} " + "；".join(text + only(kinds) for text, kinds in meanings[code]),
              "value": code} for code in sorted(meanings, key=_natural)]
