@@ -149,6 +149,10 @@ def search(page: Page, query: str) -> list[tuple[str, str]]:
     box.click()
     box.fill("")
     box.press("End")
+    # wait until the previous query's count is gone: were the next query's count the same
+    # ("1 个匹配" twice), reading it as the idle text would wait for a change that never comes
+    page.wait_for_function("el => !/\\d/.test(el.textContent)", arg=meta.element_handle(),
+                           timeout=TIMEOUT)
     idle = meta.inner_text()  # "键入以开始搜索"
     box.fill(query)
     # Material reads the box on keyup (or focus); a real keystroke that leaves the text as is.
