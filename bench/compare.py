@@ -136,13 +136,15 @@ def main(argv: list[str] | None = None) -> int:
               f"{len(bean_runs[-1].stderr.splitlines())} lines of errors")
     print()
     print(f"| members / events | jifen validate, cold | bean-check {BEANCOUNT.split('==')[1]}, "
-          "--no-cache | ratio |")
-    print("|---|---|---|---|")
+          "--no-cache | ratio (wall) | processor time, jifen / bean-check |")
+    print("|---|---|---|---|---|")
     for members, jifen_runs, bean_runs in rows:
         jw, bw = median(jifen_runs, "wall"), median(bean_runs, "wall")
+        jc, bc = median(jifen_runs, "cpu"), median(bean_runs, "cpu")
         print(f"| {members:,} / {members * 25:,} | {jw:.2f} s, "
               f"{median(jifen_runs, 'rss_mib'):.0f} MiB | {bw:.2f} s, "
-              f"{median(bean_runs, 'rss_mib'):.0f} MiB | jifen {bw / jw:.1f}× faster |")
+              f"{median(bean_runs, 'rss_mib'):.0f} MiB | jifen {bw / jw:.1f}× faster "
+              f"| {jc:.1f} s / {bc:.1f} s |")
     print(f"\nmedians of {args.runs} alternating runs each")
     return 0
 
