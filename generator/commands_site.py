@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from generator import decap
@@ -39,11 +42,28 @@ def register(commands: Commands) -> None:
     p.add_argument("--port", type=int, default=8000, help="端口（默认：8000）")
 
 
+def progress_stream() -> Callable[[str], None] | None:
+    """Where a long build says how it goes: the terminal, never a log (stderr not a
+    terminal) nor a CI job (``CI`` set)."""
+    if os.environ.get("CI") or not sys.stderr.isatty():
+        return None
+
+    def say(line: str) -> None:
+        sys.stderr.write(line)
+        sys.stderr.flush()
+    return say
+
+
 def cmd_build(run: Run, out: Output) -> int:
     args = run.args
+    say = progress_stream()
+    if say is not None:
+        say("INFO    -  检查数据……\n")
+    started = time.perf_counter()
     dataset = run.valid_dataset(out, "生成网站（原网站保持不变）")
     if dataset is None:
         return 1
+    checked = time.perf_counter() - started
     as_of = args.as_of or run.today
     target = args.out or Path("site-internal" if args.internal else "site")
     admin = None
@@ -56,12 +76,14 @@ def cmd_build(run: Run, out: Output) -> int:
                                   as_of=as_of)
     try:
         result = build(dataset, as_of=as_of, out=target, internal=args.internal,
-                       provenance=for_data(run.data), extra=admin)
+                       provenance=for_data(run.data), extra=admin, progress=say)
     except BuildError as exc:
         out.err(str(exc))
         return 1
     if os.environ.get("JIFEN_TIMINGS"):
-        out.err(" ".join(f"{k}={v}s" for k, v in result.seconds.items()))
+        out.err(f"check={checked:.3f}s "
+                + " ".join(f"{k}={v}s" for k, v in result.seconds.items())
+                + f" groups={result.groups} rebuilt={result.rebuilt}")
     kind = "内部版本" if args.internal else "党务公开栏"
     out.out(f"已生成{kind}：{result.out}（数据截至 {as_of}，共 {result.pages} 个文件，"
             f"本次更新 {result.written} 个、删除 {result.removed} 个）。")

@@ -5,15 +5,27 @@
    in the Markdown (see ``render._fragment``). ``on_post_page`` replaces each marker
    with its fragment, so Python-Markdown and the search plugin never parse those
    tables (they are excluded from search anyway).
-2. Search index: with ``mkdocs build --dirty`` only changed pages are rebuilt, and
-   the search plugin would write an index of those pages alone. ``on_post_build``
-   keeps the previous entries of every page that was not rebuilt. The index is
-   always written sorted by location, so a dirty build and a full build of the
-   same data give the same bytes.
+2. Search index: ``jifen build`` always runs ``mkdocs build --dirty`` (into an empty
+   folder when everything is to be built), so only changed pages are rebuilt, and the
+   search plugin would write an index of those pages alone. ``on_post_build`` keeps the
+   previous entries of every page that was not rebuilt and still exists. The index is
+   always written sorted by location, so a dirty build and a full build of the same
+   data give the same bytes.
 3. Names: a page may list what people type to find it (front matter ``jf_terms``:
    a member's full and given name). They go into the index entry of the page as
    its ``names`` field (mkdocs.yml declares it to the search), so 丽萍 finds
-   周丽萍 although the text segmentation keeps 周丽萍 one word.
+   周丽萍 although the text segmentation keeps 周丽萍 one word. A page with
+   ``jf_index: names`` (a member's page: ``search: exclude`` keeps the search plugin
+   from parsing it) gets one entry made here: its location, its title and its names,
+   and no text, which keeps the index small (a member's ledger is not searched).
+4. New files, never files rewritten in place: ``jifen build`` publishes hard links to
+   the files MkDocs built (``build.publish``), so MkDocs must never write into a file
+   that may be published. Its two writers (``mkdocs.utils.write_file`` and
+   ``copy_file``) are wrapped to delete the old file first; ``on_post_build`` lists
+   what was written (``<work>/mkdocs-report.json``), so that the build knows what
+   changed without walking the site.
+5. Progress: with ``JIFEN_PROGRESS_FD`` set (``jifen build`` on a terminal), a line
+   every few seconds says how many pages are built.
 
 Works the same under ``mkdocs build`` and ``mkdocs serve`` (where jieba's English log
 lines are silenced).
@@ -23,15 +35,60 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import time
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 MARKER = re.compile(r'<div class="jf-fragment" data-jf-fragment="([a-z_]+)" '
                     r'data-jf-digest="[0-9a-f]+"></div>')
 INDEX = Path("search") / "search_index.json"
+REPORT = "mkdocs-report.json"
+PROGRESS_EVERY = 2.0  # seconds
 
-_state: dict[str, Any] = {"dirty": False, "previous": None, "rebuilt": set(), "terms": {}}
+_state: dict[str, Any] = {"dirty": False, "previous": None, "rebuilt": set(), "terms": {},
+                          "entries": {}, "urls": None, "written": set(), "built": 0,
+                          "total": 0, "said": 0.0}
+
+
+def _unlink(path: str) -> None:
+    with suppress(FileNotFoundError, IsADirectoryError):
+        os.unlink(path)
+
+
+def _new_files_only() -> None:
+    """Make MkDocs' writers write new files (see the module docstring, 4)."""
+    from mkdocs import utils
+
+    if getattr(utils.write_file, "jifen", False):
+        return
+    write, copy = utils.write_file, utils.copy_file
+
+    def write_file(content: bytes, output_path: str) -> None:
+        _unlink(output_path)
+        write(content, output_path)
+        _state["written"].add(output_path)
+
+    def copy_file(source_path: str, output_path: str) -> None:
+        if os.path.isdir(output_path):
+            output_path = os.path.join(output_path, os.path.basename(source_path))
+        _unlink(output_path)
+        copy(source_path, output_path)
+        _state["written"].add(output_path)
+
+    setattr(write_file, "jifen", True)  # noqa: B010 (marks the wrapper as ours)
+    utils.write_file = write_file
+    utils.copy_file = copy_file
+
+
+def _say(message: str) -> None:
+    fd = os.environ.get("JIFEN_PROGRESS_FD", "")
+    if fd.isdigit():
+        with suppress(OSError):
+            os.write(int(fd), f"INFO    -  {message}\n".encode())
+        _state["said"] = time.monotonic()
 
 
 def on_startup(command: str, dirty: bool) -> None:
@@ -39,45 +96,82 @@ def on_startup(command: str, dirty: bool) -> None:
     # jieba (the search's Chinese segmentation) reports its dictionary loading in English
     # on every start; `jifen serve` shows the MkDocs child's output, which is in Chinese.
     logging.getLogger("jieba").setLevel(logging.WARNING)
+    _new_files_only()
 
 
 def on_pre_build(config: Any) -> None:
-    _state["rebuilt"] = set()
-    _state["terms"] = {}
-    _state["previous"] = None
-    index = Path(config["site_dir"]) / INDEX
-    if _state["dirty"] and index.is_file():
-        _state["previous"] = json.loads(index.read_text("utf-8"))
+    _state.update(rebuilt=set(), terms={}, entries={}, previous=None, urls=None,
+                  written=set(), built=0, total=0, said=time.monotonic())
+    site = Path(config["site_dir"])
+    if _state["dirty"] and (site / INDEX).is_file():
+        _state["previous"] = json.loads((site / INDEX).read_text("utf-8"))
+    # MkDocs writes this one itself, into the old file: make it a new one (see 4.)
+    _unlink(str(site / "sitemap.xml.gz"))
+
+
+def on_files(files: Any, config: Any) -> Any:
+    # as ``Page.url`` (and the search index) has them: the home page's is "", not "./"
+    _state["urls"] = {"" if f.url in (".", "./") else f.url
+                      for f in files.documentation_pages()}
+    return files
+
+
+def on_env(env: Any, config: Any, files: Any) -> Any:
+    # the pages read (all of them, or in a dirty build the changed ones) are those built
+    _state["total"] = sum(1 for f in files.documentation_pages()
+                          if f.page is not None and f.page.content is not None)
+    if _state["total"] > 200:
+        _say(f"MkDocs：需要生成 {_state['total']} 个网页")
+    return env
 
 
 def on_post_page(output: str, page: Any, config: Any) -> str:
     _state["rebuilt"].add(page.url)
     terms = page.meta.get("jf_terms")
+    names = ""
     if isinstance(terms, list) and all(isinstance(t, str) for t in terms):
-        _state["terms"][page.url] = " ".join(t.strip() for t in terms if t.strip())
+        names = " ".join(t.strip() for t in terms if t.strip())
+        _state["terms"][page.url] = names
+    if page.meta.get("jf_index") == "names":
+        entry = {"location": page.url, "text": "", "title": str(page.title or "")}
+        if names:
+            entry["names"] = names
+        _state["entries"][page.url] = entry
     fragments = Path(config["docs_dir"]).parent / "fragments"
     source = page.file.src_uri
 
     def insert(match: re.Match[str]) -> str:
         return (fragments / f"{source}.{match.group(1)}.html").read_text("utf-8")
 
+    _state["built"] += 1
+    if time.monotonic() - _state["said"] >= PROGRESS_EVERY:
+        _say(f"MkDocs：已生成 {_state['built']}/{_state['total']} 个网页")
     return MARKER.sub(insert, output)
 
 
 def on_post_build(config: Any) -> None:
-    index = Path(config["site_dir"]) / INDEX
-    if not index.is_file():
-        return
-    current = json.loads(index.read_text("utf-8"))
-    docs = current["docs"]
-    terms = _state["terms"]
-    for doc in docs:  # the page's own entry, not its sections ("page/#section")
-        if doc["location"] in terms:
-            doc["names"] = terms[doc["location"]]
-    previous = _state["previous"]
-    if previous is not None:
-        rebuilt = _state["rebuilt"]
-        docs += [d for d in previous["docs"] if d["location"].split("#")[0] not in rebuilt]
-    docs.sort(key=lambda d: d["location"])
-    text = json.dumps(current, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    index.write_text(text, "utf-8")
+    from mkdocs import utils
+
+    site = Path(config["site_dir"])
+    index = site / INDEX
+    if index.is_file():
+        current = json.loads(index.read_text("utf-8"))
+        docs = current["docs"]
+        terms = _state["terms"]
+        for doc in docs:  # the page's own entry, not its sections ("page/#section")
+            if doc["location"] in terms:
+                doc["names"] = terms[doc["location"]]
+        docs += _state["entries"].values()
+        previous = _state["previous"]
+        if previous is not None:
+            rebuilt, urls = _state["rebuilt"], _state["urls"]
+            docs += [d for d in previous["docs"] if (page := d["location"].split("#")[0])
+                     not in rebuilt and (urls is None or page in urls)]
+        docs.sort(key=lambda d: d["location"])
+        text = json.dumps(current, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        utils.write_file(text.encode("utf-8"), str(index))
+    written = {os.path.relpath(p, site).replace(os.sep, "/") for p in _state["written"]}
+    if (site / "sitemap.xml.gz").is_file():  # written by MkDocs itself, not its writers
+        written.add("sitemap.xml.gz")
+    report = Path(config["docs_dir"]).parent / REPORT
+    report.write_text(json.dumps(sorted(written), ensure_ascii=False), "utf-8")

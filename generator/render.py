@@ -145,32 +145,47 @@ def _fragment(context: Context, name: str) -> Markup:
     return fragment_marker(name, context["fragments"][name])
 
 
-def render(pages: list[Page]) -> Rendered:
-    """Every page's file content by path."""
-    markdown, svg = environment()
-    markdown.filters["fragment"] = _fragment
-    fragment_templates: dict[str, list[str]] = {}
-    out = Rendered()
-    for page in pages:
+class Renderer:
+    """Renders one page at a time (the build streams them); the environments and the
+    list of each template's fragments are made once."""
+
+    def __init__(self) -> None:
+        self.markdown, self.svg = environment()
+        self.markdown.filters["fragment"] = _fragment
+        self.fragment_templates: dict[str, list[str]] = {}
+
+    def page(self, page: Page) -> tuple[bytes, dict[str, bytes]]:
+        """The page's file content and its fragments (by ``<page path>.<name>.html``)."""
+        fragments: dict[str, bytes] = {}
         if not page.template:
             text = json.dumps(page.data, ensure_ascii=False, sort_keys=True,
                               separators=(",", ":")) + "\n"
         elif page.template.endswith(".svg.j2"):
-            text = svg.get_template(page.template).render(**page.context)
+            text = self.svg.get_template(page.template).render(**page.context)
         else:
             stem = page.template.removesuffix(".md.j2")
-            if stem not in fragment_templates:
-                fragment_templates[stem] = sorted(
+            if stem not in self.fragment_templates:
+                self.fragment_templates[stem] = sorted(
                     p.name for p in TEMPLATES.glob(f"{stem}.*.html.j2"))
             digests = {}
-            for name in fragment_templates[stem]:
+            for name in self.fragment_templates[stem]:
                 part = name.removeprefix(f"{stem}.").removesuffix(".html.j2")
-                html_bytes = markdown.get_template(name).render(**page.context).encode("utf-8")
-                out.fragments[f"{page.path}.{part}.html"] = html_bytes
+                html_bytes = self.markdown.get_template(name).render(
+                    **page.context).encode("utf-8")
+                fragments[f"{page.path}.{part}.html"] = html_bytes
                 digests[part] = hashlib.blake2b(html_bytes, digest_size=8).hexdigest()
-            out.fragments_of[page.path] = tuple(f"{page.path}.{part}.html"
-                                                for part in sorted(digests))
-            text = markdown.get_template(page.template).render(**page.context,
-                                                               fragments=digests)
-        out.docs[page.path] = text.encode("utf-8")
+            text = self.markdown.get_template(page.template).render(**page.context,
+                                                                    fragments=digests)
+        return text.encode("utf-8"), fragments
+
+
+def render(pages: list[Page]) -> Rendered:
+    """Every page's file content by path."""
+    renderer = Renderer()
+    out = Rendered()
+    for page in pages:
+        out.docs[page.path], fragments = renderer.page(page)
+        out.fragments |= fragments
+        if page.template.endswith(".md.j2"):
+            out.fragments_of[page.path] = tuple(sorted(fragments))
     return out
