@@ -72,7 +72,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from generator.mkdocs_hooks import REPORT
+from generator.mkdocs_hooks import INDEX, REPORT, merge_indexes
 from generator.model import Dataset
 from generator.provenance import Provenance
 from generator.site import groups
@@ -97,7 +97,7 @@ class BuildError(Exception):
 
 @dataclass(frozen=True)
 class Result:
-    pages: int  # files of the work folder (pages, fragments, twins, assets)
+    pages: int  # files of the work folder (pages, twins, assets)
     written: int
     removed: int
     out: Path
@@ -106,30 +106,87 @@ class Result:
     rebuilt: int = 0  # of which built and rendered: the others had not changed
 
 
-def _mkdocs(work: Path, as_of: str, lock: int, progress: Progress) -> None:
-    """Run ``mkdocs build --dirty``. The child inherits the lock's descriptor: if this
-    process is killed, an orphaned MkDocs still holds the lock until it has finished
-    writing. On a terminal the hook says how far it got (``JIFEN_PROGRESS_FD``)."""
+SHARD_MIN_PAGES = 1500  # below this one MkDocs process builds every page
+
+
+def processes(pages: int) -> int:
+    """How many MkDocs processes build ``pages`` pages: one per core, for many pages
+    (``JIFEN_MKDOCS_PROCESSES`` sets it, for tests and benchmarks)."""
+    forced = os.environ.get("JIFEN_MKDOCS_PROCESSES", "")
+    if forced.isdigit() and int(forced) >= 1:
+        return min(int(forced), 8)
+    if pages < SHARD_MIN_PAGES:
+        return 1
+    return max(1, min(len(os.sched_getaffinity(0)), 4))
+
+
+def _mkdocs(work: Path, as_of: str, lock: int, progress: Progress, shards: int = 1) -> None:
+    """Run ``mkdocs build --dirty`` (in ``shards`` processes, each building its share of
+    the pages into a folder of its own: see the hook, 6). The children inherit the lock's
+    descriptor: if this process is killed, an orphaned MkDocs still holds the lock until
+    it has finished writing. On a terminal the hook says how far it got
+    (``JIFEN_PROGRESS_FD``)."""
     day = dt.date.fromisoformat(as_of)
     env = dict(os.environ, SOURCE_DATE_EPOCH=str(calendar.timegm(day.timetuple())),
                NO_MKDOCS_2_WARNING="1")
     env.pop("JIFEN_PROGRESS_FD", None)
+    env.pop("JIFEN_SHARD", None)
     keep = [lock]
     if progress:
         keep.append(sys.stderr.fileno())
         env["JIFEN_PROGRESS_FD"] = str(keep[-1])
-    with subprocess.Popen([sys.executable, "-m", "mkdocs", "build", "--strict", "--dirty", "-q",
-                           "-f", str(work / "mkdocs.yml")], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True, env=env,
-                          pass_fds=tuple(keep)) as child:
+    children = []
+    try:
+        for k in range(shards):
+            args = [sys.executable, "-m", "mkdocs", "build", "--strict", "--dirty", "-q", "-f",
+                    str(work / "mkdocs.yml")]
+            if k:
+                shutil.rmtree(work / f"{SITE}.{k}", ignore_errors=True)
+                args += ["-d", str(work / f"{SITE}.{k}")]
+            children.append(subprocess.Popen(
+                args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                env=dict(env, JIFEN_SHARD=f"{k}/{shards}") if shards > 1 else env,
+                pass_fds=tuple(keep)))
         _pause("mkdocs")
-        stdout, stderr = child.communicate()
-    if child.returncode != 0:
-        text = (stderr or stdout).strip()
-        if "No space left on device" in text or "Disk quota exceeded" in text:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(work / SITE))
-        raise BuildError("MkDocs 生成网站失败，原网站保持不变。MkDocs 的输出：\n"
-                         + "\n".join(text.splitlines()[-20:]))
+        said = [child.communicate() for child in children]
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.wait()
+    for child, (stdout, stderr) in zip(children, said, strict=True):
+        if child.returncode != 0:
+            text = (stderr or stdout).strip()
+            if "No space left on device" in text or "Disk quota exceeded" in text:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(work / SITE))
+            raise BuildError("MkDocs 生成网站失败，原网站保持不变。MkDocs 的输出：\n"
+                             + "\n".join(text.splitlines()[-20:]))
+    if shards > 1:
+        _merge_shards(work, shards)
+
+
+# What every shard writes, of which the first's are kept (the index merged).
+SHARED_FILES = frozenset({"404.html", "sitemap.xml", "sitemap.xml.gz", INDEX.as_posix()})
+
+
+def _merge_shards(work: Path, shards: int) -> None:
+    """Move the pages the other shards built into the first one's site folder, and
+    their search index entries into its index."""
+    site = work / SITE
+    folders: set[str] = set()
+    for k in range(1, shards):
+        other = work / f"{SITE}.{k}"
+        for relative in sorted(_walk(other) - SHARED_FILES):
+            folder = os.path.dirname(relative)
+            if folder and folder not in folders:
+                os.makedirs(site / folder, exist_ok=True)
+                folders.add(folder)
+            os.replace(other / relative, site / relative)
+    merge_indexes(site / INDEX, [work / f"{SITE}.{k}" / INDEX for k in range(1, shards)])
+    for k in range(1, shards):
+        shutil.rmtree(work / f"{SITE}.{k}")
+        (work / f"{REPORT}.{k}").unlink(missing_ok=True)
+    with suppress(OSError):
+        os.replace(work / f"{REPORT}.0", work / REPORT)
 
 
 def _walk(root: Path) -> set[str]:
@@ -159,8 +216,10 @@ def run_mkdocs(work: Path, manifest: Manifest, written: Written, as_of: str, loc
         site.mkdir()
         manifest.unpublished |= manifest.site
         manifest.site = set()
-    progress.say("MkDocs 正在生成网页……")
-    _mkdocs(work, as_of, lock, progress)
+    shards = processes(written.groups) if full else 1
+    progress.say("MkDocs 正在生成网页……" if shards == 1 else
+                 f"MkDocs 正在生成网页（{shards} 个进程）……")
+    _mkdocs(work, as_of, lock, progress, shards)
     try:
         changed = json.loads(report.read_text("utf-8"))
         assert isinstance(changed, list) and all(isinstance(x, str) for x in changed)

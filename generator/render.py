@@ -26,6 +26,7 @@ from jinja2 import (
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from generator.mkdocs_hooks import with_fragments
 from generator.resources import TEMPLATES_DIR as TEMPLATES
 from generator.site import Page
 from generator.text import md_escape
@@ -177,6 +178,17 @@ class Renderer:
             text = self.markdown.get_template(page.template).render(**page.context,
                                                                     fragments=digests)
         return text.encode("utf-8"), fragments
+
+
+def embedded(page: Page, content: bytes, fragments: dict[str, bytes]) -> bytes:
+    """The page's file as the build writes it: a Markdown page with its fragments after
+    it (``mkdocs_hooks.with_fragments``)."""
+    if not fragments:
+        return content
+    prefix = page.path + "."
+    return with_fragments(content.decode("utf-8"), {
+        name.removeprefix(prefix).removesuffix(".html"): html.decode("utf-8")
+        for name, html in fragments.items()}).encode("utf-8")
 
 
 def render(pages: list[Page]) -> Rendered:

@@ -5,8 +5,9 @@ A build streams the planner's groups (``site.Group``: a page and its twins) thro
 holds one page at a time, not the whole site. The work folder (one per variant,
 ``public/`` or ``internal/``) holds::
 
-    docs/            the Markdown pages, the site's own assets, the internal web forms
-    fragments/       the large HTML tables, put into the built pages by the MkDocs hook
+    docs/            the Markdown pages (each with its large HTML tables after it, which
+                     the MkDocs hook puts into the built page), the site's own assets,
+                     the internal web forms
     static/          the twins (charts, JSON) of ``jifen build``: published as they are,
                      MkDocs never sees them (``jifen serve`` keeps them in docs/)
     site/            what MkDocs built
@@ -36,6 +37,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -44,13 +46,13 @@ from pathlib import Path
 import yaml
 
 from generator.cache import code_fingerprint
-from generator.render import TEMPLATES, Renderer, page_url, title_text
+from generator.render import TEMPLATES, Renderer, embedded, page_url, title_text
 from generator.resources import BASE_CONFIG
 from generator.site import Group, Page, digest
 
 MANIFEST = "manifest.json"
-MANIFEST_VERSION = 1
-DOCS, FRAGMENTS, STATIC, SITE = "docs", "fragments", "static", "site"
+MANIFEST_VERSION = 2
+DOCS, STATIC, SITE = "docs", "static", "site"
 
 
 # --- what every page depends on besides its own data ---------------------------------------------
@@ -98,11 +100,10 @@ class Entry:
     key: str
     title: str  # of its Markdown page, for the navigation
     docs: tuple[str, ...]  # in docs/: the page (and, for jifen serve, its twins)
-    fragments: tuple[str, ...]
     static: tuple[str, ...]  # in static/: its twins
 
     def as_json(self) -> list[object]:
-        return [self.key, self.title, list(self.docs), list(self.fragments), list(self.static)]
+        return [self.key, self.title, list(self.docs), list(self.static)]
 
 
 @dataclass
@@ -148,12 +149,11 @@ def load_manifest(work: Path, fingerprint_: str) -> Manifest | None:
         return None
     found: dict[str, Entry] = {}
     for name, entry in groups.items():
-        if not (isinstance(entry, list) and len(entry) == 5 and isinstance(entry[0], str)
+        if not (isinstance(entry, list) and len(entry) == 4 and isinstance(entry[0], str)
                 and isinstance(entry[1], str) and all(_strings(x) for x in entry[2:])):
             return None
-        found[name] = Entry(entry[0], entry[1], tuple(entry[2]), tuple(entry[3]),
-                            tuple(entry[4]))
-    if not all((work / d).is_dir() for d in (DOCS, FRAGMENTS, STATIC, SITE)):
+        found[name] = Entry(entry[0], entry[1], tuple(entry[2]), tuple(entry[3]))
+    if not all((work / d).is_dir() for d in (DOCS, STATIC, SITE)):
         return None
     return Manifest(fingerprint_, found, dict(extra), set(value["site"]),
                     set(value["unpublished"]), value["published"])
@@ -179,10 +179,8 @@ def write_file(path: Path, content: bytes) -> None:
 
 def replace_file(path: Path, content: bytes) -> None:
     """Write a file as a new one (a published hard link to the old keeps its bytes)."""
-    try:
+    with suppress(FileNotFoundError):
         os.unlink(path)
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
     write_file(path, content)
 
 
@@ -238,7 +236,7 @@ class Progress:
 class Written:
     """What ``write_work`` did."""
 
-    files: int = 0  # files in docs/, fragments/ and static/
+    files: int = 0  # files in docs/ and static/
     written: int = 0
     removed: int = 0
     groups: int = 0
@@ -256,7 +254,7 @@ class Writer:
     def __init__(self, work: Path, previous: Manifest | None, *, twins_in_docs: bool,
                  progress: Progress | None = None) -> None:
         self.work = work
-        self.docs, self.fragments = work / DOCS, work / FRAGMENTS
+        self.docs = work / DOCS
         self.twins = self.docs if twins_in_docs else work / STATIC
         self.twins_in_docs = twins_in_docs
         self.previous = previous or Manifest(fingerprint())
@@ -266,16 +264,16 @@ class Writer:
         self.done = Written(full=previous is None)
         self.progress = progress or Progress()
         self.renderer = Renderer()
+        self.folders: set[str] = set()  # made (or found) by this writer
 
     def _intact(self, entry: Entry) -> bool:
         """The entry's files are all there (nobody deleted one since)."""
+        docs, twins = f"{self.docs}/", f"{self.twins}/"
         try:
             for name in entry.docs:
-                os.stat(self.docs / name)
-            for name in entry.fragments:
-                os.stat(self.fragments / name)
+                os.stat(docs + name)
             for name in entry.static:
-                os.stat(self.twins / name)
+                os.stat(twins + name)
         except OSError:
             return False
         return True
@@ -286,14 +284,14 @@ class Writer:
         old = self.previous.groups.get(group.name)
         if group.key and old is not None and old.key == group.key and self._intact(old):
             self.manifest.groups[group.name] = old
-            done.files += len(old.docs) + len(old.fragments) + len(old.static)
+            done.files += len(old.docs) + len(old.static)
         else:
             pages = group.build()
             key = group.key or digest([(p.path, p.template, p.context, p.data)
                                        for p in pages])
             if old is not None and old.key == key and self._intact(old):
                 self.manifest.groups[group.name] = old
-                done.files += len(old.docs) + len(old.fragments) + len(old.static)
+                done.files += len(old.docs) + len(old.static)
             else:
                 self._write(group.name, key, pages, old)
         self.progress.tick(lambda: f"已规划 {done.groups} 组页面，其中 {done.rebuilt} 组有变化，"
@@ -303,7 +301,6 @@ class Writer:
         done = self.done
         done.rebuilt += 1
         docs: list[str] = []
-        fragments: list[str] = []
         static: list[str] = []
         title = ""
         for page in pages:
@@ -311,6 +308,7 @@ class Writer:
             if page.path.endswith(".md"):
                 title = title_text(page.title)
                 docs.append(page.path)
+                content = embedded(page, content, parts)
                 if self._put(self.docs / page.path, content, replace=False):
                     done.pages.add(page.path)
             else:
@@ -318,12 +316,9 @@ class Writer:
                 if self._put(self.twins / page.path, content, replace=True) \
                         and not self.twins_in_docs:
                     self.manifest.unpublished.add(page.path)
-            for part, html in parts.items():
-                fragments.append(part)
-                self._put(self.fragments / part, html, replace=False)
-        entry = Entry(key, title, tuple(docs), tuple(fragments), tuple(static))
+        entry = Entry(key, title, tuple(docs), tuple(static))
         self.manifest.groups[name] = entry
-        done.files += len(docs) + len(fragments) + len(static)
+        done.files += len(docs) + len(static)
         if old is not None:
             self._remove(old, keep=entry)
 
@@ -331,14 +326,15 @@ class Writer:
         """Write ``content`` unless the file holds it already; whether it was written."""
         if _same(path, content):
             return False
-        if replace:
-            replace_file(path, content)
-        else:
-            try:
-                write_file(path, content)
-            except FileNotFoundError:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                write_file(path, content)
+        folder = str(path.parent)
+        if folder not in self.folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.folders.add(folder)
+        try:
+            (replace_file if replace else write_file)(path, content)
+        except FileNotFoundError:  # its folder went since (a group removed before)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            (replace_file if replace else write_file)(path, content)
         self.done.written += 1
         return True
 
@@ -357,10 +353,6 @@ class Writer:
                         remove_file(self.work / SITE, html)
                         self.manifest.site.discard(html)
                         self.manifest.unpublished.add(html)
-        for name in old.fragments:
-            if keep is None or name not in keep.fragments:
-                remove_file(self.fragments, name)
-                done.removed += 1
         for name in old.static:
             if keep is None or name not in keep.static:
                 remove_file(self.twins, name)
@@ -403,9 +395,10 @@ def begin(work: Path, *, twins_in_docs: bool, progress: Progress | None = None) 
     previous = load_manifest(work, fingerprint())
     (work / MANIFEST).unlink(missing_ok=True)
     if previous is None:
-        for folder in (DOCS, FRAGMENTS, STATIC, SITE):
+        for folder in (DOCS, STATIC, SITE, "fragments"):  # (fragments/: of older versions)
             shutil.rmtree(work / folder, ignore_errors=True)
-    for folder in (DOCS, FRAGMENTS, STATIC, SITE):
+        (work / "rendered.pickle").unlink(missing_ok=True)  # an older version's index
+    for folder in (DOCS, STATIC, SITE):
         (work / folder).mkdir(parents=True, exist_ok=True)
     return Writer(work, previous, twins_in_docs=twins_in_docs, progress=progress)
 
