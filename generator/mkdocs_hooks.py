@@ -17,8 +17,9 @@
    its ``names`` field (mkdocs.yml declares it to the search), so 丽萍 finds
    周丽萍 although the text segmentation keeps 周丽萍 one word. A page with
    ``jf_index: names`` (a member's page: ``search: exclude`` keeps the search plugin
-   from parsing it) gets one entry made here: its location, its title and its names,
-   and no text, which keeps the index small (a member's ledger is not searched).
+   from parsing it) gets one entry made here: its location, its title (cut into words
+   as the plugin cuts one) and its names, and no text, which keeps the index small (a
+   member's ledger is not searched).
 4. New files, never files rewritten in place: ``jifen build`` publishes hard links to
    the files MkDocs built (``build.publish``), so MkDocs must never write into a file
    that may be published. Its two writers (``mkdocs.utils.write_file`` and
@@ -179,6 +180,14 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     return markdown.partition(FRAGMENTS)[0]
 
 
+def _segmented(config: Any, text: str) -> str:
+    """``text`` cut into words as the search plugin cuts a title (jieba), so that a word
+    of it is found: 积分 in 周丽萍 2025年度积分."""
+    plugin = config.plugins.get("material/search") or config.plugins.get("search")
+    segment = getattr(getattr(plugin, "search_index", None), "_segment_chinese", None)
+    return segment(text) if callable(segment) else text
+
+
 def on_post_page(output: str, page: Any, config: Any) -> str:
     _state["rebuilt"].add(page.url)
     terms = page.meta.get("jf_terms")
@@ -187,7 +196,8 @@ def on_post_page(output: str, page: Any, config: Any) -> str:
         names = " ".join(t.strip() for t in terms if t.strip())
         _state["terms"][page.url] = names
     if page.meta.get("jf_index") == "names":
-        entry = {"location": page.url, "text": "", "title": str(page.title or "")}
+        entry = {"location": page.url, "text": "",
+                 "title": _segmented(config, str(page.title or ""))}
         if names:
             entry["names"] = names
         _state["entries"][page.url] = entry

@@ -589,11 +589,10 @@ class Planner(ScoreBook):
                    "corrections": self._corrections_of(q, close),
                    "objections": self._objections_of(q, branch),
                    "direct": self._direct_of(q, branch),
-                   "indicators": INDICATORS, "chart": f"{q.slug}/{branch.id}.svg",
+                   "indicators": INDICATORS,
+                   "chart": {"bins": chart, "title": f"{branch.name} {q.name}积分分布"},
                    "json": f"{q.slug}/{branch.id}.json"}
         self.add(f"{q.slug}/{branch.id}.md", "quarter.md.j2", title, **context)
-        self.pages.append(Page(f"{q.slug}/{branch.id}.svg", "distribution.svg.j2",
-                               {"bins": chart, "title": f"{branch.name} {q.name}积分分布"}))
         self.pages.append(Page(f"{q.slug}/{branch.id}.json", data={
             "branch": branch.id, "year": q.year, "quarter": q.number, "as_of": date,
             "provisional": close is None, "closed_on": close.meeting if close else None,
@@ -1106,11 +1105,11 @@ def member_pages(i: MemberInputs) -> list[Page]:
                "base": i.base, "entries": entries, "pending": pending,
                "years": [{"year": y, "link": f"{y}.md"} for y in i.years],
                "provenance": i.commits is not None,
-               "chart": f"members/{i.id}/{i.year}.svg", "json": f"members/{i.id}/{i.year}.json"}
+               "chart": _balance_chart(i.year, i.base, i.name, i.score, i.entries, i.date,
+                                       i.since),
+               "json": f"members/{i.id}/{i.year}.json"}
     return [
         Page(path, "member.md.j2", context, title=title),
-        Page(f"members/{i.id}/{i.year}.svg", "balance.svg.j2",
-             _balance_chart(i.year, i.base, i.name, i.score, i.entries, i.date, i.since)),
         Page(f"members/{i.id}/{i.year}.json", data={
             "id": i.id, "name": i.name, "branch": i.branch[0],
             "category": i.category, "year": i.year, "as_of": i.date, "score": i.score,
