@@ -82,6 +82,8 @@ from generator.workdir import (
     Manifest,
     Progress,
     Written,
+    fingerprint,
+    load_manifest,
     save_manifest,
     write_file,
     write_work,
@@ -522,11 +524,12 @@ def _write_error(exc: OSError, out: Path) -> BuildError:
 def build(dataset: Dataset, *, as_of: str, out: Path, work: Path | None = None,
           internal: bool = False, provenance: Provenance | None = None,
           extra: Mapping[str, bytes] | None = None,
-          progress: Callable[[str], None] | None = None) -> Result:
+          progress: Callable[[str], None] | None = None, stamp: str = "") -> Result:
     """Build the site for a data set that validated (``pipeline.check`` without errors).
     ``extra``: more files for the docs folder, copied as they are (the internal build's
     ``admin/``, ``decap.admin_files``). ``progress``: where to say how the build goes
-    (``jifen build`` on a terminal), as MkDocs-style lines.
+    (``jifen build`` on a terminal), as MkDocs-style lines. ``stamp``: a digest of all
+    that the site depends on, kept for ``up_to_date``.
 
     ``work`` defaults to the output's own work folder (see ``work_root``). While one
     build of an output runs, another build of the same output waits for it (and says
@@ -542,14 +545,15 @@ def build(dataset: Dataset, *, as_of: str, out: Path, work: Path | None = None,
             tidy(target, root)
             return _build(dataset, as_of, out, target, root,
                           work or root / ("internal" if internal else "public"),
-                          internal, provenance, lock, extra or {}, Progress(progress))
+                          internal, provenance, lock, extra or {}, Progress(progress),
+                          stamp)
     except OSError as exc:
         raise _write_error(exc, out) from None
 
 
 def _build(dataset: Dataset, as_of: str, out: Path, target: Path, root: Path, work: Path,
            internal: bool, provenance: Provenance | None, lock: int,
-           extra: Mapping[str, bytes], progress: Progress) -> Result:
+           extra: Mapping[str, bytes], progress: Progress, stamp: str) -> Result:
     assert dataset.organization is not None
     clock = time.perf_counter()
     seconds: dict[str, float] = {}
@@ -565,6 +569,7 @@ def _build(dataset: Dataset, as_of: str, out: Path, target: Path, root: Path, wo
                                  dataset.organization.committee, extra, twins_in_docs=False,
                                  progress=progress)
     manifest = writer.manifest
+    manifest.stamp = stamp
     progress.say(f"页面：共 {written.groups} 组，{written.rebuilt} 组有变化，"
                  f"写入 {written.written} 个文件，删除 {written.removed} 个")
     lap("pages")
@@ -581,3 +586,23 @@ def _build(dataset: Dataset, as_of: str, out: Path, target: Path, root: Path, wo
         lap("publish skipped")
     return Result(written.files, written.written, written.removed, out, seconds,
                   written.groups, written.rebuilt)
+
+
+def up_to_date(out: Path, internal: bool, stamp: str) -> Result | None:
+    """The last build of ``out``, when it was made from inputs with this ``stamp`` (a
+    digest of everything the site depends on: the data, the as-of date and today, the
+    variant, the forms' settings, the state of Git, our code) and is what ``out`` holds
+    now; else None. Nothing is locked: a build under way has no manifest yet."""
+    if not stamp:
+        return None
+    try:
+        target = _output(out)
+    except BuildError:
+        return None
+    root = work_root(target)
+    work = root / ("internal" if internal else "public")
+    manifest = load_manifest(work, fingerprint())
+    if manifest is None or manifest.stamp != stamp or manifest.unpublished \
+            or not target.is_dir() or _published(root) != (str(work), manifest.published):
+        return None
+    return Result(manifest.files(), 0, 0, out, {"up to date": 0.0}, len(manifest.groups), 0)

@@ -114,16 +114,22 @@ class Manifest:
     site: set[str] = field(default_factory=set)  # the files MkDocs built, in site/
     unpublished: set[str] = field(default_factory=set)  # changed since the last publish
     published: str = ""  # the token of the last publish of this folder ("": none)
+    stamp: str = ""  # a digest of the build's inputs (``build.up_to_date``)
 
     def static(self) -> set[str]:
+        """The twins' files (in static/)."""
         return {f for entry in self.groups.values() for f in entry.static}
+
+    def files(self) -> int:
+        """How many files the build made (pages, twins, assets)."""
+        return sum(len(e.docs) + len(e.static) for e in self.groups.values()) + len(self.extra)
 
     def to_json(self) -> bytes:
         return json.dumps({"version": MANIFEST_VERSION, "fingerprint": self.fingerprint,
                            "groups": {k: e.as_json() for k, e in sorted(self.groups.items())},
                            "extra": dict(sorted(self.extra.items())),
                            "site": sorted(self.site), "unpublished": sorted(self.unpublished),
-                           "published": self.published},
+                           "published": self.published, "stamp": self.stamp},
                           ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -145,7 +151,7 @@ def load_manifest(work: Path, fingerprint_: str) -> Manifest | None:
     if not (isinstance(groups, dict) and isinstance(extra, dict)
             and all(isinstance(v, str) for v in extra.values())
             and _strings(value.get("site")) and _strings(value.get("unpublished"))
-            and isinstance(value.get("published"), str)):
+            and isinstance(value.get("published"), str) and isinstance(value.get("stamp"), str)):
         return None
     found: dict[str, Entry] = {}
     for name, entry in groups.items():
@@ -156,7 +162,7 @@ def load_manifest(work: Path, fingerprint_: str) -> Manifest | None:
     if not all((work / d).is_dir() for d in (DOCS, STATIC, SITE)):
         return None
     return Manifest(fingerprint_, found, dict(extra), set(value["site"]),
-                    set(value["unpublished"]), value["published"])
+                    set(value["unpublished"]), value["published"], value["stamp"])
 
 
 def save_manifest(work: Path, manifest: Manifest) -> None:
