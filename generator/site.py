@@ -31,7 +31,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from generator.cases import (
     DISPOSAL_NAMES,
@@ -70,6 +70,9 @@ from generator.supervise import supervise
 from generator.tables import ScoreBook, member_link, member_row, rank
 
 CHANGES_SHOWN = 50
+# More names than this on the year's results page (积分运用) and they go on a page per
+# branch: at 20,000 members one page would list thousands (over a megabyte).
+RESULTS_ROWS = 500
 # Flags that are candidacies for a decision of the 党工委, not facts to publish.
 YEAR_END_FLAGS = frozenset({"excellent_candidate", "probation_cancelled",
                             "not_development_target", "transfer_postponed"})
@@ -818,7 +821,8 @@ class Planner(ScoreBook):
         policy = self.ds.policy
 
         def row(s: Standing) -> dict[str, object]:
-            found = {**self._row(s, year), "branch": self.org.branches[s.branch].name}
+            found = {**self._row(s, year), "branch": self.org.branches[s.branch].name,
+                     "branch_id": s.branch}
             if not self.internal and not self.closed(Quarter(year, 4), s.branch):
                 found["score"] = None  # the year total is public once Q4 is 审定
             return found
@@ -851,12 +855,42 @@ class Planner(ScoreBook):
                                  "note": d.note or "" if d else ""})
                 lists.append({"name": name, "rule": list_rule(self.ds, action), "rows": rows})
         share = policy.excellent_share
-        self.add(f"{year}/results.md", "results.md.j2", f"{year}年度积分运用结果",
-                 year=year, policy=policy, excellent=excellent, decided=summary,
-                 pending=bool(listed - decided.keys()),
-                 share="" if share is None else f"{share * 100:g}%",
-                 candidates=self._candidates(final, selection) if self.internal else [],
-                 lists=lists)
+        candidates = self._candidates(final, selection) if self.internal else []
+        context: dict[str, object] = {
+            "year": year, "policy": policy, "excellent": excellent, "decided": summary,
+            "pending": bool(listed - decided.keys()),
+            "share": "" if share is None else f"{share * 100:g}%",
+            "candidates": candidates, "lists": lists, "branches": []}
+        tables: list[Any] = [excellent["rows"] if excellent else []]
+        tables += [c["rows"] for c in candidates] + [x["rows"] for x in lists]
+        if sum(len(t) for t in tables) > RESULTS_ROWS:  # many: the names on branch pages
+            context["branches"] = self._results_by_branch(year, excellent, candidates, lists)
+        self.add(f"{year}/results.md", "results.md.j2", f"{year}年度积分运用结果", **context)
+
+    def _results_by_branch(self, year: int, excellent: dict[str, Any] | None,
+                           candidates: list[dict[str, Any]], lists: list[dict[str, Any]]
+                           ) -> list[dict[str, object]]:
+        """The names of the results page, a page per branch (``{year}/results/<branch>``);
+        the branches with their counts, for the results page's table."""
+        found: list[dict[str, object]] = []
+        for b in self.branches():
+            mine = {"date": excellent["date"],
+                    "rows": [r for r in excellent["rows"] if r["branch_id"] == b.id]
+                    } if excellent else None
+            ranked = [c for c in candidates if c["id"] == b.id]
+            listed = [{**x, "rows": [r for r in x["rows"] if r["branch_id"] == b.id]}
+                      for x in lists]
+            counts = {"excellent": len(mine["rows"]) if mine else 0,
+                      "candidates": sum(len(c["rows"]) for c in ranked),
+                      "listed": sum(len(x["rows"]) for x in listed)}
+            if not any(counts.values()) and not ranked:
+                continue
+            path = f"{year}/results/{b.id}.md"
+            self.add(path, "results_branch.md.j2", f"{b.name} {year}年度积分运用结果",
+                     year=year, branch=b.name, excellent=mine, candidates=ranked,
+                     lists=listed)
+            found.append({"name": b.name, "link": path, **counts})
+        return found
 
     def _candidates(self, final: dict[str, Standing], selection: Progress
                     ) -> list[dict[str, object]]:
@@ -885,7 +919,7 @@ class Planner(ScoreBook):
                 out.append({**self._row(s, selection.year), "rank": ranks.get(i),
                             "nominated": first, "review": second, "confirmed": third})
             found.append({
-                "name": b.name,
+                "id": b.id, "name": b.name,
                 "general_branch": (self.org.general_branches.get(b.general_branch)
                                    or b.general_branch) if b.general_branch else "",
                 "nominated": nominated.date if nominated else "",

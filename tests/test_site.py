@@ -425,6 +425,33 @@ def test_year_end_candidacies_stay_off_public_pages(data: DataDir) -> None:
     assert "取消预备党员资格" in internal["members/m02/2025.md"].decode()
 
 
+def test_many_names_on_the_results_go_on_a_page_per_branch(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At a county's scale the year's results (积分运用) would list thousands of names on
+    one page: past ``RESULTS_ROWS`` the page keeps its summary and links a page per
+    branch with the branch's names. Built by MkDocs (strict: every link resolves)."""
+    from generator import site
+
+    dataset, diagnostics, _ = check(REPO / "data", today="2026-11-25")
+    assert [d for d in diagnostics if d.is_error] == []
+    whole = render(plan(dataset, "2026-11-25")).docs["2025/results.md"].decode()
+    assert "[刘桂芳]" in whole and "[陈国林]" in whole  # the two confirmed
+    monkeypatch.setattr(site, "RESULTS_ROWS", 1)
+    for internal in (False, True):
+        docs = render(plan(dataset, "2026-11-25", internal=internal)).docs
+        index = docs["2025/results.md"].decode()
+        assert "[刘桂芳]" not in index and "{ #branches }" in index
+        assert "(results/b-hengfeng.md)" in index
+        branch = docs["2025/results/b-hengfeng.md"].decode()
+        assert "[刘桂芳](../../members/m-hf-01/2025.md)" in branch
+        assert ("优秀党员候选人" in branch) == internal
+    out = tmp_path / "site"
+    build(dataset, as_of="2026-11-25", out=out, internal=True)
+    page = (out / "2025/results/b-hengfeng/index.html").read_text("utf-8")
+    assert "刘桂芳" in page and "内部版本" in page
+    assert "刘桂芳" not in (out / "2025/results/index.html").read_text("utf-8")
+
+
 # --- public means 审定 ---------------------------------------------------------------------
 
 ISO_DATE = re.compile(r"(?<![0-9])(20[0-9]{2}-[01][0-9]-[0-3][0-9])(?![0-9])")
