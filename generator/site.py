@@ -758,7 +758,9 @@ class Planner(ScoreBook):
                                                                for e in s.entries),
             notes=notes, pending=s.pending if self.internal else (),
             years=tuple(y for y in self.years if y != year and self.in_year(member, y)
-                        and self.member_cutoff(member, y)))
+                        and self.member_cutoff(member, y)),
+            handbook=f"internal/handbooks/{member.id}.md" if self.internal
+            and year == int(self.as_of[:4]) else "")
         return Group(f"members/{member.id}/{year}.md", key=digest(("member", inputs)),
                      make=lambda: member_pages(inputs))
 
@@ -1110,6 +1112,7 @@ class MemberInputs(NamedTuple):
     notes: tuple[tuple[str, str], ...] | None  # per entry (internal): note, evidence
     pending: tuple[Event, ...]  # internal: additions not yet counted
     years: tuple[int, ...]  # the member's other years on this build
+    handbook: str  # internal: the page of the member's 考评手册 of the year ("": none)
 
 
 def member_pages(i: MemberInputs) -> list[Page]:
@@ -1138,6 +1141,7 @@ def member_pages(i: MemberInputs) -> list[Page]:
                "label": i.label, "basis": i.basis, "since": i.since,
                "base": i.base, "entries": entries, "pending": pending,
                "years": [{"year": y, "link": f"{y}.md"} for y in i.years],
+               "handbook": i.handbook,
                "provenance": i.commits is not None,
                "chart": _balance_chart(i.year, i.base, i.name, i.score, i.entries, i.date,
                                        i.since),
