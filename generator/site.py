@@ -190,6 +190,7 @@ class Planner(ScoreBook):
                         key=lambda c: (c.quarter, c.branch))
         self.last_closes: dict[str, Close] = {c.branch: c for c in closes}
         self.published: dict[str, list[Close]] = defaultdict(list)  # member -> closes
+        self._cutoffs: dict[tuple[str, int], tuple[str, Close] | None] = {}
         for close in closes:
             for ident in close.counted:
                 self.published[ident].append(close)
@@ -290,10 +291,12 @@ class Planner(ScoreBook):
         last quarter of the year whose close counted the member (None: none yet)."""
         if self.internal:
             return self.cutoff(year_end(year)), None
-        closes = [c for c in self.published.get(member.id, ()) if c.year == year]
-        if not closes:
-            return None
-        return quarter_of_close(closes[-1]).end, closes[-1]
+        key = (member.id, year)
+        if key not in self._cutoffs:  # asked for by every table a member is in
+            closes = [c for c in self.published.get(member.id, ()) if c.year == year]
+            self._cutoffs[key] = (quarter_of_close(closes[-1]).end, closes[-1]) if closes \
+                else None
+        return self._cutoffs[key]
 
     def results_shown(self, year: int) -> bool:
         """积分运用 once the year is over: the 党工委's decisions (a member's year total
