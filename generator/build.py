@@ -134,8 +134,8 @@ def _mkdocs(work: Path, as_of: str, lock: int, progress: Progress, shards: int =
     env.pop("JIFEN_PROGRESS_FD", None)
     env.pop("JIFEN_SHARD", None)
     keep = [lock]
-    if progress:
-        keep.append(sys.stderr.fileno())
+    if progress:  # the terminal, under another number (the children's stderr is a pipe)
+        keep.append(os.dup(sys.stderr.fileno()))
         env["JIFEN_PROGRESS_FD"] = str(keep[-1])
     children = []
     try:
@@ -155,6 +155,8 @@ def _mkdocs(work: Path, as_of: str, lock: int, progress: Progress, shards: int =
         for child in children:
             if child.poll() is None:
                 child.wait()
+        for fd in keep[1:]:
+            os.close(fd)
     for child, (stdout, stderr) in zip(children, said, strict=True):
         if child.returncode != 0:
             text = (stderr or stdout).strip()

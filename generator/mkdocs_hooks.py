@@ -153,8 +153,7 @@ def on_env(env: Any, config: Any, files: Any) -> Any:
                           if f.page is not None and f.page.content is not None)
     k, n = shard()
     _state["who"] = "MkDocs" if n == 1 else f"MkDocs 进程 {k + 1}/{n}"
-    if _state["total"] > 200:
-        _say(f"{_state['who']}：需要生成 {_state['total']} 个网页")
+    _say(f"{_state['who']}：需要生成 {_state['total']} 个网页")
     return env
 
 

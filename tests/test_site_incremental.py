@@ -317,6 +317,8 @@ def test_a_build_says_how_it_goes_on_a_terminal_only(data: DataDir, tmp_path: Pa
     assert lines[0] == "INFO    -  检查数据……"
     assert any(line.startswith("INFO    -  页面：共 ") for line in lines), said
     assert "INFO    -  MkDocs 正在生成网页……" in lines
+    assert re.fullmatch(r"INFO    -  MkDocs：需要生成 \d+ 个网页", lines[lines.index(
+        "INFO    -  MkDocs 正在生成网页……") + 1])  # from the MkDocs process (the hook)
     assert "INFO    -  发布网站……" in lines
     for folder in ("site", WORK):
         shutil.rmtree(tmp_path / folder)
