@@ -81,6 +81,7 @@ from generator.workdir import (
     STATIC,
     Manifest,
     Progress,
+    Writer,
     Written,
     fingerprint,
     load_manifest,
@@ -111,15 +112,33 @@ class Result:
 SHARD_MIN_PAGES = 1500  # below this one MkDocs process builds every page
 
 
-def processes(pages: int) -> int:
-    """How many MkDocs processes build ``pages`` pages: one per core, for many pages
-    (``JIFEN_MKDOCS_PROCESSES`` sets it, for tests and benchmarks)."""
-    forced = os.environ.get("JIFEN_MKDOCS_PROCESSES", "")
-    if forced.isdigit() and int(forced) >= 1:
-        return min(int(forced), 8)
-    if pages < SHARD_MIN_PAGES:
-        return 1
+def _forced() -> int | None:
+    """``JIFEN_PROCESSES`` (tests, benchmarks): how many processes a large build uses."""
+    forced = os.environ.get("JIFEN_PROCESSES", "")
+    return min(int(forced), 8) if forced.isdigit() and int(forced) >= 1 else None
+
+
+def _cores() -> int:
     return max(1, min(len(os.sched_getaffinity(0)), 4))
+
+
+def processes(pages: int) -> int:
+    """How many MkDocs processes build ``pages`` pages: one per core, for many pages."""
+    forced = _forced()
+    if forced is not None:
+        return forced
+    return 1 if pages < SHARD_MIN_PAGES else _cores()
+
+
+def workers() -> tuple[int, int]:
+    """How many processes render the pages when many are to be rendered, and from how
+    many on (``workdir.Writer``): one per core, none on one core. ``JIFEN_PROCESSES``
+    sets the number and makes them start at once (1: none)."""
+    forced = _forced()
+    if forced is not None:
+        return (forced if forced > 1 else 0), 0
+    cores = _cores()
+    return (cores if cores > 1 else 0), Writer.PARALLEL_FROM
 
 
 def _mkdocs(work: Path, as_of: str, lock: int, progress: Progress, shards: int = 1) -> None:
@@ -393,6 +412,27 @@ def _place(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
+def _linked_copy(trees: list[Path], staging: Path) -> bool:
+    """Make ``staging`` afresh from whole trees, by ``cp -al`` (GNU coreutils: folders
+    made, files hard-linked, several times quicker than doing it file by file here);
+    False where it cannot (no such ``cp``, a file system without hard links, a full
+    disk), which leaves nothing behind."""
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    for number, tree in enumerate(trees):
+        if number:
+            _pause("staging")
+        try:
+            done = subprocess.run(["cp", "-al", "--", f"{tree}/.", str(staging)],
+                                  capture_output=True, check=False)
+        except OSError:
+            done = None
+        if done is None or done.returncode != 0:
+            shutil.rmtree(staging, ignore_errors=True)
+            return False
+    return True
+
+
 def _mirror(staging: Path, files: list[str], source: Callable[[str], Path]) -> None:
     """Make ``staging`` afresh: every file of the site, as a hard link."""
     shutil.rmtree(staging, ignore_errors=True)
@@ -441,6 +481,13 @@ def _apply(staging: Path, changed: list[str], files: set[str],
                 folder = folder.parent
 
 
+def _exactly(work: Path, manifest: Manifest) -> bool:
+    """Do ``site/`` and ``static/`` hold the manifest's files and nothing else, so that
+    they can be linked as whole trees? (A walk of each: only when staging is made
+    afresh, which links every file anyway.)"""
+    return manifest.site == _walk(work / SITE) and manifest.static() == _walk(work / STATIC)
+
+
 def _published(root: Path) -> tuple[str, str] | None:
     try:
         work, token = (root / PUBLISHED).read_text("utf-8").split("\n")[:2]
@@ -467,7 +514,8 @@ def publish(work: Path, manifest: Manifest, out: Path, root: Path) -> None:
     try:
         if fast:
             _apply(staging, changed, files, source)
-        else:
+        elif not (_exactly(work, manifest) and _linked_copy([work / SITE, work / STATIC],
+                                                            staging)):
             _mirror(staging, sorted(files), source)
         if out.is_dir():
             os.chmod(staging, stat.S_IMODE(os.stat(out).st_mode))
@@ -485,7 +533,7 @@ def publish(work: Path, manifest: Manifest, out: Path, root: Path) -> None:
         save_manifest(work, manifest)
         if fast and staging.is_dir():
             _apply(staging, changed, files, source)
-        else:
+        elif not _linked_copy([out], staging):
             _mirror(staging, sorted(files), source)
         write_file(root / PUBLISHED, f"{work}\n{manifest.published}\n".encode())
     except OSError:
@@ -567,9 +615,10 @@ def _build(dataset: Dataset, as_of: str, out: Path, target: Path, root: Path, wo
         clock = now
 
     progress.say("规划并生成页面……")
+    count, start = workers()
     writer, written = write_work(work, groups(dataset, as_of, internal, provenance), internal,
                                  dataset.organization.committee, extra, twins_in_docs=False,
-                                 progress=progress)
+                                 progress=progress, workers=count, parallel_from=start)
     manifest = writer.manifest
     manifest.stamp = stamp
     progress.say(f"页面：共 {written.groups} 组，{written.rebuilt} 组有变化，"

@@ -136,10 +136,11 @@ class Group:
     name: str
     pages: tuple[Page, ...] = ()
     key: str = ""
-    make: Callable[[], list[Page]] | None = None
+    make: Callable[..., list[Page]] | None = None  # a module's function (it may be pickled
+    args: tuple[object, ...] = ()                  # to another process, with its args)
 
     def build(self) -> list[Page]:
-        return list(self.pages) if self.make is None else self.make()
+        return list(self.pages) if self.make is None else self.make(*self.args)
 
 
 def digest(value: object) -> str:
@@ -765,7 +766,7 @@ class Planner(ScoreBook):
             handbook=f"internal/handbooks/{member.id}.md" if self.internal
             and year == int(self.as_of[:4]) else "")
         return Group(f"members/{member.id}/{year}.md", key=digest(("member", inputs)),
-                     make=lambda: member_pages(inputs))
+                     make=member_pages, args=(inputs,))
 
     def _corrected_line(self, entry: Entry) -> str:
         """For a correction: the date of the line it cancels (an event), or of the

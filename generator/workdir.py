@@ -31,11 +31,15 @@ same for everything MkDocs writes.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
+import multiprocessing
+import multiprocessing.pool
 import os
 import shutil
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -253,12 +257,94 @@ class Written:
     full: bool = False  # no usable manifest: everything was written afresh
 
 
+@dataclass(frozen=True)
+class Out:
+    """What rendering and writing one group did."""
+
+    entry: Entry
+    written: int  # files whose bytes changed
+    pages: tuple[str, ...]  # Markdown pages written
+    twins: tuple[str, ...]  # twins written
+
+
+class Files:
+    """Renders groups and writes their files (in this process or in a worker)."""
+
+    def __init__(self, docs: Path, twins: Path, twins_in_docs: bool) -> None:
+        self.docs, self.twins, self.twins_in_docs = docs, twins, twins_in_docs
+        self.renderer = Renderer()
+        self.folders: set[str] = set()  # made (or found) here
+
+    def write(self, key: str, pages: list[Page]) -> Out:
+        docs: list[str] = []
+        static: list[str] = []
+        written: list[str] = []
+        title = ""
+        for page in pages:
+            content, parts = self.renderer.page(page)
+            if page.path.endswith(".md"):
+                title = title_text(page.title)
+                docs.append(page.path)
+                if self.put(self.docs / page.path, embedded(page, content, parts),
+                            replace=False):
+                    written.append(page.path)
+            else:
+                (docs if self.twins_in_docs else static).append(page.path)
+                if self.put(self.twins / page.path, content, replace=True):
+                    written.append(page.path)
+        return Out(Entry(key, title, tuple(docs), tuple(static)), len(written),
+                   tuple(p for p in written if p.endswith(".md")),
+                   tuple(p for p in written if not p.endswith(".md")))
+
+    def put(self, path: Path, content: bytes, *, replace: bool) -> bool:
+        """Write ``content`` unless the file holds it already; whether it was written."""
+        if _same(path, content):
+            return False
+        folder = str(path.parent)
+        if folder not in self.folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.folders.add(folder)
+        try:
+            (replace_file if replace else write_file)(path, content)
+        except FileNotFoundError:  # its folder went since (a group removed before)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            (replace_file if replace else write_file)(path, content)
+        return True
+
+
+# A worker process's writer (``_start``), and what it is sent: (group name, key, its make
+# and args, or its pages).
+_files: Files | None = None
+Job = tuple[str, str, Callable[..., list[Page]] | None, tuple[object, ...], tuple[Page, ...]]
+
+
+def _start(docs: Path, twins: Path, twins_in_docs: bool) -> None:
+    global _files
+    _files = Files(docs, twins, twins_in_docs)
+
+
+def _write_batch(jobs: list[Job]) -> list[tuple[str, Out]]:
+    assert _files is not None
+    return [(name, _files.write(key, make(*args) if make is not None else list(pages)))
+            for name, key, make, args, pages in jobs]
+
+
 class Writer:
     """Writes the groups of a build into a work folder, skipping those unchanged since
-    the manifest's build (see the module docstring)."""
+    the manifest's build (see the module docstring).
+
+    With ``workers``, once ``PARALLEL_FROM`` groups have had to be built (a full build,
+    an edit of the policy), the others are built, rendered and written by that many
+    worker processes, in batches, while this one plans on: forked (the heap frozen
+    first, so that they copy nothing of it), they hold the build's lock like MkDocs does,
+    and at most a few batches wait at any time."""
+
+    PARALLEL_FROM = 200
+    BATCH = 32
 
     def __init__(self, work: Path, previous: Manifest | None, *, twins_in_docs: bool,
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None, workers: int = 0,
+                 parallel_from: int = PARALLEL_FROM) -> None:
         self.work = work
         self.docs = work / DOCS
         self.twins = self.docs if twins_in_docs else work / STATIC
@@ -269,8 +355,12 @@ class Writer:
                                  published=self.previous.published)
         self.done = Written(full=previous is None)
         self.progress = progress or Progress()
-        self.renderer = Renderer()
-        self.folders: set[str] = set()  # made (or found) by this writer
+        self.files = Files(self.docs, self.twins, twins_in_docs)
+        self.workers, self.parallel_from = workers, parallel_from
+        self.pool: multiprocessing.pool.Pool | None = None
+        self.batch: list[Job] = []
+        self.waiting: deque[multiprocessing.pool.AsyncResult[list[tuple[str, Out]]]] = deque()
+        self.olds: dict[str, Entry] = {}  # of the groups sent to the workers
 
     def _intact(self, entry: Entry) -> bool:
         """The entry's files are all there (nobody deleted one since)."""
@@ -284,65 +374,84 @@ class Writer:
             return False
         return True
 
+    def _keep(self, name: str, old: Entry) -> None:
+        self.manifest.groups[name] = old
+        self.done.files += len(old.docs) + len(old.static)
+
     def add(self, group: Group) -> None:
         done = self.done
         done.groups += 1
         old = self.previous.groups.get(group.name)
-        if group.key and old is not None and old.key == group.key and self._intact(old):
-            self.manifest.groups[group.name] = old
-            done.files += len(old.docs) + len(old.static)
+        unchanged = old is not None and self._intact(old)
+        if group.key and unchanged and old is not None and old.key == group.key:
+            self._keep(group.name, old)
+        elif group.key and self._parallel():
+            self._send((group.name, group.key, group.make, group.args, ()), old)
         else:
             pages = group.build()
             key = group.key or digest([(p.path, p.template, p.context, p.data)
                                        for p in pages])
-            if old is not None and old.key == key and self._intact(old):
-                self.manifest.groups[group.name] = old
-                done.files += len(old.docs) + len(old.static)
+            if unchanged and old is not None and old.key == key:
+                self._keep(group.name, old)
+            elif self._parallel():
+                self._send((group.name, key, None, (), tuple(pages)), old)
             else:
-                self._write(group.name, key, pages, old)
+                self._record(group.name, self.files.write(key, pages), old)
         self.progress.tick(lambda: f"已规划 {done.groups} 组页面，其中 {done.rebuilt} 组有变化，"
                                    "已重新生成")
 
-    def _write(self, name: str, key: str, pages: list[Page], old: Entry | None) -> None:
+    def _parallel(self) -> bool:
+        """Whether to send the next group to the workers (starting them when it is time)."""
+        if self.pool is None and self.workers and self.done.rebuilt >= self.parallel_from:
+            gc.freeze()  # the workers share the heap as it is, and never collect it
+            self.pool = multiprocessing.get_context("fork").Pool(
+                self.workers, _start, (self.docs, self.twins, self.twins_in_docs))
+        return self.pool is not None
+
+    def _send(self, job: Job, old: Entry | None) -> None:
+        assert self.pool is not None
+        self.done.rebuilt += 1
+        if old is not None:
+            self.olds[job[0]] = old
+        self.batch.append(job)
+        if len(self.batch) >= self.BATCH:
+            self.waiting.append(self.pool.apply_async(_write_batch, (self.batch,)))
+            self.batch = []
+            while len(self.waiting) > 2 * self.workers:  # a few batches ahead, no more
+                self._collect(self.waiting.popleft().get())
+
+    def _collect(self, results: list[tuple[str, Out]]) -> None:
+        for name, out in results:
+            self.done.rebuilt -= 1  # (counted when sent)
+            self._record(name, out, self.olds.pop(name, None))
+
+    def _drain(self) -> None:
+        """Wait for the workers to finish every group sent, and stop them."""
+        if self.pool is None:
+            return
+        try:
+            if self.batch:
+                self.waiting.append(self.pool.apply_async(_write_batch, (self.batch,)))
+                self.batch = []
+            while self.waiting:
+                self._collect(self.waiting.popleft().get())
+            self.pool.close()
+            self.pool.join()
+        finally:
+            self.pool.terminate()
+            self.pool = None
+
+    def _record(self, name: str, out: Out, old: Entry | None) -> None:
         done = self.done
         done.rebuilt += 1
-        docs: list[str] = []
-        static: list[str] = []
-        title = ""
-        for page in pages:
-            content, parts = self.renderer.page(page)
-            if page.path.endswith(".md"):
-                title = title_text(page.title)
-                docs.append(page.path)
-                content = embedded(page, content, parts)
-                if self._put(self.docs / page.path, content, replace=False):
-                    done.pages.add(page.path)
-            else:
-                (docs if self.twins_in_docs else static).append(page.path)
-                if self._put(self.twins / page.path, content, replace=True) \
-                        and not self.twins_in_docs:
-                    self.manifest.unpublished.add(page.path)
-        entry = Entry(key, title, tuple(docs), tuple(static))
-        self.manifest.groups[name] = entry
-        done.files += len(docs) + len(static)
+        done.written += out.written
+        done.files += len(out.entry.docs) + len(out.entry.static)
+        done.pages.update(out.pages)
+        if not self.twins_in_docs:
+            self.manifest.unpublished.update(out.twins)
+        self.manifest.groups[name] = out.entry
         if old is not None:
-            self._remove(old, keep=entry)
-
-    def _put(self, path: Path, content: bytes, *, replace: bool) -> bool:
-        """Write ``content`` unless the file holds it already; whether it was written."""
-        if _same(path, content):
-            return False
-        folder = str(path.parent)
-        if folder not in self.folders:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.folders.add(folder)
-        try:
-            (replace_file if replace else write_file)(path, content)
-        except FileNotFoundError:  # its folder went since (a group removed before)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            (replace_file if replace else write_file)(path, content)
-        self.done.written += 1
-        return True
+            self._remove(old, keep=out.entry)
 
     def _remove(self, old: Entry, keep: Entry | None = None) -> None:
         """Delete the files of a group's last build that it no longer has; a page gone
@@ -374,7 +483,8 @@ class Writer:
             self.manifest.extra[name] = key
             done.files += 1
             if (self.previous.extra.get(name) != key or not (self.docs / name).is_file()) \
-                    and self._put(self.docs / name, content, replace=False):
+                    and self.files.put(self.docs / name, content, replace=False):
+                done.written += 1
                 done.docs_changed = True
         for name in sorted(self.previous.extra.keys() - files.keys()):
             remove_file(self.docs, name)
@@ -387,6 +497,7 @@ class Writer:
 
     def finish(self, internal: bool, committee: str) -> Written:
         """Remove the groups no longer planned and write the configuration."""
+        self._drain()
         for name in sorted(self.previous.groups.keys() - self.manifest.groups.keys()):
             self._remove(self.previous.groups[name])
         titles = {name: entry.title for name, entry in self.manifest.groups.items()
@@ -395,7 +506,8 @@ class Writer:
         return self.done
 
 
-def begin(work: Path, *, twins_in_docs: bool, progress: Progress | None = None) -> Writer:
+def begin(work: Path, *, twins_in_docs: bool, progress: Progress | None = None,
+          workers: int = 0, parallel_from: int = Writer.PARALLEL_FROM) -> Writer:
     """A writer for ``work``: from its manifest, which is deleted until the folder is
     complete again, or (no usable manifest) from an empty folder."""
     previous = load_manifest(work, fingerprint())
@@ -406,19 +518,26 @@ def begin(work: Path, *, twins_in_docs: bool, progress: Progress | None = None) 
         (work / "rendered.pickle").unlink(missing_ok=True)  # an older version's index
     for folder in (DOCS, STATIC, SITE):
         (work / folder).mkdir(parents=True, exist_ok=True)
-    return Writer(work, previous, twins_in_docs=twins_in_docs, progress=progress)
+    return Writer(work, previous, twins_in_docs=twins_in_docs, progress=progress,
+                  workers=workers, parallel_from=parallel_from)
 
 
 def write_work(work: Path, groups: Iterable[Group], internal: bool, committee: str,
                extra: Mapping[str, bytes] | None = None, *, twins_in_docs: bool = True,
-               progress: Progress | None = None) -> tuple[Writer, Written]:
+               progress: Progress | None = None, workers: int = 0,
+               parallel_from: int = Writer.PARALLEL_FROM) -> tuple[Writer, Written]:
     """Write the work folder for ``groups`` (see ``Writer``); the manifest is left to
     the caller, to save once the folder is complete (``save_manifest``)."""
-    writer = begin(work, twins_in_docs=twins_in_docs, progress=progress)
-    for group in groups:
-        writer.add(group)
-    writer.extra(assets() | dict(extra or {}))
-    return writer, writer.finish(internal, committee)
+    writer = begin(work, twins_in_docs=twins_in_docs, progress=progress, workers=workers,
+                   parallel_from=parallel_from)
+    try:
+        for group in groups:
+            writer.add(group)
+        writer.extra(assets() | dict(extra or {}))
+        return writer, writer.finish(internal, committee)
+    finally:
+        if writer.pool is not None:  # (an error: the workers are stopped)
+            writer.pool.terminate()
 
 
 # --- the MkDocs configuration --------------------------------------------------------------------

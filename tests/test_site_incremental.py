@@ -57,13 +57,14 @@ def environment(**changes: str | None) -> dict[str, str]:
 
 
 def build(data: Path, out: Path, *extra: str, processes: int = 1) -> Built:
-    """Build with ``processes`` MkDocs processes when everything is built (one, unless
-    a test asks: the small test sites would get one anyway)."""
+    """Build with ``processes`` processes (one, unless a test asks: the small test sites
+    would get one anyway): rendering workers, and MkDocs shards when everything is
+    built."""
     out.parent.mkdir(parents=True, exist_ok=True)
     done = subprocess.run([str(JIFEN), "build", "--data", str(data), "--out", str(out),
                            "--as-of", AS_OF, "--today", AS_OF, *extra], cwd=out.parent,
                           capture_output=True, text=True, check=False,
-                          env=environment(JIFEN_MKDOCS_PROCESSES=str(processes)))
+                          env=environment(JIFEN_PROCESSES=str(processes)))
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     return Built(done.stderr)
@@ -153,10 +154,11 @@ def test_a_rebuild_after_an_edit_equals_a_build_from_scratch(
 
 
 @pytest.mark.parametrize("variant", ["public", "internal"])
-def test_several_mkdocs_processes_build_what_one_builds(data: DataDir, tmp_path: Path,
-                                                        variant: str) -> None:
-    """A large site is built by one MkDocs process per core, each its share of the pages
-    (the hook's shards): the same bytes as one process."""
+def test_several_processes_build_what_one_builds(data: DataDir, tmp_path: Path,
+                                                 variant: str) -> None:
+    """A large site is rendered by one worker per core and built by one MkDocs process
+    per core, each its share of the pages (the hook's shards): the same bytes as one
+    process."""
     extra = ("--internal",) if variant == "internal" else ()
     fixture(data)
     build(data.root, tmp_path / "one/site", *extra)
@@ -164,6 +166,12 @@ def test_several_mkdocs_processes_build_what_one_builds(data: DataDir, tmp_path:
     one, three = tree(tmp_path / "one/site"), tree(tmp_path / "three/site")
     assert sorted(one) == sorted(three)
     assert [p for p in one if one[p] != three[p]] == []
+    # and a rebuild after edits that change many pages, by the workers
+    edit_policy(data)
+    edit_name(data)
+    again = build(data.root, tmp_path / "three/site", *extra, processes=3)
+    assert again.rebuilt > 5
+    assert_as_from_scratch(data.root, tmp_path / "three/site", tmp_path / "scratch", *extra)
     assert (tmp_path / "three" / WORK / variant / "site").is_dir()
     assert not list((tmp_path / "three" / WORK / variant).glob("site.*"))
 
