@@ -440,6 +440,7 @@ class Writer:
         finally:
             self.pool.terminate()
             self.pool = None
+            gc.unfreeze()  # (a long-lived caller, jifen desk, collects again)
 
     def _record(self, name: str, out: Out, old: Entry | None) -> None:
         done = self.done
@@ -538,6 +539,7 @@ def write_work(work: Path, groups: Iterable[Group], internal: bool, committee: s
     finally:
         if writer.pool is not None:  # (an error: the workers are stopped)
             writer.pool.terminate()
+            gc.unfreeze()
 
 
 # --- the MkDocs configuration --------------------------------------------------------------------
