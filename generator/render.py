@@ -4,8 +4,9 @@ Escaping is the default, not a habit: every ``{{ value }}`` in a Markdown
 template passes through ``md_escape`` unless the template marks it otherwise,
 so a name like ``<script>`` or ``*张三* | [x](javascript:...)`` renders as
 text, in tables too. Links are built by the ``link`` filter from page paths,
-which the generator controls. SVG templates use XML escaping. JSON twins are
-written with sorted keys, so output is byte-identical for the same data.
+which the generator controls. The charts are SVG drawn into the page (fragments),
+their text escaped like any other. JSON twins are written with sorted keys, so
+output is byte-identical for the same data.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from jinja2 import (
     FileSystemLoader,
     StrictUndefined,
     pass_context,
-    select_autoescape,
 )
 from jinja2.runtime import Context
 from markupsafe import Markup
@@ -103,8 +103,8 @@ def front_title(value: str) -> Markup:
     return Markup(json.dumps(title_text(value), ensure_ascii=False))
 
 
-def environment() -> tuple[Environment, Environment]:
-    """(Markdown environment, SVG environment)."""
+def environment() -> Environment:
+    """The Markdown environment (of the pages and of their HTML fragments)."""
     loader = FileSystemLoader(str(TEMPLATES))
     markdown = Environment(loader=loader, autoescape=False, finalize=_finalize,
                            undefined=StrictUndefined, keep_trailing_newline=True,
@@ -116,10 +116,7 @@ def environment() -> tuple[Environment, Environment]:
     markdown.filters["front_title"] = front_title
     markdown.filters["safe_url"] = safe_url
     markdown.filters["anchor"] = anchor
-    svg = Environment(loader=loader, autoescape=select_autoescape(["svg.j2"], default=True),
-                      undefined=StrictUndefined, keep_trailing_newline=True,
-                      trim_blocks=True, lstrip_blocks=True)
-    return markdown, svg
+    return markdown
 
 
 @dataclass
@@ -129,7 +126,6 @@ class Rendered:
 
     docs: dict[str, bytes] = field(default_factory=dict)
     fragments: dict[str, bytes] = field(default_factory=dict)
-    fragments_of: dict[str, tuple[str, ...]] = field(default_factory=dict)  # by page path
 
 
 def fragment_marker(name: str, digest: str) -> Markup:
@@ -151,7 +147,7 @@ class Renderer:
     list of each template's fragments are made once."""
 
     def __init__(self) -> None:
-        self.markdown, self.svg = environment()
+        self.markdown = environment()
         self.markdown.filters["fragment"] = _fragment
         self.fragment_templates: dict[str, list[str]] = {}
 
@@ -161,8 +157,6 @@ class Renderer:
         if not page.template:
             text = json.dumps(page.data, ensure_ascii=False, sort_keys=True,
                               separators=(",", ":")) + "\n"
-        elif page.template.endswith(".svg.j2"):
-            text = self.svg.get_template(page.template).render(**page.context)
         else:
             stem = page.template.removesuffix(".md.j2")
             if stem not in self.fragment_templates:
@@ -198,6 +192,4 @@ def render(pages: list[Page]) -> Rendered:
     for page in pages:
         out.docs[page.path], fragments = renderer.page(page)
         out.fragments |= fragments
-        if page.template.endswith(".md.j2"):
-            out.fragments_of[page.path] = tuple(sorted(fragments))
     return out

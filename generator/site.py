@@ -127,7 +127,7 @@ class Page:
 
 @dataclass(frozen=True)
 class Group:
-    """A page and its twins (a chart, a JSON file), planned together: ``name`` is the
+    """A page and its twin (its data as JSON), planned together: ``name`` is the
     page's path. Either ``pages`` (built at once; the build digests them to see whether
     they changed) or ``make``, a pure function of what ``key`` digests: the build calls
     it only when the key differs from the last build's, so an unchanged member's page is

@@ -8,7 +8,7 @@ holds one page at a time, not the whole site. The work folder (one per variant,
     docs/            the Markdown pages (each with its large HTML tables after it, which
                      the MkDocs hook puts into the built page), the site's own assets,
                      the internal web forms
-    static/          the twins (charts, JSON) of ``jifen build``: published as they are,
+    static/          the twins (JSON) of ``jifen build``: published as they are,
                      MkDocs never sees them (``jifen serve`` keeps them in docs/)
     site/            what MkDocs built
     mkdocs.yml       the configuration (its navigation, and a fingerprint of the code)
