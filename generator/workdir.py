@@ -517,6 +517,9 @@ def begin(work: Path, *, twins_in_docs: bool, progress: Progress | None = None,
         for folder in (DOCS, STATIC, SITE, "fragments"):  # (fragments/: of older versions)
             shutil.rmtree(work / folder, ignore_errors=True)
         (work / "rendered.pickle").unlink(missing_ok=True)  # an older version's index
+        for shard in work.glob(f"{SITE}.*"):  # what MkDocs shards of a killed build left
+            if shard.is_dir():
+                shutil.rmtree(shard, ignore_errors=True)
     for folder in (DOCS, STATIC, SITE):
         (work / folder).mkdir(parents=True, exist_ok=True)
     return Writer(work, previous, twins_in_docs=twins_in_docs, progress=progress,
