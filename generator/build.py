@@ -230,8 +230,8 @@ def run_mkdocs(work: Path, manifest: Manifest, written: Written, as_of: str, loc
     the site's files, and of those changed since the last publish. The stage's name."""
     site = work / SITE
     full = written.full or written.config_changed or not manifest.site
-    if not full and not written.pages and not written.docs_changed:
-        return "mkdocs skipped"
+    if not full and not written.pages and not written.docs_changed and manifest.epoch == as_of:
+        return "mkdocs skipped"  # (another as-of date: the sitemap's gzip header changes)
     report = work / REPORT
     report.unlink(missing_ok=True)
     if full:
@@ -254,6 +254,7 @@ def run_mkdocs(work: Path, manifest: Manifest, written: Written, as_of: str, loc
     else:
         manifest.site |= set(changed)
         manifest.unpublished |= set(changed)
+    manifest.epoch = as_of
     return "mkdocs" if full else "mkdocs --dirty"
 # --- the work folder of an output and its lock -------------------------------------------------
 

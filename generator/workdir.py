@@ -55,7 +55,7 @@ from generator.resources import BASE_CONFIG
 from generator.site import Group, Page, digest
 
 MANIFEST = "manifest.json"
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
 DOCS, STATIC, SITE = "docs", "static", "site"
 
 
@@ -119,6 +119,7 @@ class Manifest:
     unpublished: set[str] = field(default_factory=set)  # changed since the last publish
     published: str = ""  # the token of the last publish of this folder ("": none)
     stamp: str = ""  # a digest of the build's inputs (``build.up_to_date``)
+    epoch: str = ""  # the as-of date of MkDocs' last run (it dates the gzipped sitemap)
 
     def static(self) -> set[str]:
         """The twins' files (in static/)."""
@@ -133,7 +134,8 @@ class Manifest:
                            "groups": {k: e.as_json() for k, e in sorted(self.groups.items())},
                            "extra": dict(sorted(self.extra.items())),
                            "site": sorted(self.site), "unpublished": sorted(self.unpublished),
-                           "published": self.published, "stamp": self.stamp},
+                           "published": self.published, "stamp": self.stamp,
+                           "epoch": self.epoch},
                           ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -155,7 +157,7 @@ def load_manifest(work: Path, fingerprint_: str) -> Manifest | None:
     if not (isinstance(groups, dict) and isinstance(extra, dict)
             and all(isinstance(v, str) for v in extra.values())
             and _strings(value.get("site")) and _strings(value.get("unpublished"))
-            and isinstance(value.get("published"), str) and isinstance(value.get("stamp"), str)):
+            and all(isinstance(value.get(k), str) for k in ("published", "stamp", "epoch"))):
         return None
     found: dict[str, Entry] = {}
     for name, entry in groups.items():
@@ -166,7 +168,8 @@ def load_manifest(work: Path, fingerprint_: str) -> Manifest | None:
     if not all((work / d).is_dir() for d in (DOCS, STATIC, SITE)):
         return None
     return Manifest(fingerprint_, found, dict(extra), set(value["site"]),
-                    set(value["unpublished"]), value["published"], value["stamp"])
+                    set(value["unpublished"]), value["published"], value["stamp"],
+                    value["epoch"])
 
 
 def save_manifest(work: Path, manifest: Manifest) -> None:
@@ -352,7 +355,7 @@ class Writer:
         self.previous = previous or Manifest(fingerprint())
         self.manifest = Manifest(fingerprint(), site=set(self.previous.site),
                                  unpublished=set(self.previous.unpublished),
-                                 published=self.previous.published)
+                                 published=self.previous.published, epoch=self.previous.epoch)
         self.done = Written(full=previous is None)
         self.progress = progress or Progress()
         self.files = Files(self.docs, self.twins, twins_in_docs)

@@ -379,8 +379,9 @@ def test_the_output_may_not_hold_the_current_folder(tmp_path: Path) -> None:
 
 GARBAGE = [b"", b"\x80\x05", b"not json at all", os.urandom(4096), b"[1, 2, 3]",
            json.dumps({"version": 1}).encode(),
-           json.dumps({"version": 1, "fingerprint": "x", "groups": {}, "extra": {},
-                       "site": [], "unpublished": [], "published": ""}).encode()]
+           json.dumps({"version": 3, "fingerprint": "x", "groups": {}, "extra": {},
+                       "site": [], "unpublished": [], "published": "", "stamp": "",
+                       "epoch": ""}).encode()]
 
 
 def test_a_damaged_manifest_means_writing_everything(tmp_path: Path) -> None:

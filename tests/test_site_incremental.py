@@ -199,6 +199,27 @@ def test_nothing_changed_builds_nothing(data: DataDir, tmp_path: Path) -> None:
     assert tree(out) == before
 
 
+def test_a_rebuild_as_of_another_day_equals_a_build_from_scratch(data: DataDir,
+                                                                 tmp_path: Path) -> None:
+    """Five days on, no public page changes, but the as-of date dates the build
+    (``SOURCE_DATE_EPOCH``: the gzipped sitemap's header): MkDocs runs again."""
+    fixture(data)
+    out = tmp_path / "a/site"
+    build(data.root, out)
+    later = subprocess.run([str(JIFEN), "build", "--data", str(data.root), "--out", str(out),
+                            "--as-of", "2026-02-20", "--today", "2026-02-20"], cwd=out.parent,
+                           capture_output=True, text=True, check=False, env=environment())
+    assert later.returncode == 0, later.stderr
+    assert Built(later.stderr).mkdocs == "mkdocs --dirty"
+    scratch = tmp_path / "b/site"
+    scratch.parent.mkdir()
+    done = subprocess.run([str(JIFEN), "build", "--data", str(data.root), "--out", str(scratch),
+                           "--as-of", "2026-02-20", "--today", "2026-02-20"], cwd=scratch.parent,
+                          capture_output=True, text=True, check=False, env=environment())
+    assert done.returncode == 0, done.stderr
+    assert tree(out) == tree(scratch)
+
+
 def test_a_member_who_leaves_the_data_takes_their_pages_along(data: DataDir,
                                                               tmp_path: Path) -> None:
     fixture(data)
