@@ -5,8 +5,8 @@ Usage::
     python bench/make_synthetic.py OUT_DIR --members 20000 --events 500000 --year 2025 [--seed 1]
 
 The output follows the layout of ``data/``: ``organization.yaml``, ``policy.yaml``,
-``rules/enterprise.yaml`` and ``rules/village.yaml`` (copied from the repository), one
-file per member under ``members/<branch>/``, one meetings file per branch and year under ``meetings/<branch>/``
+``rules/*.yaml`` (copied from the repository), one file per member under
+``members/<branch>/``, one meetings file per branch and year under ``meetings/<branch>/``
 and one batch per branch and month under ``events/<branch>/`` (deductions) and
 ``additions/<branch>/`` (additions).
 
@@ -539,14 +539,13 @@ def spoil(out: Path, count: int, seed: int) -> list[str]:
     return done
 
 
-def write_closes(out: Path, year: int) -> int:
+def write_closes(out: Path, year: int, today: str) -> int:
     """Close every ended quarter of ``year`` for every branch, with jifen's own code
     (the digests are jifen's to compute); a close meets on the 10th after the quarter."""
     from generator.closes import close_text
     from generator.periods import quarter_bounds
     from generator.pipeline import check
 
-    today = dt.date.today().isoformat()
     dataset, diagnostics, _ = check(out, today=today)
     assert not [d for d in diagnostics if d.is_error], "the synthetic set is invalid"
     assert dataset.organization is not None
@@ -573,6 +572,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=500000)
     parser.add_argument("--year", type=int, default=2025)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--today", type=dt.date.fromisoformat, default=dt.date.today(),
+                        help="the day the data is as of (default: today): events lie before "
+                        "it, quarters whose close would meet after it stay open")
     parser.add_argument(
         "--pending",
         type=float,
@@ -608,7 +610,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{out} exists and is not empty")
     if args.members < 1 or args.events < 0:
         parser.error("--members must be >= 1 and --events >= 0")
-    months = last_days(args.year, dt.date.today())
+    months = last_days(args.year, args.today)
     if not months:
         parser.error(f"no day of {args.year} lies in the past")
 
@@ -616,8 +618,9 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     out.mkdir(parents=True, exist_ok=True)
     (out / "rules").mkdir()
-    for catalogue in ("enterprise.yaml", "village.yaml"):  # (policy.yaml names both)
-        shutil.copyfile(REPO / "data" / "rules" / catalogue, out / "rules" / catalogue)
+    # every catalogue policy.yaml names (village branches are scored by rules/village.yaml)
+    for catalogue in sorted((REPO / "data" / "rules").glob("*.yaml")):
+        shutil.copyfile(catalogue, out / "rules" / catalogue.name)
     shutil.copyfile(REPO / "data" / "policy.yaml", out / "policy.yaml")
 
     branches = make_branches(args.members, rng)
@@ -628,7 +631,7 @@ def main(argv: list[str] | None = None) -> int:
     events = write_events(out, branches, args.events, args.year, months, picker, rng, args.pending,
                           args.duplicates)
 
-    closes = write_closes(out, args.year) if args.closes else 0
+    closes = write_closes(out, args.year, args.today.isoformat()) if args.closes else 0
     for line in spoil(out, args.errors, args.seed):
         print(f"spoilt: {line}", file=sys.stderr)
     elapsed = time.perf_counter() - started

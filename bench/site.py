@@ -4,12 +4,20 @@ Usage::
 
     python bench/site.py                      # example data, 2,000 and 20,000 members
     python bench/site.py --sizes 2000         # only the 2,000-member set
-    python bench/site.py --keep /tmp/sitebench
+    python bench/site.py --keep /tmp/sitebench --rounds 3
 
-For each set: a full build (empty work folder), a rebuild with nothing changed, and a
-rebuild after one event's points changed; then the figures of the site: pages per
-second, size, the largest HTML page and the search index. Prints figures; asserts
-nothing (benchmarks are not tests).
+For each set: a full build (empty work folder), a rebuild with nothing changed, a
+rebuild after one event's points changed (an event of the running quarter: on the
+public site nothing changes, but the data is checked and every page's inputs compared),
+and a rebuild after one correction of an event of a closed quarter (its member's page
+and its branch's notice change: MkDocs rebuilds those pages); then the site's figures:
+files, size, the largest member page, the search index. The synthetic sets are of 2025
+as of 2025-12-31, with the first three quarters closed (``make_synthetic.py --closes
+--today 2025-12-31``). Each rebuild is timed ``--rounds`` times (the median is shown).
+``check`` is the data's validation (issue 15, parts 1-2); the other stages are the
+site's. Peak RSS is that of the build's largest process (jifen or one of its MkDocs
+processes). Prints figures and a Markdown table; asserts nothing (benchmarks are not
+tests).
 """
 
 from __future__ import annotations
@@ -17,102 +25,169 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 JIFEN = REPO / ".venv" / "bin" / "jifen"
 EVENTS_PER_MEMBER = 25
+AS_OF = "2025-12-31"
 
 
-def run(args: list[str], cwd: Path) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS of the children in MiB, stderr)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.perf_counter()
-    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False,
-                          env=dict(os.environ, JIFEN_TIMINGS="1"))
-    wall = time.perf_counter() - started
-    if done.returncode != 0:
-        print(done.stdout[-2000:], done.stderr[-2000:], sep="\n", file=sys.stderr)
+@dataclass
+class Run:
+    wall: float
+    peak_mib: int
+    stages: str
+
+
+def run(args: list[str], cwd: Path) -> Run:
+    """Run a build; its wall time, the peak RSS of its largest process, its stages."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(args, cwd=cwd, stdout=out, stderr=err,
+                                 env=dict(os.environ, JIFEN_TIMINGS="1"))
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if child.returncode != 0:
+        print(stdout[-2000:], stderr[-2000:], sep="\n", file=sys.stderr)
         raise SystemExit(f"failed: {' '.join(args)}")
-    peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    return wall, peak // 1024, done.stderr.strip()
+    return Run(wall, usage.ru_maxrss // 1024, stderr.strip().splitlines()[-1])
 
 
-def change_one_event(data: Path) -> None:
+def change_one_event(data: Path) -> bool:
     """Change the points of one event in the newest month (the quarters before it may be
-    closed: an edit there is an error, E317)."""
-    for path in sorted((data / "events").rglob("*.yaml"), key=lambda p: (p.name, p.parent.name),
-                       reverse=True):
+    closed: an edit there is an error, E317). Each call toggles the same event."""
+    files = sorted((data / "events").rglob("*.yaml"), key=lambda p: (p.name, p.parent.name),
+                   reverse=True)
+    for path in files:
+        if path.name != files[0].name:
+            break  # only the newest month: those before may be closed
         text = path.read_text("utf-8")
         match = re.search(r"points: (-?\d+)\n", text)
         if match and match.group(1) in ("-2", "-3"):
             new = "-3" if match.group(1) == "-2" else "-2"
             path.write_text(text[:match.start(1)] + new + text[match.end(1):], "utf-8")
-            return
+            return True
+    return False
+
+
+def correct_one_event(data: Path) -> bool:
+    """Correct (撤销) one event of a closed quarter (September) of the last branch: a
+    correction dated in December, in that branch's December file. False where the data
+    has no such month (the example data)."""
+    branch = sorted(p.name for p in (data / "events").iterdir() if p.is_dir())[-1]
+    september = data / "events" / branch / "2025-09.yaml"
+    if not september.exists():
+        return False
+    ids = re.findall(r"- id: (\S+)\n", september.read_text("utf-8"))
+    december = data / "events" / branch / "2025-12.yaml"
+    text = december.read_text("utf-8") if december.exists() else "events: []\n"
+    number = text.count("id: bench-c")  # (a kept data set has some already)
+    line = (f"  - {{id: bench-c{number}, corrects: {ids[number]}, date: 2025-12-30, "
+            "reason: 登记有误}\n")
+    if text.startswith("corrections:\n"):
+        text = "corrections:\n" + line + text.removeprefix("corrections:\n")
+    else:
+        text = "corrections:\n" + line + text
+    december.write_text(text, "utf-8")
+    return True
 
 
 def site_figures(site: Path) -> dict[str, str]:
     files = [p for p in site.rglob("*") if p.is_file()]
     html = [p for p in files if p.suffix == ".html"]
-    largest = max(html, key=lambda p: p.stat().st_size)
+    members = [p for p in html if "members" in p.parts]
+    largest = max(members, key=lambda p: p.stat().st_size)
     index = site / "search" / "search_index.json"
     return {
         "files": str(len(files)),
         "html pages": str(len(html)),
         "site size": f"{sum(p.stat().st_size for p in files) / 2**20:.1f} MiB",
-        "largest page": f"{largest.stat().st_size / 1024:.1f} KiB "
-                        f"({largest.relative_to(site).parent})",
-        "largest member page": f"{max(p.stat().st_size for p in html if 'members' in p.parts) / 1024:.1f} KiB",
+        "largest member page": f"{largest.stat().st_size / 1024:.1f} KiB "
+                               f"({largest.relative_to(site).parent})",
         "search index": f"{index.stat().st_size / 2**20:.2f} MiB",
     }
 
 
-def bench(name: str, data: Path, work: Path, as_of: str) -> None:
+def median(runs: list[Run]) -> Run:
+    ordered = sorted(runs, key=lambda r: r.wall)
+    return ordered[len(ordered) // 2]
+
+
+def bench(name: str, data: Path, work: Path, as_of: str, rounds: int,
+          table: list[list[str]]) -> None:
     work.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(work / ".site.jifen-work", ignore_errors=True)  # the site's work folder
     shutil.rmtree(work / "site", ignore_errors=True)
     build = [str(JIFEN), "build", "--data", str(data), "--as-of", as_of, "--today", as_of]
     print(f"\n== {name} ==", flush=True)
-    full, peak, stages = run(build, work)
+    full = run(build, work)
     pages = int(site_figures(work / "site")["html pages"])
-    print(f"  full build        {full:7.2f} s  {pages / full:6.1f} pages/s  peak {peak} MiB"
-          f"  [{stages}]", flush=True)
-    again, _, stages = run(build, work)
-    print(f"  nothing changed   {again:7.2f} s  [{stages}]", flush=True)
-    change_one_event(data)
-    one, _, stages = run(build, work)
-    print(f"  one event changed {one:7.2f} s  [{stages}]", flush=True)
-    for key, value in site_figures(work / "site").items():
+    print(f"  full build        {full.wall:7.2f} s  {pages / full.wall:6.1f} pages/s  "
+          f"peak {full.peak_mib} MiB  [{full.stages}]", flush=True)
+    cases: dict[str, Callable[[int], bool]] = {
+        "nothing changed": lambda _: True,
+        "one event changed": lambda _: change_one_event(data),
+        "one correction": lambda _: correct_one_event(data)}
+    found: dict[str, Run] = {}
+    for case, edit in cases.items():
+        runs = [run(build, work) for number in range(rounds) if edit(number)]
+        if not runs:
+            continue
+        found[case] = median(runs)
+        print(f"  {case:17} {found[case].wall:7.2f} s  (rounds: "
+              f"{', '.join(f'{r.wall:.2f}' for r in runs)})  [{found[case].stages}]",
+              flush=True)
+    figures = site_figures(work / "site")
+    for key, value in figures.items():
         print(f"  {key:20} {value}")
+    shown = {case: f"{r.wall:.1f} s" for case, r in found.items()}
+    table.append([name, f"{full.wall:.1f} s", f"{full.peak_mib} MiB",
+                  shown.get("nothing changed", "—"), shown.get("one event changed", "—"),
+                  shown.get("one correction", "—"),
+                  figures["largest member page"].split(" (")[0], figures["search index"],
+                  figures["files"]])
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[2000, 20000])
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: temporary)")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="jifen-sitebench-"))
     root.mkdir(parents=True, exist_ok=True)
     print(f"jifen site build benchmark; {os.cpu_count()} CPUs; work in {root}")
+    table: list[list[str]] = []
     example = root / "example-data"
     shutil.rmtree(example, ignore_errors=True)
     shutil.copytree(REPO / "data", example)
-    bench("example data", example, root / "example", "2026-11-25")
+    bench("example data", example, root / "example", "2026-11-25", args.rounds, table)
     for members in args.sizes:
         data = root / f"data-{members}"
         if not data.exists():
             subprocess.run([sys.executable, str(REPO / "bench" / "make_synthetic.py"), str(data),
                             "--members", str(members), "--events",
-                            str(members * EVENTS_PER_MEMBER), "--year", "2025"], check=True,
-                           capture_output=True)
+                            str(members * EVENTS_PER_MEMBER), "--year", "2025", "--closes",
+                            "--today", AS_OF], check=True, capture_output=True)
         bench(f"{members} members, {members * EVENTS_PER_MEMBER} events", data,
-              root / f"site-{members}", "2025-12-31")
+              root / f"site-{members}", AS_OF, args.rounds, table)
+    print("\n| data | full build | peak RSS | nothing changed | one event changed "
+          "| one correction | largest member page | search index | files |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for row in table:
+        print("| " + " | ".join(row) + " |")
     if not args.keep:
         shutil.rmtree(root, ignore_errors=True)
     return 0

@@ -11,7 +11,8 @@ The pipeline, one module a stage, each returning values (errors are values too):
     validate  validate.py  cross-record checks, a tuple of small functions (CHECKS)
     score     score.py     each member's ledger, score and flags for a year, as of a date
     render    site.py      the bulletin's pages as data, then render.py (Jinja2, escaped)
-    build     build.py     write what changed, mkdocs build, publish in one atomic swap
+    write     workdir.py   stream the pages into the work folder, keyed by their inputs
+    build     build.py     mkdocs build (the changed pages), publish in one atomic swap
 
 ``pipeline.check`` runs load → build → derive → validate and returns the data set with
 every diagnostic; nothing after it runs on data with errors, and nothing is written

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from generator import decap
-from generator.build import BuildError, build
+from generator.build import BuildError, Result, build, up_to_date
+from generator.load import scan
 from generator.options import Commands, Output, Run, add_as_of, command
 from generator.provenance import for_data
 from generator.serve import serve
+from generator.site import digest
+from generator.workdir import fingerprint
 
 EPILOG_BUILD = "示例：jifen build --out site"
 EPILOG_SERVE = "示例：jifen serve --port 8000"
@@ -39,13 +46,68 @@ def register(commands: Commands) -> None:
     p.add_argument("--port", type=int, default=8000, help="端口（默认：8000）")
 
 
+def progress_stream() -> Callable[[str], None] | None:
+    """Where a long build says how it goes: the terminal, never a log (stderr not a
+    terminal) nor a CI job (``CI`` set)."""
+    if os.environ.get("CI") or not sys.stderr.isatty():
+        return None
+
+    def say(line: str) -> None:
+        sys.stderr.write(line)
+        sys.stderr.flush()
+    return say
+
+
+def _git_state(data: Path) -> str:
+    """The commit checked out and the changes not committed, below ``data`` (what the
+    ledgers' provenance depends on); "" outside a Git work tree."""
+    try:
+        head = subprocess.run(["git", "-C", str(data), "rev-parse", "HEAD"],
+                              capture_output=True, check=False)
+        if head.returncode != 0:
+            return ""
+        status = subprocess.run(["git", "-C", str(data), "status", "--porcelain", "-z",
+                                 "--untracked-files=all", "--", "."],
+                                capture_output=True, check=False)
+    except OSError:
+        return ""
+    return (head.stdout + b"\0" + status.stdout).decode("utf-8", "surrogateescape")
+
+
+def _stamp(run: Run, as_of: str) -> str:
+    """A digest of everything the site depends on (see ``build.up_to_date``); "" when it
+    cannot be had cheaply (files whose content the cache does not know yet)."""
+    args = run.args
+    found = run.found = run.found or scan(run.data, run.cache)
+    if not found.complete or found.problems:
+        return ""
+    forms: object = None
+    if args.internal:
+        setup = decap.setup(run.data, args.forms)
+        if isinstance(setup, list):
+            return ""
+        forms = (setup.prefix, setup.settings)
+    return digest((fingerprint(), found.digest(), as_of, run.today, args.internal,
+                   _git_state(run.data), forms))
+
+
 def cmd_build(run: Run, out: Output) -> int:
     args = run.args
+    say = progress_stream()
+    as_of = args.as_of or run.today
+    target = args.out or Path("site-internal" if args.internal else "site")
+    stamp = _stamp(run, as_of)
+    result = up_to_date(target, args.internal, stamp)
+    if result is not None:
+        return _built(run, out, result, 0.0, as_of)
+    if say is not None:
+        say("INFO    -  检查数据……\n")
+    started = time.perf_counter()
     dataset = run.valid_dataset(out, "生成网站（原网站保持不变）")
     if dataset is None:
         return 1
-    as_of = args.as_of or run.today
-    target = args.out or Path("site-internal" if args.internal else "site")
+    checked = time.perf_counter() - started
+    stamp = stamp or _stamp(run, as_of)  # the check has read what the cache did not know
     admin = None
     if args.internal:  # the web forms (/admin/) are part of the internal build only
         found = decap.setup(run.data, args.forms)
@@ -56,12 +118,19 @@ def cmd_build(run: Run, out: Output) -> int:
                                   as_of=as_of)
     try:
         result = build(dataset, as_of=as_of, out=target, internal=args.internal,
-                       provenance=for_data(run.data), extra=admin)
+                       provenance=for_data(run.data), extra=admin, progress=say, stamp=stamp)
     except BuildError as exc:
         out.err(str(exc))
         return 1
+    return _built(run, out, result, checked, as_of)
+
+
+def _built(run: Run, out: Output, result: Result, checked: float, as_of: str) -> int:
+    args = run.args
     if os.environ.get("JIFEN_TIMINGS"):
-        out.err(" ".join(f"{k}={v}s" for k, v in result.seconds.items()))
+        out.err(f"check={checked:.3f}s "
+                + " ".join(f"{k}={v}s" for k, v in result.seconds.items())
+                + f" groups={result.groups} rebuilt={result.rebuilt}")
     kind = "内部版本" if args.internal else "党务公开栏"
     out.out(f"已生成{kind}：{result.out}（数据截至 {as_of}，共 {result.pages} 个文件，"
             f"本次更新 {result.written} 个、删除 {result.removed} 个）。")

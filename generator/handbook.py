@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from generator.documents import stable_zip, xml_text
 from generator.model import CATEGORY_NAMES, Dataset, Member
 from generator.periods import month_end, year_end
-from generator.score import FLAG_NAMES, Entry, standings
+from generator.score import FLAG_NAMES, Entry, Standing, standings
 
 SIZES = ("A5", "A4")
 BLANK_ROWS = 3  # rows left for the member's own declarations each month
@@ -92,12 +92,15 @@ def _line(entry: Entry) -> Line:
     return Line(entry.date, entry.rule, entry.name, entry.points, entry.balance, note)
 
 
-def handbook(ds: Dataset, member: Member, year: int, as_of: str) -> Handbook:
+def handbook(ds: Dataset, member: Member, year: int, as_of: str,
+             standing: Standing | None = None) -> Handbook:
     """The handbook of ``member`` for ``year``, filled in as of ``as_of`` (the data set
-    must be valid)."""
+    must be valid). ``standing``: the member's, on ``min(as_of, the year's end)``, when
+    the caller has scored everyone already (the internal site, for every member)."""
     assert ds.organization is not None
     cutoff = min(as_of, year_end(year))
-    standing = standings(ds, year, cutoff, only=[member.id])[0]
+    if standing is None:
+        standing = standings(ds, year, cutoff, only=[member.id])[0]
     kind = ds.branch_kind(member)
     catalogue = ds.catalogue_for(kind) if kind else None
     rules: list[RuleLine] = []

@@ -4,8 +4,9 @@ Escaping is the default, not a habit: every ``{{ value }}`` in a Markdown
 template passes through ``md_escape`` unless the template marks it otherwise,
 so a name like ``<script>`` or ``*张三* | [x](javascript:...)`` renders as
 text, in tables too. Links are built by the ``link`` filter from page paths,
-which the generator controls. SVG templates use XML escaping. JSON twins are
-written with sorted keys, so output is byte-identical for the same data.
+which the generator controls. The charts are SVG drawn into the page (fragments),
+their text escaped like any other. JSON twins are written with sorted keys, so
+output is byte-identical for the same data.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from jinja2 import (
     FileSystemLoader,
     StrictUndefined,
     pass_context,
-    select_autoescape,
 )
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from generator.mkdocs_hooks import with_fragments
 from generator.resources import TEMPLATES_DIR as TEMPLATES
 from generator.site import Page
 from generator.text import md_escape
@@ -102,8 +103,8 @@ def front_title(value: str) -> Markup:
     return Markup(json.dumps(title_text(value), ensure_ascii=False))
 
 
-def environment() -> tuple[Environment, Environment]:
-    """(Markdown environment, SVG environment)."""
+def environment() -> Environment:
+    """The Markdown environment (of the pages and of their HTML fragments)."""
     loader = FileSystemLoader(str(TEMPLATES))
     markdown = Environment(loader=loader, autoescape=False, finalize=_finalize,
                            undefined=StrictUndefined, keep_trailing_newline=True,
@@ -115,10 +116,7 @@ def environment() -> tuple[Environment, Environment]:
     markdown.filters["front_title"] = front_title
     markdown.filters["safe_url"] = safe_url
     markdown.filters["anchor"] = anchor
-    svg = Environment(loader=loader, autoescape=select_autoescape(["svg.j2"], default=True),
-                      undefined=StrictUndefined, keep_trailing_newline=True,
-                      trim_blocks=True, lstrip_blocks=True)
-    return markdown, svg
+    return markdown
 
 
 @dataclass
@@ -128,7 +126,6 @@ class Rendered:
 
     docs: dict[str, bytes] = field(default_factory=dict)
     fragments: dict[str, bytes] = field(default_factory=dict)
-    fragments_of: dict[str, tuple[str, ...]] = field(default_factory=dict)  # by page path
 
 
 def fragment_marker(name: str, digest: str) -> Markup:
@@ -145,32 +142,54 @@ def _fragment(context: Context, name: str) -> Markup:
     return fragment_marker(name, context["fragments"][name])
 
 
-def render(pages: list[Page]) -> Rendered:
-    """Every page's file content by path."""
-    markdown, svg = environment()
-    markdown.filters["fragment"] = _fragment
-    fragment_templates: dict[str, list[str]] = {}
-    out = Rendered()
-    for page in pages:
+class Renderer:
+    """Renders one page at a time (the build streams them); the environments and the
+    list of each template's fragments are made once."""
+
+    def __init__(self) -> None:
+        self.markdown = environment()
+        self.markdown.filters["fragment"] = _fragment
+        self.fragment_templates: dict[str, list[str]] = {}
+
+    def page(self, page: Page) -> tuple[bytes, dict[str, bytes]]:
+        """The page's file content and its fragments (by ``<page path>.<name>.html``)."""
+        fragments: dict[str, bytes] = {}
         if not page.template:
             text = json.dumps(page.data, ensure_ascii=False, sort_keys=True,
                               separators=(",", ":")) + "\n"
-        elif page.template.endswith(".svg.j2"):
-            text = svg.get_template(page.template).render(**page.context)
         else:
             stem = page.template.removesuffix(".md.j2")
-            if stem not in fragment_templates:
-                fragment_templates[stem] = sorted(
+            if stem not in self.fragment_templates:
+                self.fragment_templates[stem] = sorted(
                     p.name for p in TEMPLATES.glob(f"{stem}.*.html.j2"))
             digests = {}
-            for name in fragment_templates[stem]:
+            for name in self.fragment_templates[stem]:
                 part = name.removeprefix(f"{stem}.").removesuffix(".html.j2")
-                html_bytes = markdown.get_template(name).render(**page.context).encode("utf-8")
-                out.fragments[f"{page.path}.{part}.html"] = html_bytes
+                html_bytes = self.markdown.get_template(name).render(
+                    **page.context).encode("utf-8")
+                fragments[f"{page.path}.{part}.html"] = html_bytes
                 digests[part] = hashlib.blake2b(html_bytes, digest_size=8).hexdigest()
-            out.fragments_of[page.path] = tuple(f"{page.path}.{part}.html"
-                                                for part in sorted(digests))
-            text = markdown.get_template(page.template).render(**page.context,
-                                                               fragments=digests)
-        out.docs[page.path] = text.encode("utf-8")
+            text = self.markdown.get_template(page.template).render(**page.context,
+                                                                    fragments=digests)
+        return text.encode("utf-8"), fragments
+
+
+def embedded(page: Page, content: bytes, fragments: dict[str, bytes]) -> bytes:
+    """The page's file as the build writes it: a Markdown page with its fragments after
+    it (``mkdocs_hooks.with_fragments``)."""
+    if not fragments:
+        return content
+    prefix = page.path + "."
+    return with_fragments(content.decode("utf-8"), {
+        name.removeprefix(prefix).removesuffix(".html"): html.decode("utf-8")
+        for name, html in fragments.items()}).encode("utf-8")
+
+
+def render(pages: list[Page]) -> Rendered:
+    """Every page's file content by path."""
+    renderer = Renderer()
+    out = Rendered()
+    for page in pages:
+        out.docs[page.path], fragments = renderer.page(page)
+        out.fragments |= fragments
     return out

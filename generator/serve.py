@@ -26,13 +26,14 @@ from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
-from generator.build import Busy, aside, locked, write_work
+from generator.build import Busy, aside, locked
 from generator.cache import Cache
 from generator.load import discover
 from generator.model import Dataset
 from generator.pipeline import check
 from generator.provenance import for_data
-from generator.site import plan
+from generator.site import groups
+from generator.workdir import save_manifest, write_work
 
 POLL_SECONDS = 1.0
 SERVE_SUFFIX = ".jifen-serve"
@@ -59,9 +60,11 @@ def _snapshot(data_dir: Path) -> tuple[tuple[str, int, int], ...]:
 def _write(work: Path, dataset: Dataset, data_dir: Path, internal: bool, as_of: str) -> bool:
     """Write the docs folder; False (with the reason printed) when it cannot be written."""
     assert dataset.organization is not None
-    pages = plan(dataset, as_of, internal=internal, provenance=for_data(data_dir))
+    pages = groups(dataset, as_of, internal=internal, provenance=for_data(data_dir))
     try:
-        written, _, _ = write_work(work, pages, internal, dataset.organization.committee)
+        writer, done = write_work(work, pages, internal, dataset.organization.committee)
+        save_manifest(work, writer.manifest)
+        written = done.written
     except OSError as exc:
         print(f"无法写入预览文件 {exc.filename or work}：{exc.strerror}。请检查磁盘空间和权限。",
               file=sys.stderr)

@@ -23,9 +23,15 @@ the 党工委's finding.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
+import pickle
 import re
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, NamedTuple
 
 from generator.cases import (
     DISPOSAL_NAMES,
@@ -48,6 +54,7 @@ from generator.model import (
     Case,
     Close,
     Contact,
+    Correction,
     Dataset,
     Event,
     Meeting,
@@ -63,6 +70,9 @@ from generator.supervise import supervise
 from generator.tables import ScoreBook, member_link, member_row, rank
 
 CHANGES_SHOWN = 50
+# More names than this on the year's results page (积分运用) and they go on a page per
+# branch: at 20,000 members one page would list thousands (over a megabyte).
+RESULTS_ROWS = 500
 # Flags that are candidacies for a decision of the 党工委, not facts to publish.
 YEAR_END_FLAGS = frozenset({"excellent_candidate", "probation_cancelled",
                             "not_development_target", "transfer_postponed"})
@@ -115,6 +125,34 @@ class Page:
     title: str = ""
 
 
+@dataclass(frozen=True)
+class Group:
+    """A page and its twin (its data as JSON), planned together: ``name`` is the
+    page's path. Either ``pages`` (built at once; the build digests them to see whether
+    they changed) or ``make``, a pure function of what ``key`` digests: the build calls
+    it only when the key differs from the last build's, so an unchanged member's page is
+    neither planned nor rendered."""
+
+    name: str
+    pages: tuple[Page, ...] = ()
+    key: str = ""
+    make: Callable[..., list[Page]] | None = None  # a module's function (it may be pickled
+    args: tuple[object, ...] = ()                  # to another process, with its args)
+
+    def build(self) -> list[Page]:
+        return list(self.pages) if self.make is None else self.make(*self.args)
+
+
+def digest(value: object) -> str:
+    """A digest of plain values (and records), the same for the same content in every
+    run: pickled without its memo, so shared and equal objects write the same bytes."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True  # no memo: identity never shows in the bytes
+    pickler.dump(value)
+    return hashlib.blake2b(buffer.getbuffer(), digest_size=16).hexdigest()
+
+
 def years_of(ds: Dataset, as_of: str) -> list[int]:
     """Every year with data, and the as-of year; none after it."""
     found = {int(e.date[:4]) for e in ds.events} | {int(m.date[:4]) for m in ds.meetings}
@@ -153,6 +191,7 @@ class Planner(ScoreBook):
                         key=lambda c: (c.quarter, c.branch))
         self.last_closes: dict[str, Close] = {c.branch: c for c in closes}
         self.published: dict[str, list[Close]] = defaultdict(list)  # member -> closes
+        self._cutoffs: dict[tuple[str, int], tuple[str, Close] | None] = {}
         for close in closes:
             for ident in close.counted:
                 self.published[ident].append(close)
@@ -160,30 +199,65 @@ class Planner(ScoreBook):
         # and the years over (their results, 积分运用, are the 党工委's decisions)
         self.years = years_of(ds, as_of) if internal else sorted(
             {c.year for c in closes} | {y for y in years_of(ds, as_of) if as_of >= year_end(y)})
-        # Indexes built once: pages look events up by branch and month, or by id.
-        self.by_month: dict[tuple[str, str], list[tuple[Event, Rule]]] = defaultdict(list)
-        self.events_by_id = {e.id: e for e in ds.events}
-        self.meetings_by_id = {m.id: m for m in ds.meetings}
-        self.meetings_by_month: dict[tuple[str, str], list[Meeting]] = defaultdict(list)
-        for meeting in sorted(ds.meetings, key=lambda m: (m.date, m.id)):
-            self.meetings_by_month[(meeting.branch, meeting.date[:7])].append(meeting)
+        # Indexes, each built once when first needed (a public build without monthly
+        # registers never needs the events by branch and month).
         self.corrected = ds.derived.corrections
-        self.corrections_by_id = {c.id: c for c in ds.corrections}
+        self.meetings_by_id = {m.id: m for m in ds.meetings}
         self.objections: dict[tuple[str, str], list] = defaultdict(list)
         for o in sorted(ds.objections, key=lambda o: (o.raised_on, o.id)):
             self.objections[(o.branch, o.quarter)].append(o)
-        self.events_of_member: dict[str, list[Event]] = defaultdict(list)
-        for e in sorted(ds.events, key=lambda e: (e.date, e.id)):
-            self.events_of_member[e.member].append(e)
-        self.direct: list[tuple[Event, Rule]] = []  # the 党工委's direct deductions, by date
+
+    @cached_property
+    def events_by_id(self) -> dict[str, Event]:
+        return {e.id: e for e in self.ds.events}
+
+    @cached_property
+    def corrections_by_id(self) -> dict[str, Correction]:
+        return {c.id: c for c in self.ds.corrections}
+
+    @cached_property
+    def by_month(self) -> dict[tuple[str, str], list[tuple[Event, Rule]]]:
+        """Events (with their rules) by the branch the member belonged to that day and
+        the month."""
+        ds = self.ds
+        found: dict[tuple[str, str], list[tuple[Event, Rule]]] = defaultdict(list)
         for event, rule in zip(ds.events, ds.derived.event_rules, strict=True):
             member = ds.members.get(event.member)
             if member is not None and rule is not None:
-                self.by_month[(branch_on(ds, member, event.date), event.date[:7])].append(
-                    (event, rule))
-                if event.path in ds.files.direct and event.status != "void":
-                    self.direct.append((event, rule))
-        self.direct.sort(key=lambda pair: (pair[0].date, pair[0].id))
+                found[(branch_on(ds, member, event.date), event.date[:7])].append((event, rule))
+        return found
+
+    @cached_property
+    def meetings_by_month(self) -> dict[tuple[str, str], list[Meeting]]:
+        found: dict[tuple[str, str], list[Meeting]] = defaultdict(list)
+        for meeting in sorted(self.ds.meetings, key=lambda m: (m.date, m.id)):
+            found[(meeting.branch, meeting.date[:7])].append(meeting)
+        return found
+
+    @cached_property
+    def corrected_events(self) -> dict[str, list[Event]]:
+        """Each member's corrected events, by date and id."""
+        found: dict[str, list[Event]] = defaultdict(list)
+        events = self.events_by_id
+        for ident in self.corrected:
+            event = events.get(ident)
+            if event is not None:
+                found[event.member].append(event)
+        for mine in found.values():
+            mine.sort(key=lambda e: (e.date, e.id))
+        return found
+
+    @cached_property
+    def direct(self) -> list[tuple[Event, Rule]]:
+        """The 党工委's direct deductions (not void), by date and id."""
+        ds = self.ds
+        files = ds.files.direct
+        found = [(event, rule) for event, rule in zip(ds.events, ds.derived.event_rules,
+                                                      strict=True)
+                 if rule is not None and event.path in files and event.status != "void"
+                 and event.member in ds.members]
+        found.sort(key=lambda pair: (pair[0].date, pair[0].id))
+        return found
 
     def base(self, page: str) -> dict[str, object]:
         return {"committee": self.org.committee, "as_of": self.as_of, "page": page,
@@ -218,10 +292,12 @@ class Planner(ScoreBook):
         last quarter of the year whose close counted the member (None: none yet)."""
         if self.internal:
             return self.cutoff(year_end(year)), None
-        closes = [c for c in self.published.get(member.id, ()) if c.year == year]
-        if not closes:
-            return None
-        return quarter_of_close(closes[-1]).end, closes[-1]
+        key = (member.id, year)
+        if key not in self._cutoffs:  # asked for by every table a member is in
+            closes = [c for c in self.published.get(member.id, ()) if c.year == year]
+            self._cutoffs[key] = (quarter_of_close(closes[-1]).end, closes[-1]) if closes \
+                else None
+        return self._cutoffs[key]
 
     def results_shown(self, year: int) -> bool:
         """积分运用 once the year is over: the 党工委's decisions (a member's year total
@@ -230,41 +306,56 @@ class Planner(ScoreBook):
 
     # --- pages --------------------------------------------------------------------------------
 
-    def plan(self) -> list[Page]:
-        self.home()
-        self.rules()
-        self.add("branches/index.md", "branches.md.j2", "各党支部",
-                 branches=self._branch_list())
+    def groups(self) -> Iterator[Group]:
+        """Every page of the build, one group (a page and its twins) at a time, so that a
+        build can render and write each as it comes instead of holding them all."""
+        yield from self._now(self.home)
+        yield from self._now(self.rules)
+        yield from self._now(self.add, "branches/index.md", "branches.md.j2", "各党支部",
+                             branches=self._branch_list())
         for branch in self.branches():
-            self.branch_page(branch)
+            yield from self._now(self.branch_page, branch)
         for year in self.years:
-            self.year_page(year)
+            yield from self._now(self.year_page, year)
             for quarter in self.quarters_shown(year):
-                self.quarter_overview(quarter)
+                yield from self._now(self.quarter_overview, quarter)
                 for branch in self.branches():
                     if self.visible(quarter, branch.id):
-                        self.quarter_page(quarter, branch)
+                        yield from self._now(self.quarter_page, quarter, branch)
             for branch in self.branches():
                 for month in self.months_shown(year, branch.id):
-                    self.month_page(year, month, branch)
+                    yield from self._now(self.month_page, year, month, branch)
             if self.results_shown(year):
-                self.results_page(year)
+                yield from self._now(self.results_page, year)
             for member in sorted(self.ds.members.values(), key=lambda m: m.id):
                 shown = self.member_cutoff(member, year) if self.in_year(member, year) \
                     else None  # no page for a year before joining, nor an unpublished one
                 if shown is not None:
-                    self.member_page(member, year, *shown)
+                    yield self.member_group(member, year, *shown)
         if self.provenance is not None:
-            self.changes_page()
+            yield from self._now(self.changes_page)
         if self.internal:
-            self.alerts_page()
-            self.supervision_page()
+            yield from self._now(self.alerts_page)
+            yield from self._now(self.supervision_page)
             for branch in self.branches():
-                self.registrar_page(branch)
-            self.cases_pages()
-            self.handbook_pages()
-        self.pages.sort(key=lambda p: p.path)
-        return self.pages
+                yield from self._now(self.registrar_page, branch)
+            yield from self._now(self.cases_pages)
+            year = int(self.as_of[:4])
+            for member in sorted(self.ds.members.values(), key=lambda m: m.id):
+                if self.in_year(member, year):
+                    yield from self._now(self.handbook_page, member, year)
+
+    def _now(self, step: Callable[..., None], *args: object, **kwargs: object
+             ) -> Iterator[Group]:
+        """The pages ``step`` adds, built now: each Markdown page with the twins that
+        follow it."""
+        step(*args, **kwargs)
+        pages, self.pages = self.pages, []
+        start = 0
+        for i in range(1, len(pages) + 1):
+            if i == len(pages) or pages[i].path.endswith(".md"):
+                yield Group(pages[start].path, tuple(pages[start:i]))
+                start = i
 
     def add(self, path: str, template: str, title: str, **context: object) -> None:
         self.pages.append(Page(path, template, {**self.base(path), "title": title,
@@ -505,11 +596,10 @@ class Planner(ScoreBook):
                    "corrections": self._corrections_of(q, close),
                    "objections": self._objections_of(q, branch),
                    "direct": self._direct_of(q, branch),
-                   "indicators": INDICATORS, "chart": f"{branch.id}.svg",
-                   "json": f"{branch.id}.json"}
+                   "indicators": INDICATORS,
+                   "chart": {"bins": chart, "title": f"{branch.name} {q.name}积分分布"},
+                   "json": f"{q.slug}/{branch.id}.json"}
         self.add(f"{q.slug}/{branch.id}.md", "quarter.md.j2", title, **context)
-        self.pages.append(Page(f"{q.slug}/{branch.id}.svg", "distribution.svg.j2",
-                               {"bins": chart, "title": f"{branch.name} {q.name}积分分布"}))
         self.pages.append(Page(f"{q.slug}/{branch.id}.json", data={
             "branch": branch.id, "year": q.year, "quarter": q.number, "as_of": date,
             "provisional": close is None, "closed_on": close.meeting if close else None,
@@ -543,10 +633,9 @@ class Planner(ScoreBook):
             member = self.ds.members.get(ident)
             if member is None:
                 continue
-            for event in self.events_of_member.get(ident, ()):
-                correction = self.corrected.get(event.id)
-                if correction is None or quarter_of(event.date) != q.code or (
-                        correction.date > self.as_of):
+            for event in self.corrected_events.get(ident, ()):
+                correction = self.corrected[event.id]
+                if quarter_of(event.date) != q.code or correction.date > self.as_of:
                     continue
                 row: dict[str, object] = {
                     "date": correction.date, "name": member.name,
@@ -624,34 +713,20 @@ class Planner(ScoreBook):
                  branch={"id": branch.id, "name": branch.name}, year=year, month=month,
                  rows=rows, meetings=attendance)
 
-    def member_page(self, member: Member, year: int, date: str, close: Close | None) -> None:
+    def member_group(self, member: Member, year: int, date: str, close: Close | None
+                     ) -> Group:
         """A member's year up to ``date`` (``member_cutoff``): publicly the end of the last
         quarter whose close (``close``) counted the member. A whole year includes the
         corrections of it dated in the next January; the page shows the branch and
-        category of that year, and the base from the first day in scope."""
+        category of that year, and the base from the first day in scope.
+
+        The planner gathers what the page shows (``MemberInputs``, cheap: the standing is
+        already scored); ``member_pages`` makes the pages from that alone, and only when
+        its digest changed since the last build."""
         s = self.final(year)[member.id] if date == year_end(year) else \
             self.standing(year, date)[member.id]
         branch = self.org.branches[s.branch]
         joined = self.ds.membership(member).start
-        since = max(f"{year}-01-01", joined or "")
-        cancelled = {e.corrects: e.date for e in s.entries if e.corrects}
-        entries = [{"date": e.date, "rule": e.rule, "name": e.name, "category": e.category,
-                    "points": e.points, "balance": e.balance, "detail": e.detail,
-                    "corrects": self._corrected_line(e), "cancelled": cancelled.get(e.ref, ""),
-                    "commit": self._commit(e)} for e in s.entries]
-        pending = []
-        if self.internal:
-            pending = [{"date": e.date, "id": e.id, "rule": e.rule,
-                        "status": STATUS_NAMES[e.status or "declared"], "note": e.note or "",
-                        "evidence": e.evidence or "", "points": e.points} for e in s.pending]
-            for entry, raw in zip(entries, s.entries, strict=True):
-                event = self.events_by_id.get(raw.ref) if raw.source == "event" else None
-                entry["note"] = event.note or "" if event else ""
-                entry["evidence"] = event.evidence or "" if event else ""
-                if raw.source == "correction":
-                    entry["note"] = self.corrections_by_id[raw.ref].reason
-        other_years = [y for y in self.years if y != year and self.in_year(member, y)
-                       and self.member_cutoff(member, y)]
         final = date == year_end(year)
         if close is not None:
             q = quarter_of_close(close)
@@ -659,33 +734,39 @@ class Planner(ScoreBook):
             basis: dict[str, object] | None = {
                 "quarter": q.name, "link": f"{q.slug}/{close.branch}.md",
                 "branch": self.org.branches[close.branch].name, **self._notice(close)}
+            published: dict[str, str] | None = {"quarter": close.quarter,
+                                                "closed_on": close.meeting}
         else:
             label = f"{year} 年度积分" if final else f"{year} 年度积分（截至 {date}，暂定）"
-            basis = None
-        context = {"member": {"id": member.id, "name": member.name,
-                              "category": CATEGORY_NAMES[s.category],
-                              "branch": branch.name, "branch_link": f"branches/{branch.id}.md",
-                              "posts": list(member.posts), "terms": search_terms(member.name)},
-                   "year": year, "score": s.score, "flags": self.labels(s.flags),
-                   "label": label, "basis": basis, "since": since,
-                   "base": self.ds.policy.base, "entries": entries, "pending": pending,
-                   "years": [{"year": y, "link": f"{y}.md"} for y in other_years],
-                   "provenance": self.provenance is not None,
-                   "chart": f"{year}.svg", "json": f"{year}.json"}
-        self.add(f"members/{member.id}/{year}.md", "member.md.j2",
-                 f"{member.name} {year}年度积分", **context)
-        self.pages.append(Page(f"members/{member.id}/{year}.svg", "balance.svg.j2",
-                               _balance_chart(year, self.ds.policy.base, s, date, since)))
-        self.pages.append(Page(f"members/{member.id}/{year}.json", data={
-            "id": member.id, "name": member.name, "branch": s.branch,
-            "category": s.category, "year": year, "as_of": date, "score": s.score,
-            "flags": self.codes(s.flags),
-            **({"published": {"quarter": close.quarter, "closed_on": close.meeting}}
-               if close is not None else {}),
-            "ledger": [{"date": e.date, "rule": e.rule, "points": e.points,
-                        "balance": e.balance,
-                        **({"corrects": self._corrected_line(e)} if e.corrects else {})}
-                       for e in s.entries]}))
+            basis = published = None
+        notes: tuple[tuple[str, str], ...] | None = None
+        if self.internal:
+            found = []
+            for raw in s.entries:
+                event = self.events_by_id.get(raw.ref) if raw.source == "event" else None
+                note = (event.note or "") if event else ""
+                if raw.source == "correction":
+                    note = self.corrections_by_id[raw.ref].reason
+                found.append((note, (event.evidence or "") if event else ""))
+            notes = tuple(found)
+        inputs = MemberInputs(
+            committee=self.org.committee, as_of=self.as_of if self.internal else "",
+            internal=self.internal, id=member.id, name=member.name, posts=member.posts,
+            year=year, date=date, category=s.category, branch=(branch.id, branch.name),
+            score=s.score, labels=tuple(self.labels(s.flags)), codes=tuple(self.codes(s.flags)),
+            label=label, basis=basis, published=published,
+            since=max(f"{year}-01-01", joined or ""), base=self.ds.policy.base,
+            entries=s.entries,
+            corrects=tuple(self._corrected_line(e) for e in s.entries),
+            commits=None if self.provenance is None else tuple(self._commit(e)
+                                                               for e in s.entries),
+            notes=notes, pending=s.pending if self.internal else (),
+            years=tuple(y for y in self.years if y != year and self.in_year(member, y)
+                        and self.member_cutoff(member, y)),
+            handbook=f"internal/handbooks/{member.id}.md" if self.internal
+            and year == int(self.as_of[:4]) else "")
+        return Group(f"members/{member.id}/{year}.md", key=digest(("member", inputs)),
+                     make=member_pages, args=(inputs,))
 
     def _corrected_line(self, entry: Entry) -> str:
         """For a correction: the date of the line it cancels (an event), or of the
@@ -746,7 +827,8 @@ class Planner(ScoreBook):
         policy = self.ds.policy
 
         def row(s: Standing) -> dict[str, object]:
-            found = {**self._row(s, year), "branch": self.org.branches[s.branch].name}
+            found = {**self._row(s, year), "branch": self.org.branches[s.branch].name,
+                     "branch_id": s.branch}
             if not self.internal and not self.closed(Quarter(year, 4), s.branch):
                 found["score"] = None  # the year total is public once Q4 is 审定
             return found
@@ -779,12 +861,42 @@ class Planner(ScoreBook):
                                  "note": d.note or "" if d else ""})
                 lists.append({"name": name, "rule": list_rule(self.ds, action), "rows": rows})
         share = policy.excellent_share
-        self.add(f"{year}/results.md", "results.md.j2", f"{year}年度积分运用结果",
-                 year=year, policy=policy, excellent=excellent, decided=summary,
-                 pending=bool(listed - decided.keys()),
-                 share="" if share is None else f"{share * 100:g}%",
-                 candidates=self._candidates(final, selection) if self.internal else [],
-                 lists=lists)
+        candidates = self._candidates(final, selection) if self.internal else []
+        context: dict[str, object] = {
+            "year": year, "policy": policy, "excellent": excellent, "decided": summary,
+            "pending": bool(listed - decided.keys()),
+            "share": "" if share is None else f"{share * 100:g}%",
+            "candidates": candidates, "lists": lists, "branches": []}
+        tables: list[Any] = [excellent["rows"] if excellent else []]
+        tables += [c["rows"] for c in candidates] + [x["rows"] for x in lists]
+        if sum(len(t) for t in tables) > RESULTS_ROWS:  # many: the names on branch pages
+            context["branches"] = self._results_by_branch(year, excellent, candidates, lists)
+        self.add(f"{year}/results.md", "results.md.j2", f"{year}年度积分运用结果", **context)
+
+    def _results_by_branch(self, year: int, excellent: dict[str, Any] | None,
+                           candidates: list[dict[str, Any]], lists: list[dict[str, Any]]
+                           ) -> list[dict[str, object]]:
+        """The names of the results page, a page per branch (``{year}/results/<branch>``);
+        the branches with their counts, for the results page's table."""
+        found: list[dict[str, object]] = []
+        for b in self.branches():
+            mine = {"date": excellent["date"],
+                    "rows": [r for r in excellent["rows"] if r["branch_id"] == b.id]
+                    } if excellent else None
+            ranked = [c for c in candidates if c["id"] == b.id]
+            listed = [{**x, "rows": [r for r in x["rows"] if r["branch_id"] == b.id]}
+                      for x in lists]
+            counts = {"excellent": len(mine["rows"]) if mine else 0,
+                      "candidates": sum(len(c["rows"]) for c in ranked),
+                      "listed": sum(len(x["rows"]) for x in listed)}
+            if not any(counts.values()) and not ranked:
+                continue
+            path = f"{year}/results/{b.id}.md"
+            self.add(path, "results_branch.md.j2", f"{b.name} {year}年度积分运用结果",
+                     year=year, branch=b.name, excellent=mine, candidates=ranked,
+                     lists=listed)
+            found.append({"name": b.name, "link": path, **counts})
+        return found
 
     def _candidates(self, final: dict[str, Standing], selection: Progress
                     ) -> list[dict[str, object]]:
@@ -813,7 +925,7 @@ class Planner(ScoreBook):
                 out.append({**self._row(s, selection.year), "rank": ranks.get(i),
                             "nominated": first, "review": second, "confirmed": third})
             found.append({
-                "name": b.name,
+                "id": b.id, "name": b.name,
                 "general_branch": (self.org.general_branches.get(b.general_branch)
                                    or b.general_branch) if b.general_branch else "",
                 "nominated": nominated.date if nominated else "",
@@ -874,15 +986,12 @@ class Planner(ScoreBook):
                             for s in report.summaries],
                  close_within_days=self.ds.policy.close_within_days)
 
-    def handbook_pages(self) -> None:
-        """《考评手册》 (internal): each member's handbook of the as-of year, to print."""
-        year = int(self.as_of[:4])
-        for member in sorted(self.ds.members.values(), key=lambda m: m.id):
-            if self.in_year(member, year):
-                book = handbook(self.ds, member, year, self.as_of)
-                self.add(f"internal/handbooks/{member.id}.md", "handbook.md.j2",
-                         f"{member.name} {year}年度考评手册（内部）", book=book,
-                         blank_rows=BLANK_ROWS)
+    def handbook_page(self, member: Member, year: int) -> None:
+        """《考评手册》 (internal): a member's handbook of the as-of year, to print."""
+        book = handbook(self.ds, member, year, self.as_of,
+                        standing=self.standing(year, self.cutoff(year_end(year)))[member.id])
+        self.add(f"internal/handbooks/{member.id}.md", "handbook.md.j2",
+                 f"{member.name} {year}年度考评手册（内部）", book=book, blank_rows=BLANK_ROWS)
 
     def cases_pages(self) -> None:
         """后进党员处置 (internal): every case, and each case as a printable 呈报表."""
@@ -980,6 +1089,80 @@ class Planner(ScoreBook):
                  branch={"id": branch.id, "name": branch.name}, rows=waiting)
 
 
+class MemberInputs(NamedTuple):
+    """Everything a member's page of a year shows (``Planner.member_group``)."""
+
+    committee: str
+    as_of: str  # internal pages say it; "" on public ones, which never show it
+    internal: bool
+    id: str
+    name: str
+    posts: tuple[str, ...]
+    year: int
+    date: str  # up to which day the year is shown
+    category: str
+    branch: tuple[str, str]  # id, name
+    score: int | None
+    labels: tuple[str, ...]  # the flags as the page shows them
+    codes: tuple[str, ...]  # the flags as the JSON twin gives them
+    label: str
+    basis: dict[str, object] | None  # the notice that published it
+    published: dict[str, str] | None  # the same, for the JSON twin
+    since: str
+    base: int
+    entries: tuple[Entry, ...]
+    corrects: tuple[str, ...]  # per entry: the date of the line a correction cancels
+    commits: tuple[dict[str, object] | None, ...] | None  # per entry, with provenance
+    notes: tuple[tuple[str, str], ...] | None  # per entry (internal): note, evidence
+    pending: tuple[Event, ...]  # internal: additions not yet counted
+    years: tuple[int, ...]  # the member's other years on this build
+    handbook: str  # internal: the page of the member's 考评手册 of the year ("": none)
+
+
+def member_pages(i: MemberInputs) -> list[Page]:
+    """A member's page of a year, its chart and its JSON twin: from ``i`` alone."""
+    path = f"members/{i.id}/{i.year}.md"
+    cancelled = {e.corrects: e.date for e in i.entries if e.corrects}
+    entries: list[dict[str, object]] = [
+        {"date": e.date, "rule": e.rule, "name": e.name, "category": e.category,
+         "points": e.points, "balance": e.balance, "detail": e.detail,
+         "corrects": i.corrects[n], "cancelled": cancelled.get(e.ref, ""),
+         "commit": i.commits[n] if i.commits is not None else None}
+        for n, e in enumerate(i.entries)]
+    if i.notes is not None:
+        for entry, (note, evidence) in zip(entries, i.notes, strict=True):
+            entry["note"], entry["evidence"] = note, evidence
+    pending = [{"date": e.date, "id": e.id, "rule": e.rule,
+                "status": STATUS_NAMES[e.status or "declared"], "note": e.note or "",
+                "evidence": e.evidence or "", "points": e.points} for e in i.pending]
+    title = f"{i.name} {i.year}年度积分"
+    context = {"committee": i.committee, "as_of": i.as_of, "page": path,
+               "internal": i.internal, "title": title, "nav_title": "",
+               "member": {"id": i.id, "name": i.name, "category": CATEGORY_NAMES[i.category],
+                          "branch": i.branch[1], "branch_link": f"branches/{i.branch[0]}.md",
+                          "posts": list(i.posts), "terms": search_terms(i.name)},
+               "year": i.year, "score": i.score, "flags": list(i.labels),
+               "label": i.label, "basis": i.basis, "since": i.since,
+               "base": i.base, "entries": entries, "pending": pending,
+               "years": [{"year": y, "link": f"{y}.md"} for y in i.years],
+               "handbook": i.handbook,
+               "provenance": i.commits is not None,
+               "chart": _balance_chart(i.year, i.base, i.name, i.score, i.entries, i.date,
+                                       i.since),
+               "json": f"members/{i.id}/{i.year}.json"}
+    return [
+        Page(path, "member.md.j2", context, title=title),
+        Page(f"members/{i.id}/{i.year}.json", data={
+            "id": i.id, "name": i.name, "branch": i.branch[0],
+            "category": i.category, "year": i.year, "as_of": i.date, "score": i.score,
+            "flags": list(i.codes),
+            **({"published": i.published} if i.published is not None else {}),
+            "ledger": [{"date": e.date, "rule": e.rule, "points": e.points,
+                        "balance": e.balance,
+                        **({"corrects": i.corrects[n]} if e.corrects else {})}
+                       for n, e in enumerate(i.entries)]})]
+
+
 # Two-character surnames (复姓): the given name of 欧阳明 is 明, not 阳明.
 COMPOUND_SURNAMES = frozenset((
     "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文",
@@ -1019,14 +1202,14 @@ def _distribution(scores: list[int | None]) -> list[dict[str, object]]:
             for i, (label, _) in enumerate(BINS)]
 
 
-def _balance_chart(year: int, base: int, s: Standing, as_of: str, since: str
-                   ) -> dict[str, object]:
+def _balance_chart(year: int, base: int, name: str, score: int | None,
+                   entries: tuple[Entry, ...], as_of: str, since: str) -> dict[str, object]:
     """A step line of the balance over the year, from ``since`` (the first day in scope):
     x is the day of the year (a correction dated in the next January on the last)."""
     start = dt.date(year, 1, 1)
     days = (dt.date(year, 12, 31) - start).days + 1
     points = [((dt.date.fromisoformat(since) - start).days, base)]
-    for e in s.entries:
+    for e in entries:
         points.append((min(days - 1, (dt.date.fromisoformat(e.date) - start).days),
                        e.balance))
     end_day = (dt.date.fromisoformat(as_of) - start).days
@@ -1051,8 +1234,8 @@ def _balance_chart(year: int, base: int, s: Standing, as_of: str, since: str
     months = [{"label": f"{m}月", "x": xy((dt.date(year, m, 1) - start).days, low)[0]}
               for m in range(1, 13)]
     return {"path": " ".join(path), "guides": guides, "months": months, "width": width,
-            "height": height, "title": f"{s.member.name} {year}年积分变化",
-            "final": s.score}
+            "height": height, "title": f"{name} {year}年积分变化",
+            "final": score}
 
 
 def plan(ds: Dataset, as_of: str, internal: bool = False,
@@ -1060,4 +1243,11 @@ def plan(ds: Dataset, as_of: str, internal: bool = False,
     """Every page of the bulletin for ``ds`` as of ``as_of``; with ``provenance``, ledger
     lines name the commit that last changed their record, and a 变更记录 page lists the
     latest changes."""
-    return Planner(ds, as_of, internal, provenance).plan()
+    return sorted((page for group in groups(ds, as_of, internal, provenance)
+                   for page in group.build()), key=lambda p: p.path)
+
+
+def groups(ds: Dataset, as_of: str, internal: bool = False,
+           provenance: Provenance | None = None) -> Iterator[Group]:
+    """The pages of ``plan``, one group at a time (see ``Group``), in no particular order."""
+    return Planner(ds, as_of, internal, provenance).groups()

@@ -83,14 +83,15 @@ def quarter_rows(ds: Dataset, q: Quarter, members: Sequence[Member],
     (``plus``) and deducted (``minus``) in the quarter. Public facts only."""
     rows: list[QuarterRow] = []
     ranks = rank([now[m.id] for m in members])
+    first = q.start  # (a property: computed once, not for every entry)
     for m in members:
         s = now[m.id]
         joined = ds.membership(m).start
         start = ds.policy.base if before is None or (
-            joined is not None and joined >= q.start) else before[m.id].score
+            joined is not None and joined >= first) else before[m.id].score
         by_category = {c: [0, 0] for c in INDICATORS}
         for e in s.entries:
-            if q.start <= e.date:
+            if first <= e.date:
                 by_category[e.category][0 if e.points > 0 else 1] += e.points
         rows.append(QuarterRow(
             **member_row(s, q.year), rank=ranks.get(m.id), start=start,

@@ -131,8 +131,7 @@ def test_a_correction_in_an_open_period_is_valid_and_visible(closed: DataDir) ->
     assert "当天已请假" not in quarter  # the reason is internal
     # the public ledger ends at 2025-Q3, the last closed quarter; the internal one goes on
     fragments = render(plan(dataset, "2025-12-31", internal=True)).fragments
-    ledger_html = next(v.decode() for k, v in fragments.items()
-                       if k.startswith("members/m01/2025"))
+    ledger_html = fragments["members/m01/2025.md.ledger.html"].decode()
     assert "更正：撤销 2025-08-01 的登记" in ledger_html
     assert "（已于 2025-11-05 更正）" in ledger_html
     internal = render(plan(dataset, "2025-12-31", internal=True)).docs["2025/q3/b-a.md"]

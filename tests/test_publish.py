@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
-import pickle
 import signal
 import socket
 import subprocess
@@ -23,9 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import RETIRED, STAGING, swap, tidy, write_work
+from generator.build import PUBLISHED, RETIRED, STAGING, swap, tidy
 from generator.pipeline import check
-from generator.site import plan
+from generator.site import groups
+from generator.workdir import MANIFEST, save_manifest, write_work
 from tests.support import DataDir, event, events_file
 
 JIFEN = Path(sys.executable).parent / "jifen"
@@ -76,12 +77,12 @@ def digest(root: Path) -> dict[str, str]:
 
 def assert_tidy(out: Path, *others: str) -> None:
     """Beside the output only its work folder (and ``others``); in that, the lock, the
-    work folder and at most a staging tree with no bytes of its own: every file in it is
-    a hard link to the published file at the same place."""
+    work folder, what was published and at most a staging tree with no bytes of its own:
+    every file in it is a hard link to the published file at the same place."""
     assert sorted(os.listdir(out.parent)) == sorted([WORK, *others,
                                                      *(["site"] if out.exists() else [])])
     work = out.parent / WORK
-    assert set(os.listdir(work)) <= {"lock", "public", STAGING}, os.listdir(work)
+    assert set(os.listdir(work)) <= {"lock", "public", STAGING, PUBLISHED}, os.listdir(work)
     own = [p for p in (work / STAGING).rglob("*") if not p.is_dir() and not (
         (out / p.relative_to(work / STAGING)).exists()
         and os.path.samefile(p, out / p.relative_to(work / STAGING)))]
@@ -267,8 +268,6 @@ def test_a_full_disk_is_a_clear_error_and_leaves_the_old_site(
     old = digest(out)
     stages = set()
     for kib in (0, 16, 64, 256, 1024, 2560):  # free space left: KiB
-        if stages == {"write", "mkdocs", "publish"}:
-            break
         fill(small_disk, kib * 1024)
         done = subprocess.run(command(full, out), capture_output=True, text=True, check=False,
                               cwd=tmp_path)
@@ -280,8 +279,11 @@ def test_a_full_disk_is_a_clear_error_and_leaves_the_old_site(
         assert digest(out) == old
         assert_tidy(out, "filler")
         (small_disk / "filler").unlink()
-    # the disk filled up while writing the pages, while MkDocs ran and while publishing
-    assert stages == {"write", "mkdocs", "publish"}
+        if stages == {"write", "mkdocs"}:
+            break
+    # the disk filled up while writing the pages and while MkDocs ran (publishing writes
+    # no bytes: the published files are hard links to the work folder's)
+    assert stages == {"write", "mkdocs"}
     build(full, out, cwd=tmp_path)
     assert digest(out) == digest(sites["full"])
 
@@ -289,17 +291,28 @@ def test_a_full_disk_is_a_clear_error_and_leaves_the_old_site(
 def test_a_first_build_on_a_full_disk_leaves_nothing_behind(
         small_disk: Path, sites: dict[str, Path], tmp_path: Path) -> None:
     out = small_disk / "site"
-    # room for the work folder, not for the site as well
-    fill(small_disk, used(sites["full"].parent / WORK / "public") + used(sites["full"]) // 2)
+    # room for half the work folder
+    fill(small_disk, used(sites["full"].parent / WORK / "public") // 2)
     done = subprocess.run(command(sites["full-data"], out), capture_output=True, text=True,
                           check=False, cwd=tmp_path)
     assert done.returncode == 1
     assert done.stderr.startswith("磁盘空间不足："), done.stderr
-    assert stage_of(done.stderr) == "publish"
+    assert stage_of(done.stderr) in ("write", "mkdocs")
     assert_tidy(out, "filler")
     (small_disk / "filler").unlink()
     build(sites["full-data"], out, cwd=tmp_path)
     assert digest(out) == digest(sites["full"])
+
+
+def test_publishing_takes_no_room(small_disk: Path, sites: dict[str, Path],
+                                  tmp_path: Path) -> None:
+    """Room for the work folder and little more is room for the site: its files are
+    the work folder's, hard-linked."""
+    out = small_disk / "site"
+    fill(small_disk, used(sites["full"].parent / WORK / "public") + 256 * 1024)
+    build(sites["full-data"], out, cwd=tmp_path)
+    assert digest(out) == digest(sites["full"])
+    assert_tidy(out, "filler")
 
 
 # --- work folders and their locks -------------------------------------------------------------
@@ -362,41 +375,51 @@ def test_the_output_may_not_hold_the_current_folder(tmp_path: Path) -> None:
     assert sorted(os.listdir(tmp_path)) == ["data"]
 
 
-# --- the incremental index --------------------------------------------------------------------
+# --- the manifest of the work folder ---------------------------------------------------------
 
-GARBAGE = [b"", b"\x80\x05", b"not a pickle at all", os.urandom(4096),
-           pickle.dumps([1, 2, 3]), pickle.dumps({"index.md": "digest"}),
-           pickle.dumps({"index.md": ("digest",)}), pickle.dumps({"index.md": ("d", "f")}),
-           pickle.dumps({"index.md": ("d", (1,))}), pickle.dumps({1: ("d", ())})]
+GARBAGE = [b"", b"\x80\x05", b"not json at all", os.urandom(4096), b"[1, 2, 3]",
+           json.dumps({"version": 1}).encode(),
+           json.dumps({"version": 3, "fingerprint": "x", "groups": {}, "extra": {},
+                       "site": [], "unpublished": [], "published": "", "stamp": "",
+                       "epoch": ""}).encode()]
 
 
-def test_a_damaged_incremental_index_means_rendering_everything(tmp_path: Path) -> None:
+def test_a_damaged_manifest_means_writing_everything(tmp_path: Path) -> None:
     data = small(tmp_path / "data")
     dataset, _, _ = check(data, today=DAY)
     assert dataset.organization is not None
-    pages = plan(dataset, DAY, internal=False)
+    committee = dataset.organization.committee
     work = tmp_path / "work"
-    write_work(work, pages, False, dataset.organization.committee)
+    writer, done = write_work(work, groups(dataset, DAY), False, committee)
+    save_manifest(work, writer.manifest)
     docs = digest(work / "docs")
-    for garbage in GARBAGE:
-        (work / "rendered.pickle").write_bytes(garbage)
-        assert write_work(work, pages, False, dataset.organization.committee)[:2] == (0, 0)
+    for garbage in [*GARBAGE, writer.manifest.to_json().replace(b'"fingerprint":"',
+                                                                 b'"fingerprint":"0')]:
+        (work / MANIFEST).write_bytes(garbage)
+        writer, again = write_work(work, groups(dataset, DAY), False, committee)
+        save_manifest(work, writer.manifest)
+        assert again.full and again.rebuilt == done.groups
         assert digest(work / "docs") == docs
-    # a page file damaged while its index entry says it is current is put right
-    (work / "docs/index.md").write_text("damaged")
-    (work / "rendered.pickle").write_bytes(b"garbage")
-    assert write_work(work, pages, False, dataset.organization.committee)[0] == 1
+    # with the manifest intact nothing is written; a page file deleted while the
+    # manifest says it is current is written again
+    assert write_work(work, groups(dataset, DAY), False, committee)[1].written == 0
+    save_manifest(work, writer.manifest)
+    (work / "docs/index.md").unlink()
+    again = write_work(work, groups(dataset, DAY), False, committee)[1]
+    assert (again.full, again.rebuilt, again.written) == (False, 1, 1)
     assert digest(work / "docs") == docs
 
 
-def test_jifen_build_with_garbage_in_its_index_builds_the_same_site(tmp_path: Path) -> None:
+def test_jifen_build_with_garbage_in_its_manifest_builds_the_same_site(tmp_path: Path) -> None:
     data = small(tmp_path / "data")
     out = tmp_path / "site"
     build(data, out)
     before = digest(out)
-    (tmp_path / WORK / "public/rendered.pickle").write_bytes(pickle.dumps(["wrong", "shape"]))
-    assert "本次更新 0 个" in build(data, out)
+    (tmp_path / WORK / "public" / MANIFEST).write_text('["wrong", "shape"]')
+    build(data, out)
     assert digest(out) == before
+    assert "本次更新 0 个" in build(data, out)
+    assert_tidy(out, "data")
 
 
 # --- jifen serve --------------------------------------------------------------------------------

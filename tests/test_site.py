@@ -127,9 +127,9 @@ def test_the_page_set(data: DataDir) -> None:
     files = pages_of(fixture(data))
     for path in ("index.md", "rules.md", "branches/b-a.md", "branches/b-flow.md",
                  "2025/index.md", "2025/q4/index.md", "2025/q4/b-a.md", "2025/q4/b-a.json",
-                 "2025/q4/b-a.svg", "2025/q1/b-flow.md", "2025/results.md",
-                 "members/m01/2025.md", "members/m01/2025.json", "members/m01/2025.svg",
-                 "members/m03/2025.md"):
+                 "_fragments/2025/q4/b-a.md.chart.html", "2025/q1/b-flow.md",
+                 "2025/results.md", "members/m01/2025.md", "members/m01/2025.json",
+                 "_fragments/members/m01/2025.md.chart.html", "members/m03/2025.md"):
         assert path in files, path
     for path in ("2025/q2/b-flow.md", "2025/q2/b-flow.json",  # b-flow closed Q1 only
                  "2025/q1/b-b.md",                             # b-b closed nothing
@@ -196,8 +196,8 @@ def test_hostile_names_render_as_text(data: DataDir) -> None:
         assert "javascript:" not in html.replace("javascript&#58;", ""), path
         assert "<strong>粗" not in html and "<em>粗" not in html, path
         assert "&lt;script&gt;" in html or "&#60;script&#62;" in html, path
-    svg = files["members/m01/2025.svg"].decode()
-    assert "<script" not in svg
+    svg = files["_fragments/members/m01/2025.md.chart.html"].decode()  # titled by name
+    assert "<svg " in svg and "<script" not in svg and "&#60;script&#62;" in svg
 
 
 def test_rendering_is_deterministic(data: DataDir) -> None:
@@ -221,7 +221,7 @@ def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_example_site_has_every_kind_of_page(example_site: Path) -> None:
     for path in ("index.html", "rules/index.html", "2025/q4/b-xinyuan/index.html",
                  "2025/q4/b-xinyuan.json", "2025/results/index.html",
-                 "members/m-xy-02/2025/index.html", "members/m-xy-02/2025.svg",
+                 "members/m-xy-02/2025/index.html", "members/m-xy-02/2025.json",
                  "search/search_index.json", "assets/bulletin.css", "sitemap.xml"):
         assert (example_site / path).is_file(), path
 
@@ -423,6 +423,33 @@ def test_year_end_candidacies_stay_off_public_pages(data: DataDir) -> None:
     assert not any("取消预备党员资格".encode() in page for path, page in public.items()
                    if path not in ("rules.md", "2025/results.md"))
     assert "取消预备党员资格" in internal["members/m02/2025.md"].decode()
+
+
+def test_many_names_on_the_results_go_on_a_page_per_branch(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At a county's scale the year's results (积分运用) would list thousands of names on
+    one page: past ``RESULTS_ROWS`` the page keeps its summary and links a page per
+    branch with the branch's names. Built by MkDocs (strict: every link resolves)."""
+    from generator import site
+
+    dataset, diagnostics, _ = check(REPO / "data", today="2026-11-25")
+    assert [d for d in diagnostics if d.is_error] == []
+    whole = render(plan(dataset, "2026-11-25")).docs["2025/results.md"].decode()
+    assert "[刘桂芳]" in whole and "[陈国林]" in whole  # the two confirmed
+    monkeypatch.setattr(site, "RESULTS_ROWS", 1)
+    for internal in (False, True):
+        docs = render(plan(dataset, "2026-11-25", internal=internal)).docs
+        index = docs["2025/results.md"].decode()
+        assert "[刘桂芳]" not in index and "{ #branches }" in index
+        assert "(results/b-hengfeng.md)" in index
+        branch = docs["2025/results/b-hengfeng.md"].decode()
+        assert "[刘桂芳](../../members/m-hf-01/2025.md)" in branch
+        assert ("优秀党员候选人" in branch) == internal
+    out = tmp_path / "site"
+    build(dataset, as_of="2026-11-25", out=out, internal=True)
+    page = (out / "2025/results/b-hengfeng/index.html").read_text("utf-8")
+    assert "刘桂芳" in page and "内部版本" in page
+    assert "刘桂芳" not in (out / "2025/results/index.html").read_text("utf-8")
 
 
 # --- public means 审定 ---------------------------------------------------------------------
