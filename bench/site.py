@@ -6,18 +6,19 @@ Usage::
     python bench/site.py --sizes 2000         # only the 2,000-member set
     python bench/site.py --keep /tmp/sitebench --rounds 3
 
-For each set: a full build (empty work folder), a rebuild with nothing changed, a
-rebuild after one event's points changed (an event of the running quarter: on the
-public site nothing changes, but the data is checked and every page's inputs compared),
-and a rebuild after one correction of an event of a closed quarter (its member's page
-and its branch's notice change: MkDocs rebuilds those pages); then the site's figures:
+For each set: a full build (empty work folder, empty cache), a rebuild with nothing
+changed, a rebuild after one event's points changed (an event of the running quarter:
+on the public site nothing changes, but the data is checked and the component holding
+the event planned again), and a rebuild after one correction of an event of a closed
+quarter (its member's page, its branch's notice and the quarter's overview change:
+MkDocs rebuilds those pages); then the site's figures:
 files, size, the largest member page, the search index. The synthetic sets are of 2025
 as of 2025-12-31, with the first three quarters closed (``make_synthetic.py --closes
 --today 2025-12-31``). Each rebuild is timed ``--rounds`` times (the median is shown).
-``check`` is the data's validation (issue 15, parts 1-2); the other stages are the
-site's. Peak RSS is that of the build's largest process (jifen or one of its MkDocs
-processes). Prints figures and a Markdown table; asserts nothing (benchmarks are not
-tests).
+``check`` is the data's validation (issue 15, parts 1-2; ``parts``: components planned
+of all, the others kept); the other stages are the site's. Peak RSS is that of the
+build's largest process (jifen or one of its MkDocs processes). Prints figures and a
+Markdown table; asserts nothing (benchmarks are not tests).
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ def run(args: list[str], cwd: Path) -> Run:
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         child = subprocess.Popen(args, cwd=cwd, stdout=out, stderr=err,
-                                 env=dict(os.environ, JIFEN_TIMINGS="1"))
+                                 env=dict(os.environ, JIFEN_TIMINGS="1",
+                                          JIFEN_CACHE_DIR=str(cwd / "cache")))
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - started
         child.returncode = os.waitstatus_to_exitcode(status)
@@ -130,6 +132,7 @@ def bench(name: str, data: Path, work: Path, as_of: str, rounds: int,
     work.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(work / ".site.jifen-work", ignore_errors=True)  # the site's work folder
     shutil.rmtree(work / "site", ignore_errors=True)
+    shutil.rmtree(work / "cache", ignore_errors=True)  # the full build checks cold too
     build = [str(JIFEN), "build", "--data", str(data), "--as-of", as_of, "--today", as_of]
     print(f"\n== {name} ==", flush=True)
     full = run(build, work)

@@ -65,7 +65,7 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
@@ -74,8 +74,9 @@ from typing import Any
 
 from generator.mkdocs_hooks import INDEX, REPORT, merge_indexes
 from generator.model import Dataset
+from generator.parts import Parts
 from generator.provenance import Provenance
-from generator.site import groups
+from generator.site import Group, groups
 from generator.workdir import (
     SITE,
     STATIC,
@@ -572,11 +573,12 @@ def _write_error(exc: OSError, out: Path) -> BuildError:
 
 
 
-def build(dataset: Dataset, *, as_of: str, out: Path, work: Path | None = None,
+def build(dataset: Dataset | Parts, *, as_of: str, out: Path, work: Path | None = None,
           internal: bool = False, provenance: Provenance | None = None,
           extra: Mapping[str, bytes] | None = None,
           progress: Callable[[str], None] | None = None, stamp: str = "") -> Result:
-    """Build the site for a data set that validated (``pipeline.check`` without errors).
+    """Build the site for a data set that validated (``pipeline.check`` without errors),
+    planned at once or, given its ``Parts``, part by part (only the parts that changed).
     ``extra``: more files for the docs folder, copied as they are (the internal build's
     ``admin/``, ``decap.admin_files``). ``progress``: where to say how the build goes
     (``jifen build`` on a terminal), as MkDocs-style lines. ``stamp``: a digest of all
@@ -587,7 +589,6 @@ def build(dataset: Dataset, *, as_of: str, out: Path, work: Path | None = None,
     so); builds of different outputs share nothing. Failures to write (a full disk, a
     read-only folder) are BuildErrors in Chinese; the published site is then untouched.
     """
-    assert dataset.organization is not None
     waiting = f"另一个 jifen build（进程 {{holder}}）正在生成 {out}；等它结束后再继续……"
     try:
         target = _output(out)
@@ -602,10 +603,11 @@ def build(dataset: Dataset, *, as_of: str, out: Path, work: Path | None = None,
         raise _write_error(exc, out) from None
 
 
-def _build(dataset: Dataset, as_of: str, out: Path, target: Path, root: Path, work: Path,
-           internal: bool, provenance: Provenance | None, lock: int,
+def _build(dataset: Dataset | Parts, as_of: str, out: Path, target: Path, root: Path,
+           work: Path, internal: bool, provenance: Provenance | None, lock: int,
            extra: Mapping[str, bytes], progress: Progress, stamp: str) -> Result:
-    assert dataset.organization is not None
+    context = dataset.context if isinstance(dataset, Parts) else dataset
+    assert context.organization is not None
     clock = time.perf_counter()
     seconds: dict[str, float] = {}
 
@@ -617,9 +619,15 @@ def _build(dataset: Dataset, as_of: str, out: Path, target: Path, root: Path, wo
 
     progress.say("规划并生成页面……")
     count, start = workers()
-    writer, written = write_work(work, groups(dataset, as_of, internal, provenance), internal,
-                                 dataset.organization.committee, extra, twins_in_docs=False,
-                                 progress=progress, workers=count, parallel_from=start)
+
+    def planned(writer: Writer) -> Iterable[Group]:
+        if isinstance(dataset, Parts):  # only the parts that changed, or that the folder lacks
+            return dataset.groups(writer.known)
+        return groups(dataset, as_of, internal, provenance)
+
+    writer, written = write_work(work, planned, internal, context.organization.committee,
+                                 extra, twins_in_docs=False, progress=progress, workers=count,
+                                 parallel_from=start)
     manifest = writer.manifest
     manifest.stamp = stamp
     progress.say(f"页面：共 {written.groups} 组，{written.rebuilt} 组有变化，"

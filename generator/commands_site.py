@@ -14,8 +14,10 @@ from pathlib import Path
 from generator import decap
 from generator.build import BuildError, Result, build, up_to_date
 from generator.load import scan
+from generator.model import Dataset
 from generator.options import Commands, Output, Run, add_as_of, command
-from generator.provenance import for_data
+from generator.parts import Parts, Tangled
+from generator.provenance import Provenance, for_data
 from generator.serve import serve
 from generator.site import digest
 from generator.workdir import fingerprint
@@ -103,13 +105,15 @@ def cmd_build(run: Run, out: Output) -> int:
     if say is not None:
         say("INFO    -  检查数据……\n")
     started = time.perf_counter()
-    dataset = run.valid_dataset(out, "生成网站（原网站保持不变）")
+    provenance = for_data(run.data)
+    dataset = _checked(run, out, as_of, provenance)
     if dataset is None:
         return 1
     checked = time.perf_counter() - started
     stamp = stamp or _stamp(run, as_of)  # the check has read what the cache did not know
     admin = None
     if args.internal:  # the web forms (/admin/) are part of the internal build only
+        assert isinstance(dataset, Dataset)
         found = decap.setup(run.data, args.forms)
         if isinstance(found, list):
             return out.fail([d.format() for d in found],
@@ -118,19 +122,42 @@ def cmd_build(run: Run, out: Output) -> int:
                                   as_of=as_of)
     try:
         result = build(dataset, as_of=as_of, out=target, internal=args.internal,
-                       provenance=for_data(run.data), extra=admin, progress=say, stamp=stamp)
+                       provenance=provenance, extra=admin, progress=say, stamp=stamp)
     except BuildError as exc:
         out.err(str(exc))
         return 1
-    return _built(run, out, result, checked, as_of)
+    return _built(run, out, result, checked, as_of, f" parts={dataset.planned}/"
+                  f"{len(dataset.components.files)}" if isinstance(dataset, Parts) else "")
 
 
-def _built(run: Run, out: Output, result: Result, checked: float, as_of: str) -> int:
+def _checked(run: Run, out: Output, as_of: str, provenance: Provenance | None
+             ) -> Dataset | Parts | None:
+    """The data checked, to be built: in parts when the incremental engine checked it
+    (``parts.py``: only what changed is planned again), else the whole data set. The
+    internal build is planned whole (see ``parts.py``). None (the errors said) when the
+    data has errors."""
+    purpose = "生成网站（原网站保持不变）"
+    if run.args.internal or run.cache is None:
+        return run.valid_dataset(out, purpose)
+    outcome = run.valid_outcome(out, None, purpose)
+    if outcome is None:
+        return None
+    if outcome.parts is None:  # the engine stood aside: the whole data set was checked
+        return outcome.context
+    try:
+        return Parts(outcome.parts, outcome.context, as_of=as_of, provenance=provenance,
+                     cache=run.cache)
+    except Tangled:
+        return run.valid_dataset(out, purpose)
+
+
+def _built(run: Run, out: Output, result: Result, checked: float, as_of: str,
+           parts: str = "") -> int:
     args = run.args
     if os.environ.get("JIFEN_TIMINGS"):
         out.err(f"check={checked:.3f}s "
                 + " ".join(f"{k}={v}s" for k, v in result.seconds.items())
-                + f" groups={result.groups} rebuilt={result.rebuilt}")
+                + f" groups={result.groups} rebuilt={result.rebuilt}{parts}")
     kind = "内部版本" if args.internal else "党务公开栏"
     out.out(f"已生成{kind}：{result.out}（数据截至 {as_of}，共 {result.pages} 个文件，"
             f"本次更新 {result.written} 个、删除 {result.removed} 个）。")

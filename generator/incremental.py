@@ -58,6 +58,7 @@ from generator.load import (
     Scan,
     _worker_start,
     collector_paused,
+    link_hash,
     read_entries,
     save_stat_index,
 )
@@ -104,7 +105,7 @@ LOCAL: tuple[Check, ...] = (
 # for them (``Everyone``).
 WHOLE: tuple[Check, ...] = (check_nominations, check_supervision)
 
-VERSION = "2"  # of what the cache keeps for this module (the code fingerprint salts it too)
+VERSION = "3"  # of what the cache keeps for this module (the code fingerprint salts it too)
 MERGES_BEFORE_REBUILD = 500
 
 
@@ -126,6 +127,7 @@ class Outcome:
     files: int
     context: Dataset
     standings: list[Standing] | None = None
+    parts: Components | None = field(default=None, repr=False, compare=False)
 
 
 # --- the partition --------------------------------------------------------------------------
@@ -290,6 +292,7 @@ class Everyone:
     broken: frozenset[str]
     finals: dict[int, list[Standing]] | None
     routine: Routine
+    years: frozenset[int]  # of its events and meetings (the site's years, ``parts.py``)
 
 
 @dataclass
@@ -365,7 +368,7 @@ def _everyone(ds: Dataset) -> Everyone:
         ds.files.broken_ids("member"),
         {year: standings(ds, year, year_closing(year), ledgers=False, only=sorted(ds.members))
          for year in years} if ready and years else None,
-        Routine.of(ds))
+        Routine.of(ds), ds.data_years())
 
 
 def check_everyone(context: Dataset, parts: list[Everyone], loaded_cleanly: bool,
@@ -498,6 +501,42 @@ class _Files:
         return kind, str(path), self.relatives[i], entry.flat, entry.broken, entry.body
 
 
+@dataclass
+class Components:
+    """The components of a data set without errors, for work done one component at a
+    time (``parts.py``: the site): each component's key (the contents of its files, the
+    context, the day), its files, and what it gathered for the checks of the whole
+    (``Everyone``); ``dataset`` builds one beside the context, as ``check_component``
+    does."""
+
+    keys: dict[int, str]
+    files: dict[int, list[int]]
+    everyone: dict[int, Everyone]
+    partition: Partition
+    context: Shared
+    source: _Files
+
+    def owners(self, link: str) -> set[int]:
+        """The components holding the files that refer to ``link`` (``RecordKind.links``):
+        one at most, as files sharing a link share a component (none: no file does)."""
+        return {self.partition.find(c) for c in self.partition.lookup(link_hash(link))
+                } & self.files.keys()
+
+    def paths(self, comp: int) -> list[str]:
+        return [str(self.source.found.files[i][1]) for i in self.files[comp]]
+
+    def dataset(self, comp: int) -> Dataset:
+        """The context and one component, as a data set (its files read from the cache
+        unless this run has them, and let go of once built)."""
+        indexes = self.files[comp]
+        self.source.read(indexes)
+        documents, _ = _documents([self.source.payload(i) for i in indexes])
+        for i in indexes:
+            self.source.entries.pop(i, None)
+        with collector_paused():
+            return derive(build(documents, self.context.built))
+
+
 def run(found: Scan, *, today: str, cache: Cache, scoring: tuple[int, str] | None = None,
         workers: int | None = None) -> Outcome | None:
     """Check a scanned data set incrementally (and score it, ``scoring`` = (year, as of)):
@@ -590,7 +629,12 @@ def run(found: Scan, *, today: str, cache: Cache, scoring: tuple[int, str] | Non
             diagnostics += later
     diagnostics.sort(key=Diagnostic.sort_key)
     outcome = Outcome(diagnostics, readable, whole)
-    if scoring is None or any(d.is_error for d in diagnostics):
+    if any(d.is_error for d in diagnostics):
+        return outcome
+    outcome.parts = Components(comp_keys, members,
+                               {comp: results[comp].everyone for comp in members}, now,
+                               context, files)
+    if scoring is None:
         return outcome
     outcome.standings = _standings(files, context, members, comp_keys, scoring, scores,
                                    cache, today)

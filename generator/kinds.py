@@ -463,7 +463,8 @@ def _nominations(doc: Document, b: Builder) -> None:
 # (``incremental.py``); missing a link would check a record without what it refers
 # to, so each function lists more rather than less. ``m``: a member, ``r``: a record
 # (event, meeting, correction, objection, case: ids share one namespace here), ``b``: a
-# branch whose records are grouped (meetings by branch and day, a branch's closes).
+# branch whose records are grouped (meetings by branch and day, a branch's closes) and
+# whose pages show them with its members' (``parts.py``).
 
 def _strings(record: object, key: str) -> list[str]:
     """The string, or the strings of the list, under ``key`` of a mapping."""
@@ -488,6 +489,13 @@ def _correction_links(value: object) -> Iterator[str]:
 
 def _member_links(value: object) -> Iterator[str]:
     yield from ("m\0" + x for x in _strings(value, "id"))
+    # every branch the member belongs or belonged to: a branch's public pages are planned
+    # with all its members (``parts.py``). (Not ``transfer_to``: the village branch that
+    # registers a flowing member's additions lists them on an internal page only, and
+    # the internal build is planned whole; linking it would join many branches.)
+    yield from ("b\0" + x for x in _strings(value, "branch"))
+    for r in _dicts(value, "branches"):
+        yield from ("b\0" + x for x in _strings(r, "branch"))
 
 
 def _meetings_links(value: object) -> Iterator[str]:
@@ -531,6 +539,9 @@ def _objection_links(value: object) -> Iterator[str]:
 def _case_links(value: object) -> Iterator[str]:
     yield from ("r\0" + x for x in _strings(value, "id"))
     yield from ("m\0" + x for x in _strings(value, "member"))
+    yield from ("b\0" + x for x in _strings(value, "branch"))
+    transfer = value.get("transfer") if isinstance(value, dict) else None
+    yield from ("b\0" + x for x in _strings(transfer, "to"))
     rect = value.get("rectification") if isinstance(value, dict) else None
     yield from ("m\0" + x for x in _strings(rect, "mentors"))
 

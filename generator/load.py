@@ -280,6 +280,12 @@ def link_hashes(kind: str, value: object) -> bytes | None:
     return array("Q", sorted({crc32(raw) << 32 | adler32(raw) for raw in raws})).tobytes()
 
 
+def link_hash(link: str) -> bytes:
+    """One link as ``link_hashes`` gives it (e.g. ``"b\0b-dc"``: a branch)."""
+    raw = link.encode("utf-8", "surrogateescape")
+    return array("Q", [zlib.crc32(raw) << 32 | zlib.adler32(raw)]).tobytes()
+
+
 def _entry(kind: str, path: str, data: bytes) -> Entry:
     value, flat, broken, positions = _check(kind, path, data)
     return Entry(flat, broken, link_hashes(kind, value),

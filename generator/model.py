@@ -705,6 +705,11 @@ class Dataset:
                 return catalogue
         return None
 
+    def data_years(self) -> frozenset[int]:
+        """The years of the events and meetings."""
+        return frozenset({int(e.date[:4]) for e in self.events}
+                         | {int(m.date[:4]) for m in self.meetings})
+
     def membership(self, member: Member) -> Membership:
         """When ``member`` is in scope, in which branch and category (``derived``; from
         the member's file alone when the data set was not derived)."""

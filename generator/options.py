@@ -367,7 +367,7 @@ class Run:
         found = self.found or scan(self.data, self.cache)
         return checked(found, today=self.today, cache=self.cache, scoring=scoring)
 
-    def valid_outcome(self, out: Output, scoring: tuple[int, str],
+    def valid_outcome(self, out: Output, scoring: tuple[int, str] | None,
                       purpose: str = "计算积分") -> Outcome | None:
         """``checked`` when the data has no error; otherwise the errors go to stderr."""
         outcome = self.checked(scoring)

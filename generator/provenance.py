@@ -19,9 +19,11 @@ the line counts its header declares, so no line of data can pass for a header ei
 from __future__ import annotations
 
 import gc
+import hashlib
 import re
 import subprocess
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
@@ -372,6 +374,18 @@ class Provenance:
                 self._spans[relative] = {}
         span = self._spans[relative].get(ident)
         return self.history.last_change(relative, *span) if span else None
+
+
+    def state(self, paths: Iterable[str]) -> str:
+        """A digest of all that ``of`` can say of the records of these files: whether
+        each changed since HEAD, and the commit that owns each of its lines."""
+        found = hashlib.blake2b(digest_size=16)
+        for path in paths:
+            relative = self._relative(path)
+            found.update(relative.encode("utf-8", "surrogateescape")
+                         + (b"\1" if relative in self.dirty else b"\0"))
+            found.update("".join(c.sha for c in self.history.lines.get(relative, ())).encode())
+        return found.hexdigest()
 
 
 def _git_path(raw: bytes) -> str:

@@ -28,8 +28,8 @@ import io
 import pickle
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, NamedTuple
 
@@ -66,7 +66,8 @@ from generator.periods import WINDOW_DAYS, Quarter, quarter_of, year_end
 from generator.provenance import UNCOMMITTED, Commit, Provenance
 from generator.score import FLAG_NAMES, Entry, Standing, counts
 from generator.supervise import KINDS as GAP_NAMES
-from generator.supervise import supervise
+from generator.supervise import Finding, supervise
+from generator.supervise import Summary as GapSummary
 from generator.tables import ScoreBook, member_link, member_row, rank
 
 CHANGES_SHOWN = 50
@@ -153,11 +154,26 @@ def digest(value: object) -> str:
     return hashlib.blake2b(buffer.getbuffer(), digest_size=16).hexdigest()
 
 
-def years_of(ds: Dataset, as_of: str) -> list[int]:
-    """Every year with data, and the as-of year; none after it."""
-    found = {int(e.date[:4]) for e in ds.events} | {int(m.date[:4]) for m in ds.meetings}
-    found.add(int(as_of[:4]))
-    return sorted(y for y in found if y <= int(as_of[:4]))
+def pages_key(pages: Sequence[Page]) -> str:
+    """The key of a group built at once (``Group.pages``): a digest of its pages."""
+    return digest([(p.path, p.template, p.context, p.data) for p in pages])
+
+
+def close_years(ds: Dataset, as_of: str) -> frozenset[int]:
+    """The years of the quarters closed (审定) on or before the as-of date."""
+    return frozenset(c.year for c in ds.closes if c.meeting <= as_of)
+
+
+def shown_years(data: frozenset[int], closed: frozenset[int], as_of: str, internal: bool
+                ) -> list[int]:
+    """The years a build has pages for, none after the as-of year: internally every year
+    with data and the as-of year; publicly the years with a close and the years over
+    (their results, 积分运用, are the 党工委's decisions). ``data`` and ``closed``: of the
+    whole data set (``Dataset.data_years``, ``close_years``), or the union of its parts'."""
+    everything = sorted(y for y in data | {int(as_of[:4])} if y <= int(as_of[:4]))
+    if internal:
+        return everything
+    return sorted(set(closed) | {y for y in everything if as_of >= year_end(y)})
 
 
 def cn_date(date: str) -> str:
@@ -177,8 +193,9 @@ def quarter_of_close(close: Close) -> Quarter:
     return Quarter(close.year, close.number)
 
 
-class Planner(ScoreBook):
-    """Collects the pages of one build, over the score book the exports share."""
+class Pages(ScoreBook):
+    """What the planner of a part and the board share: the build's variant and
+    provenance, the pages collected, the notices and contacts they show."""
 
     def __init__(self, ds: Dataset, as_of: str, internal: bool,
                  provenance: Provenance | None = None) -> None:
@@ -186,6 +203,140 @@ class Planner(ScoreBook):
         self.provenance = provenance
         self.internal = internal
         self.pages: list[Page] = []
+
+    def base(self, page: str) -> dict[str, object]:
+        return {"committee": self.org.committee, "as_of": self.as_of, "page": page,
+                "internal": self.internal}
+
+    # --- what this build shows ----------------------------------------------------------------
+
+    def visible(self, q: Quarter, branch: str) -> bool:
+        """A branch's quarter is on the internal build always, on the public one once its
+        committee closed it (审定)."""
+        return self.internal or self.closed(q, branch) is not None
+
+    def quarters_shown(self, year: int) -> list[Quarter]:
+        """The quarters with an overview: internally every begun one, publicly those that
+        at least one branch closed."""
+        return [q for q in self.quarters(year)
+                if self.internal or any(self.closed(q, b.id) for b in self.branches())]
+
+    def results_shown(self, year: int) -> bool:
+        """积分运用 once the year is over: the 党工委's decisions (a member's year total
+        shows there once the branch closed the fourth quarter)."""
+        return self.as_of >= year_end(year)
+
+    # --- pages --------------------------------------------------------------------------------
+
+    def _now(self, step: Callable[..., None], *args: object, **kwargs: object
+             ) -> Iterator[Group]:
+        """The pages ``step`` adds, built now: each Markdown page with the twins that
+        follow it."""
+        step(*args, **kwargs)
+        pages, self.pages = self.pages, []
+        start = 0
+        for i in range(1, len(pages) + 1):
+            if i == len(pages) or pages[i].path.endswith(".md"):
+                yield Group(pages[start].path, tuple(pages[start:i]))
+                start = i
+
+    def add(self, path: str, template: str, title: str, **context: object) -> None:
+        self.pages.append(Page(path, template, {**self.base(path), "title": title,
+                                                "nav_title": "", **context}, title=title))
+
+    def _contact(self) -> dict[str, str]:
+        """Where to object (异议受理): the office and its public contact, as configured."""
+        contact = self.org.contact or Contact()
+        return {"office": self.org.office_name or "党工委办公室", "address": contact.address,
+                "telephone": contact.telephone, "email": contact.email, "hours": contact.hours}
+
+    def _notice(self, close: Close) -> dict[str, object]:
+        """What a notice says of its 审定 and publication window."""
+        return {"meeting": close.meeting, "meeting_cn": cn_date(close.meeting),
+                "window": list(close.window), "window_cn": [cn_date(d) for d in close.window],
+                "state": window_state(close.window, self.as_of)}
+
+    def _links(self, commit: Commit) -> dict[str, str]:
+        """Where the forge shows a commit and its pull request, when organization.yaml
+        names the forge (``forge``); empty otherwise."""
+        forge = self.org.forge
+        if forge is None:
+            return {"commit_url": "", "pr_url": ""}
+        number = commit.pull_request
+        return {"commit_url": forge.commit(commit.sha),
+                "pr_url": forge.pull_request(number) if number is not None else ""}
+
+    def shown(self, flags: tuple[str, ...]) -> tuple[str, ...]:
+        """The flags a page may show. The year-end consequences (优秀党员候选, 取消预备党员
+        资格, 不列为发展对象, 暂缓转入) are for the 党工委 to decide on: the public site
+        shows its decisions (the results page), never the candidate lists."""
+        if self.internal:
+            return flags
+        return tuple(f for f in flags if f not in YEAR_END_FLAGS)
+
+    def labels(self, flags: tuple[str, ...]) -> list[str]:
+        """The flags a page shows, by name. Publicly a score below the laggard line reads as
+        the regulation publishes it (“60分以下”): that the member is a 后进党员 is the
+        党工委's finding (附件2, step 3), which stays internal."""
+        below = f"{self.ds.policy.laggard_below}分以下"
+        return [below if f == "laggard" and not self.internal else FLAG_NAMES[f]
+                for f in self.shown(flags)]
+
+    def codes(self, flags: tuple[str, ...]) -> list[str]:
+        """The flags of a JSON twin; publicly ``below_line`` rather than ``laggard``."""
+        return [f if self.internal else PUBLIC_FLAG.get(f, f) for f in self.shown(flags)]
+
+
+class BranchFacts(NamedTuple):
+    """What the pages about every branch (``Board``) show of one."""
+
+    members: int  # on the as-of date
+    closes: tuple[Close, ...]  # up to the as-of date, by quarter (without what they counted)
+    overview: dict[str, tuple[int, float | None, int]]  # quarter shown -> members, average
+    months: dict[int, tuple[int, ...]]  # year -> the months shown     # score, how many below
+
+
+class Results(NamedTuple):
+    """What a part gives the results page of a year (``Board.results_page``): rows with
+    the key they are ordered by (branch, score descending, member)."""
+
+    excellent: list[tuple[tuple[str, int, str], dict[str, object]]] | None  # None: none yet
+    listed: frozenset[tuple[str, str]]  # (member, action) the year-end flags list
+    lists: dict[str, list[tuple[tuple[str, int, str], dict[str, object]]]]  # internal
+    candidates: list[dict[str, object]]  # internal: per branch of the part
+
+
+Keyed = list[tuple[tuple[Any, ...], dict[str, object]]]  # rows, each with its sort key
+
+
+@dataclass
+class Part:
+    """What the pages about everyone (``Board``: home, years, quarter overviews,
+    results, the internal lists) need of one part of the data set, so that they are
+    made from the parts' summaries without the data set itself: plain values, kept
+    between builds beside each part's pages. ``plan`` makes the whole data set one
+    part; ``jifen build`` plans each component of the data (``incremental.py``) as a
+    part, with every branch's records in the component that owns it."""
+
+    branches: dict[str, BranchFacts]
+    results: dict[int, Results]
+    alerts: tuple[Keyed, Keyed, Keyed, Keyed] | None = None  # internal: now, uncased, posts, late
+    findings: list[Finding] = field(default_factory=list)  # internal: 督导检查, of its branches
+    summaries: list[GapSummary] = field(default_factory=list)
+    cases: Keyed = field(default_factory=list)  # internal: the cases' index rows
+
+
+class Planner(Pages):
+    """Plans the pages of one part of the data set (a member's pages, a branch's),
+    over the score book the exports share, and sums up what the pages about everyone
+    need of it (``part``)."""
+
+    def __init__(self, ds: Dataset, as_of: str, internal: bool,
+                 provenance: Provenance | None = None, *, years: list[int] | None = None,
+                 own: frozenset[str] | None = None) -> None:
+        super().__init__(ds, as_of, internal, provenance)
+        # the branches whose pages this planner makes (all, unless it plans a part)
+        self.own = frozenset(self.org.branches) if own is None else own
         # 审定: the closes of the as-of date; each branch's last; whom each published
         closes = sorted((c for c in ds.closes if c.meeting <= as_of),
                         key=lambda c: (c.quarter, c.branch))
@@ -195,10 +346,8 @@ class Planner(ScoreBook):
         for close in closes:
             for ident in close.counted:
                 self.published[ident].append(close)
-        # the internal build has every year with data; the public one the years with a close
-        # and the years over (their results, 积分运用, are the 党工委's decisions)
-        self.years = years_of(ds, as_of) if internal else sorted(
-            {c.year for c in closes} | {y for y in years_of(ds, as_of) if as_of >= year_end(y)})
+        self.years = shown_years(ds.data_years(), close_years(ds, as_of), as_of, internal) \
+            if years is None else years
         # Indexes, each built once when first needed (a public build without monthly
         # registers never needs the events by branch and month).
         self.corrected = ds.derived.corrections
@@ -259,23 +408,6 @@ class Planner(ScoreBook):
         found.sort(key=lambda pair: (pair[0].date, pair[0].id))
         return found
 
-    def base(self, page: str) -> dict[str, object]:
-        return {"committee": self.org.committee, "as_of": self.as_of, "page": page,
-                "internal": self.internal}
-
-    # --- what this build shows ----------------------------------------------------------------
-
-    def visible(self, q: Quarter, branch: str) -> bool:
-        """A branch's quarter is on the internal build always, on the public one once its
-        committee closed it (审定)."""
-        return self.internal or self.closed(q, branch) is not None
-
-    def quarters_shown(self, year: int) -> list[Quarter]:
-        """The quarters with an overview: internally every begun one, publicly those that
-        at least one branch closed."""
-        return [q for q in self.quarters(year)
-                if self.internal or any(self.closed(q, b.id) for b in self.branches())]
-
     def months_shown(self, year: int, branch: str) -> list[int]:
         """The months whose register (月登记) is on this build: internally every begun one;
         publicly none, or with ``publish_monthly`` those of the branch's closed quarters."""
@@ -299,187 +431,72 @@ class Planner(ScoreBook):
                 else None
         return self._cutoffs[key]
 
-    def results_shown(self, year: int) -> bool:
-        """积分运用 once the year is over: the 党工委's decisions (a member's year total
-        shows there once the branch closed the fourth quarter)."""
-        return self.as_of >= year_end(year)
-
-    # --- pages --------------------------------------------------------------------------------
-
-    def groups(self) -> Iterator[Group]:
-        """Every page of the build, one group (a page and its twins) at a time, so that a
-        build can render and write each as it comes instead of holding them all."""
-        yield from self._now(self.home)
-        yield from self._now(self.rules)
-        yield from self._now(self.add, "branches/index.md", "branches.md.j2", "各党支部",
-                             branches=self._branch_list())
-        for branch in self.branches():
+    def part_groups(self) -> Iterator[Group]:
+        """The pages of this part, one group (a page and its twins) at a time, so that a
+        build can render and write each as it comes instead of holding them all: its
+        branches' pages (the branch, its quarter notices and monthly registers, its
+        registrar's list), its members' pages and handbooks, its cases."""
+        own = [b for b in self.branches() if b.id in self.own]
+        for branch in own:
             yield from self._now(self.branch_page, branch)
         for year in self.years:
-            yield from self._now(self.year_page, year)
-            for quarter in self.quarters_shown(year):
-                yield from self._now(self.quarter_overview, quarter)
-                for branch in self.branches():
+            for quarter in self.quarters(year):
+                for branch in own:
                     if self.visible(quarter, branch.id):
                         yield from self._now(self.quarter_page, quarter, branch)
-            for branch in self.branches():
+            for branch in own:
                 for month in self.months_shown(year, branch.id):
                     yield from self._now(self.month_page, year, month, branch)
-            if self.results_shown(year):
-                yield from self._now(self.results_page, year)
             for member in sorted(self.ds.members.values(), key=lambda m: m.id):
                 shown = self.member_cutoff(member, year) if self.in_year(member, year) \
                     else None  # no page for a year before joining, nor an unpublished one
                 if shown is not None:
                     yield self.member_group(member, year, *shown)
-        if self.provenance is not None:
-            yield from self._now(self.changes_page)
         if self.internal:
-            yield from self._now(self.alerts_page)
-            yield from self._now(self.supervision_page)
-            for branch in self.branches():
+            for branch in own:
                 yield from self._now(self.registrar_page, branch)
-            yield from self._now(self.cases_pages)
+            for case in sorted(self.ds.cases, key=lambda c: c.id):
+                yield from self._now(self.case_page, case)
             year = int(self.as_of[:4])
             for member in sorted(self.ds.members.values(), key=lambda m: m.id):
                 if self.in_year(member, year):
                     yield from self._now(self.handbook_page, member, year)
 
-    def _now(self, step: Callable[..., None], *args: object, **kwargs: object
-             ) -> Iterator[Group]:
-        """The pages ``step`` adds, built now: each Markdown page with the twins that
-        follow it."""
-        step(*args, **kwargs)
-        pages, self.pages = self.pages, []
-        start = 0
-        for i in range(1, len(pages) + 1):
-            if i == len(pages) or pages[i].path.endswith(".md"):
-                yield Group(pages[start].path, tuple(pages[start:i]))
-                start = i
-
-    def add(self, path: str, template: str, title: str, **context: object) -> None:
-        self.pages.append(Page(path, template, {**self.base(path), "title": title,
-                                                "nav_title": "", **context}, title=title))
-
-    def _contact(self) -> dict[str, str]:
-        """Where to object (异议受理): the office and its public contact, as configured."""
-        contact = self.org.contact or Contact()
-        return {"office": self.org.office_name or "党工委办公室", "address": contact.address,
-                "telephone": contact.telephone, "email": contact.email, "hours": contact.hours}
-
-    def _notice(self, close: Close) -> dict[str, object]:
-        """What a notice says of its 审定 and publication window."""
-        return {"meeting": close.meeting, "meeting_cn": cn_date(close.meeting),
-                "window": list(close.window), "window_cn": [cn_date(d) for d in close.window],
-                "state": window_state(close.window, self.as_of)}
-
-    def home(self) -> None:
-        latest = []
+    def part(self, first: str | None = None) -> Part:
+        """What the pages about everyone need of this part (``Part``). ``first``: the
+        earliest meeting or event of the whole data set (``supervise``)."""
+        branches: dict[str, BranchFacts] = {}
         for b in self.branches():
-            row: dict[str, object] = {"name": b.name, "link": f"branches/{b.id}.md",
-                                      "notice": "", "quarter": "", "state": ""}
-            close = self.last_closes.get(b.id)
-            if close is not None:
-                q = quarter_of_close(close)
-                row |= {"quarter": q.name, "notice": f"{q.slug}/{b.id}.md",
-                        **self._notice(close)}
-            latest.append(row)
-        running = None
+            if b.id not in self.own:
+                continue
+            overview: dict[str, tuple[int, float | None, int]] = {}
+            for year in self.years:
+                for q in self.quarters(year):
+                    if not self.visible(q, b.id):
+                        continue
+                    date = self.cutoff(q.end)
+                    now = self.standing(q.year, date)
+                    members = self.members_at(b.id, date)
+                    scored = [s for m in members if (s := now[m.id].score) is not None]
+                    overview[q.code] = (
+                        len(members), round(sum(scored) / len(scored), 1) if scored else None,
+                        sum(1 for m in members if "laggard" in now[m.id].flags))
+            branches[b.id] = BranchFacts(
+                len(self.members_of(b.id)),
+                tuple(replace(c, counted={}, records={}) for c in sorted(
+                    self.ds.closes, key=lambda c: c.quarter)
+                      if c.branch == b.id and c.meeting <= self.as_of),
+                overview, {year: tuple(self.months_shown(year, b.id)) for year in self.years})
+        part = Part(branches, {year: self._results_part(year) for year in self.years
+                               if self.results_shown(year)})
         if self.internal:
-            q = Quarter.of(self.as_of)
-            running = {"name": q.name, "link": f"{q.slug}/index.md"}
-        self.add("index.md", "index.md.j2", f"{self.org.committee}党务公开栏", nav_title="首页",
-                 years=list(reversed(self.years)), latest=latest, running=running,
-                 open=any(r.get("state") == "open" for r in latest),
-                 contact=self._contact(), branches=self._branch_list(), policy=self.ds.policy)
-
-    def _branch_list(self) -> list[dict[str, object]]:
-        return [{"id": b.id, "name": b.name, "kind": BRANCH_KIND_NAMES[b.kind],
-                 "general_branch": self.org.general_branches.get(b.general_branch or "", ""),
-                 "link": f"branches/{b.id}.md", "members": len(self.members_of(b.id))}
-                for b in self.branches()]
-
-    def rules(self) -> None:
-        """积分标准与政策: each threshold and item beside the regulation's own words, and
-        the committee's readings (党工委规定) with who adopted them and when."""
-        policy = self.ds.policy
-
-        def refs(*subjects: str) -> list[dict[str, object]]:
-            found = {r.id: r for s in subjects for r in policy.readings_of(s)}
-            return [{"anchor": _anchor(r.id), "title": r.title}
-                    for r in policy.readings if r.id in found]
-
-        share = policy.excellent_share
-        laggard = (f"{policy.laggard_below} 分及以下" if policy.laggard_inclusive
-                   else f"低于 {policy.laggard_below} 分（不含 {policy.laggard_below} 分）")
-        rows = [
-            ("基础分", "base", f"{policy.base} 分，每个自然年重新计分", ("base",),
-             policy.base != REGULATION_VALUES["base"]),
-            ("最低分", "floor", f"{policy.floor} 分", ("floor",),
-             policy.floor != REGULATION_VALUES["floor"]),
-            ("上限", "cap", "不封顶" if policy.cap is None else f"{policy.cap} 分", ("cap",),
-             policy.cap != REGULATION_VALUES["cap"]),
-            ("60分以下", "laggard", f"{laggard}的，由党支部填报《后进党员评定呈报表》",
-             ("laggard_below", "laggard_inclusive"),
-             policy.laggard_below != REGULATION_VALUES["laggard_below"]
-             or policy.laggard_inclusive),
-            ("优秀党员候选", "excellent",
-             f"年度积分 {policy.excellent_at_least} 分及以上，且未被一票否决"
-             + (f"；认定人数不超过党员人数的 {share * 100:g}%" if share is not None else ""),
-             ("excellent_at_least", "excellent_share"),
-             policy.excellent_at_least != REGULATION_VALUES["excellent_at_least"]
-             or share is not None),
-            ("预备党员", "probationary",
-             f"年度积分低于 {policy.probationary_below} 分的，取消预备党员资格",
-             ("probationary_below",),
-             policy.probationary_below != REGULATION_VALUES["probationary_below"]),
-            ("入党积极分子", "activist",
-             f"年度积分低于 {policy.activist_below} 分的，不列为当年发展对象",
-             ("activist_below",), policy.activist_below != REGULATION_VALUES["activist_below"]),
-            ("流动党员", "flowing",
-             f"年度积分低于 {policy.flowing_below} 分的，暂缓转入村(居)党支部",
-             ("flowing_below",), policy.flowing_below != REGULATION_VALUES["flowing_below"]),
-            ("一票否决", "veto", "、".join(policy.veto_rules) or "无", ("veto_rules",),
-             bool(policy.veto_rules)),
-            ("公示期", "window", f"自支委会审定之日起 {WINDOW_DAYS} 天（可在审定时另定）",
-             ("window",), True),
-            ("月度登记", "monthly",
-             "公开栏公布已审定季度的月度登记" if policy.publish_monthly
-             else "只在内部版本中，公开栏不公布", ("publish_monthly",), True),
-        ]
-        thresholds = []
-        for name, quote, value, keys, differs in rows:
-            basis = refs(*keys)
-            thresholds.append({"name": name, "regulation": REGULATION[quote], "value": value,
-                               "basis": basis, "unrecorded": differs and not basis})
-        readings = [{"anchor": _anchor(r.id), "title": r.title, "regulation": list(r.regulation),
-                     "decision": r.decision, "adopted_by": r.adopted_by,
-                     "adopted_on": r.adopted_on, "rules": list(r.rules),
-                     "concerns": [CONCERN_NAMES[c] for c in r.concerns]}
-                    for r in policy.readings]
-        catalogues = []
-        for catalogue in self.ds.catalogues:
-            rules = []
-            for code, versions in sorted(catalogue.versions.items(), key=lambda kv: _code_key(
-                    kv[0])):
-                for rule in versions:
-                    lo, hi = rule.bounds
-                    rules.append({
-                        "code": code, "name": rule.name, "category": rule.category,
-                        "kind": "扣分" if rule.kind == "deduction" else "加分",
-                        "points": (f"{lo:+d}" if lo == hi else f"{lo:+d} 至 {hi:+d}") + (
-                            f"（连续请假第二次起 {rule.consecutive_points:+d}）"
-                            if rule.consecutive_points else ""),
-                        "limit": "每年一次" if rule.once_a_year else "每次",
-                        "veto": code in policy.veto_rules,
-                        "attendance": rule.attendance is not None,
-                        "period": rule.period() if (rule.start or rule.until) else "",
-                        "text": rule.text, "readings": refs(code)})
-            catalogues.append({"title": catalogue.title, "rules": rules,
-                               "applies_to": [BRANCH_KIND_NAMES[k] for k in catalogue.applies_to]})
-        self.add("rules.md", "rules.md.j2", "积分标准与政策", catalogues=catalogues,
-                 thresholds=thresholds, readings=readings, categories=refs("categories"),
-                 indicators=INDICATORS)
+            part.alerts = self._alerts_part()
+            report = supervise(self.ds, self.as_of, first=first,
+                               close_within_days=self.ds.policy.close_within_days)
+            part.findings = [f for f in report.findings if f.branch in self.own]
+            part.summaries = [s for s in report.summaries if s.branch in self.own]
+            part.cases = self._case_rows()
+        return part
 
     def branch_page(self, branch: Branch) -> None:
         close = self.last_closes.get(branch.id)
@@ -517,66 +534,6 @@ class Planner(ScoreBook):
         """The member's page of ``year``; "" where this build has none (publicly: no
         close of the year counted the member yet)."""
         return member_link(member, year) if self.member_cutoff(member, year) else ""
-
-    def shown(self, flags: tuple[str, ...]) -> tuple[str, ...]:
-        """The flags a page may show. The year-end consequences (优秀党员候选, 取消预备党员
-        资格, 不列为发展对象, 暂缓转入) are for the 党工委 to decide on: the public site
-        shows its decisions (the results page), never the candidate lists."""
-        if self.internal:
-            return flags
-        return tuple(f for f in flags if f not in YEAR_END_FLAGS)
-
-    def labels(self, flags: tuple[str, ...]) -> list[str]:
-        """The flags a page shows, by name. Publicly a score below the laggard line reads as
-        the regulation publishes it (“60分以下”): that the member is a 后进党员 is the
-        党工委's finding (附件2, step 3), which stays internal."""
-        below = f"{self.ds.policy.laggard_below}分以下"
-        return [below if f == "laggard" and not self.internal else FLAG_NAMES[f]
-                for f in self.shown(flags)]
-
-    def codes(self, flags: tuple[str, ...]) -> list[str]:
-        """The flags of a JSON twin; publicly ``below_line`` rather than ``laggard``."""
-        return [f if self.internal else PUBLIC_FLAG.get(f, f) for f in self.shown(flags)]
-
-    def year_page(self, year: int) -> None:
-        quarters = []
-        for q in self.quarters_shown(year):
-            closed = sum(1 for b in self.branches() if self.closed(q, b.id))
-            quarters.append({"name": q.name, "link": f"q{q.number}/index.md",
-                             "provisional": closed < len(self.branches()),
-                             "closed": closed, "branches": len(self.branches())})
-        months = []
-        for month in self.months(year):
-            links = [{"name": b.name, "link": f"m{month:02d}/{b.id}.md"}
-                     for b in self.branches() if month in self.months_shown(year, b.id)]
-            if links:
-                months.append({"name": f"{month}月", "links": links})
-        self.add(f"{year}/index.md", "year.md.j2", f"{year}年度",
-                 year=year, closed=self.as_of >= year_end(year), quarters=quarters,
-                 months=months, results="results.md" if self.results_shown(year) else "")
-
-    def quarter_overview(self, q: Quarter) -> None:
-        date = self.cutoff(q.end)
-        now = self.standing(q.year, date)
-        summary = []
-        for b in self.branches():
-            close = self.closed(q, b.id)
-            row: dict[str, object] = {"name": b.name, "closed": close.meeting if close else "",
-                                      "link": "", "members": None, "average": None,
-                                      "below": None}
-            if self.visible(q, b.id):
-                members = self.members_at(b.id, date)
-                scored = [s for m in members if (s := now[m.id].score) is not None]
-                row |= {"link": f"{q.slug}/{b.id}.md", "members": len(members),
-                        "average": round(sum(scored) / len(scored), 1) if scored else None,
-                        "below": sum(1 for m in members if "laggard" in now[m.id].flags)}
-            summary.append(row)
-        provisional = not self.all_closed(q)
-        self.add(f"{q.slug}/index.md", "quarter_overview.md.j2",
-                 f"{q.name}积分通报" + ("（暂定）" if provisional and self.internal else ""),
-                 quarter={"name": q.name, "end": date, "provisional": provisional,
-                          "ended": q.end <= self.as_of},
-                 branches=summary, line=self.ds.policy.laggard_below)
 
     def quarter_page(self, q: Quarter, branch: Branch) -> None:
         date = self.cutoff(q.end)
@@ -794,37 +751,10 @@ class Planner(ScoreBook):
             commit |= {"author": found.account, "subject": found.subject}
         return commit
 
-    def _links(self, commit: Commit) -> dict[str, str]:
-        """Where the forge shows a commit and its pull request, when organization.yaml
-        names the forge (``forge``); empty otherwise."""
-        forge = self.org.forge
-        if forge is None:
-            return {"commit_url": "", "pr_url": ""}
-        number = commit.pull_request
-        return {"commit_url": forge.commit(commit.sha),
-                "pr_url": forge.pull_request(number) if number is not None else ""}
-
-    def changes_page(self) -> None:
-        """变更记录: the latest changes to the data, newest first."""
-        assert self.provenance is not None
-        rows = []
-        for commit in self.provenance.history.commits[:CHANGES_SHOWN]:
-            row: dict[str, object] = {"short": commit.short, "date": commit.date,
-                                      "author": commit.account, "pr": commit.pull_request,
-                                      **self._links(commit)}
-            if self.internal:
-                row["subject"] = commit.subject
-            rows.append(row)
-        self.add("changes.md", "changes.md.j2", "变更记录", rows=rows, shown=CHANGES_SHOWN)
-
-    def results_page(self, year: int) -> None:
-        """积分运用 (``nominations.py``). Public: the 优秀党员 the 党工委 confirmed (before
-        that, that the selection is under way) and, for the decision lists, only how many
-        members each decision concerned once taken. Internal: the candidates ranked per
-        branch with their stage, and the lists with the decisions taken and pending."""
+    def _results_part(self, year: int) -> Results:
+        """What this part gives the results page of ``year`` (``Board.results_page``)."""
         final = self.final(year)  # January corrections of the year included
         selection = progress(self.ds, year, self.as_of)
-        policy = self.ds.policy
 
         def row(s: Standing) -> dict[str, object]:
             found = {**self._row(s, year), "branch": self.org.branches[s.branch].name,
@@ -833,70 +763,28 @@ class Planner(ScoreBook):
                 found["score"] = None  # the year total is public once Q4 is 审定
             return found
 
-        def ordered(rows: list[Standing]) -> list[Standing]:
-            return sorted(rows, key=lambda s: (s.branch, -(s.score or 0), s.member.id))
+        def key(s: Standing) -> tuple[str, int, str]:
+            return (s.branch, -(s.score or 0), s.member.id)
 
         confirmed = selection.confirmed
-        excellent = None if confirmed is None else {
-            "date": confirmed.date,
-            "rows": [row(s) for s in ordered([final[i] for i in confirmed.members
-                                               if i in final])]}
+        excellent = None if confirmed is None else [
+            (key(final[i]), row(final[i])) for i in confirmed.members if i in final]
         decided: dict[tuple[str, str], Decision] = {
             (d.member, d.action): d for d in selection.decisions}
-        summary = []
-        for action, name in DECISION_NAMES.items():
-            taken = [d for (_, a), d in decided.items() if a == action]
-            if taken:
-                summary.append({"name": name, "count": len(taken),
-                                "dates": sorted({d.date for d in taken})})
-        listed = {(s.member.id, a) for s in final.values() for a in DECISION_NAMES
-                  if a in s.flags}
-        lists = []
+        listed = frozenset((s.member.id, a) for s in final.values() for a in DECISION_NAMES
+                           if a in s.flags)
+        lists: dict[str, list[tuple[tuple[str, int, str], dict[str, object]]]] = {}
         if self.internal:
-            for action, name in DECISION_NAMES.items():
+            for action in DECISION_NAMES:
                 rows = []
-                for s in ordered([s for s in final.values() if action in s.flags]):
-                    d = decided.get((s.member.id, action))
-                    rows.append({**row(s), "decided": d.date if d else "",
-                                 "note": d.note or "" if d else ""})
-                lists.append({"name": name, "rule": list_rule(self.ds, action), "rows": rows})
-        share = policy.excellent_share
+                for s in final.values():
+                    if action in s.flags:
+                        d = decided.get((s.member.id, action))
+                        rows.append((key(s), {**row(s), "decided": d.date if d else "",
+                                              "note": d.note or "" if d else ""}))
+                lists[action] = rows
         candidates = self._candidates(final, selection) if self.internal else []
-        context: dict[str, object] = {
-            "year": year, "policy": policy, "excellent": excellent, "decided": summary,
-            "pending": bool(listed - decided.keys()),
-            "share": "" if share is None else f"{share * 100:g}%",
-            "candidates": candidates, "lists": lists, "branches": []}
-        tables: list[Any] = [excellent["rows"] if excellent else []]
-        tables += [c["rows"] for c in candidates] + [x["rows"] for x in lists]
-        if sum(len(t) for t in tables) > RESULTS_ROWS:  # many: the names on branch pages
-            context["branches"] = self._results_by_branch(year, excellent, candidates, lists)
-        self.add(f"{year}/results.md", "results.md.j2", f"{year}年度积分运用结果", **context)
-
-    def _results_by_branch(self, year: int, excellent: dict[str, Any] | None,
-                           candidates: list[dict[str, Any]], lists: list[dict[str, Any]]
-                           ) -> list[dict[str, object]]:
-        """The names of the results page, a page per branch (``{year}/results/<branch>``);
-        the branches with their counts, for the results page's table."""
-        found: list[dict[str, object]] = []
-        for b in self.branches():
-            mine = {"date": excellent["date"],
-                    "rows": [r for r in excellent["rows"] if r["branch_id"] == b.id]
-                    } if excellent else None
-            ranked = [c for c in candidates if c["id"] == b.id]
-            listed = [{**x, "rows": [r for r in x["rows"] if r["branch_id"] == b.id]}
-                      for x in lists]
-            counts = {"excellent": len(mine["rows"]) if mine else 0,
-                      "candidates": sum(len(c["rows"]) for c in ranked),
-                      "listed": sum(len(x["rows"]) for x in listed)}
-            if not any(counts.values()) and not ranked:
-                continue
-            path = f"{year}/results/{b.id}.md"
-            self.add(path, "results_branch.md.j2", f"{b.name} {year}年度积分运用结果",
-                     year=year, branch=b.name, excellent=mine, candidates=ranked,
-                     lists=listed)
-            found.append({"name": b.name, "link": path, **counts})
-        return found
+        return Results(excellent, listed, lists, candidates)
 
     def _candidates(self, final: dict[str, Standing], selection: Progress
                     ) -> list[dict[str, object]]:
@@ -904,6 +792,8 @@ class Planner(ScoreBook):
         found: list[dict[str, object]] = []
         confirmed = selection.confirmed
         for b in self.branches():
+            if b.id not in self.own:
+                continue
             rows = [final[m.id] for m in self.members_at(b.id, f"{selection.year}-12-31")
                     if "excellent_candidate" in final[m.id].flags]
             nominated, review = selection.nominated(b.id), selection.review(b.id)
@@ -934,19 +824,22 @@ class Planner(ScoreBook):
                 "opinion": (review.note or "") if review else "", "rows": out})
         return found
 
-    def alerts_page(self) -> None:
-        """后进预警 (internal): who is below the line now; who was at a quarter's end with
-        no case opened; office holders whose posts lapse; cases running late."""
+    def _alerts_part(self) -> tuple[Keyed, Keyed, Keyed, Keyed]:
+        """后进预警 (internal), this part's rows (``Board.alerts_page``): who is below the
+        line now; who was at a quarter's end with no case opened; office holders below
+        it; cases running late."""
         year = int(self.as_of[:4])
         now = self.standing(year, self.as_of)
-        rows = [{**self._row(s, year), "branch": self.org.branches[s.branch].name,
-                 "posts": list(s.member.posts)}
-                for s in now.values() if "laggard" in s.flags]
-        rows.sort(key=lambda r: (r["branch"], r["score"] or 0, r["id"]))
+        rows: Keyed = []
+        for s in now.values():
+            if "laggard" in s.flags:
+                row = {**self._row(s, year), "branch": self.org.branches[s.branch].name,
+                       "posts": list(s.member.posts)}
+                rows.append(((row["branch"], row["score"] or 0, row["id"]), row))
         opened = {(c.member, c.quarter) for c in self.ds.cases}
         uncased: dict[str, dict[str, object]] = {}  # member -> their latest such quarter
         uncased_quarters: dict[str, list[str]] = defaultdict(list)
-        posts = []
+        posts: Keyed = []
         for y in self.years:
             for q in self.quarters(y):
                 if q.end > self.as_of:
@@ -962,29 +855,29 @@ class Planner(ScoreBook):
                         uncased[s.member.id] = {**row,
                                                 "quarters": list(uncased_quarters[s.member.id])}
                     if s.member.posts:
-                        posts.append(row)
-        late = []
+                        posts.append(((y, q.number, s.member.id), row))
+        late: Keyed = []
         for case in sorted(self.ds.cases, key=lambda c: c.id):
-            for problem in overdue(case, self.as_of):
+            for n, problem in enumerate(overdue(case, self.as_of)):
                 member = self.ds.members[case.member]
-                late.append({"case": case.id, "link": f"internal/cases/{case.id}.md",
-                             "name": member.name, "problem": problem})
-        self.add("internal/alerts.md", "alerts.md.j2", "后进党员预警（内部）", rows=rows,
-                 uncased=sorted(uncased.values(), key=lambda r: (str(r["branch"]), str(r["id"]))),
-                 posts=posts, late=late)
+                late.append(((case.id, n), {"case": case.id,
+                                            "link": f"internal/cases/{case.id}.md",
+                                            "name": member.name, "problem": problem}))
+        return (rows, [((str(r["branch"]), str(r["id"])), r) for r in uncased.values()],
+                posts, late)
 
-    def supervision_page(self) -> None:
-        """督导检查 (internal): the branches' routine gaps, as ``jifen supervise``."""
-        report = supervise(self.ds, self.as_of,
-                           close_within_days=self.ds.policy.close_within_days)
-        names = {b.id: b.name for b in self.branches()}
-        self.add("internal/supervision.md", "supervision.md.j2", "督导检查（内部）",
-                 findings=[{**f.as_json(), "branch": names[f.branch]} for f in report.findings],
-                 kinds=list(GAP_NAMES.values()),
-                 summaries=[{"name": s.name, "months": s.months, "total": s.total,
-                             "counts": [s.counts.get(k, 0) for k in GAP_NAMES]}
-                            for s in report.summaries],
-                 close_within_days=self.ds.policy.close_within_days)
+    def _case_rows(self) -> Keyed:
+        """后进党员处置 (internal): this part's cases, for their index (``Board``)."""
+        rows: Keyed = []
+        for case in self.ds.cases:
+            member = self.ds.members[case.member]
+            now = stage(case)
+            rows.append(((case.quarter, case.id), {
+                "id": case.id, "link": f"internal/cases/{case.id}.md", "name": member.name,
+                "branch": self.org.branches[case.branch].name, "quarter": case.quarter,
+                "stage": STEP_NAMES.get(now.step, "尚未开始"),
+                "outcome": now.outcome or "进行中", "deadline": deadline(case) or ""}))
+        return rows
 
     def handbook_page(self, member: Member, year: int) -> None:
         """《考评手册》 (internal): a member's handbook of the as-of year, to print."""
@@ -992,20 +885,6 @@ class Planner(ScoreBook):
                         standing=self.standing(year, self.cutoff(year_end(year)))[member.id])
         self.add(f"internal/handbooks/{member.id}.md", "handbook.md.j2",
                  f"{member.name} {year}年度考评手册（内部）", book=book, blank_rows=BLANK_ROWS)
-
-    def cases_pages(self) -> None:
-        """后进党员处置 (internal): every case, and each case as a printable 呈报表."""
-        rows = []
-        for case in sorted(self.ds.cases, key=lambda c: (c.quarter, c.id), reverse=True):
-            member = self.ds.members[case.member]
-            now = stage(case)
-            rows.append({"id": case.id, "link": f"internal/cases/{case.id}.md",
-                         "name": member.name, "branch": self.org.branches[case.branch].name,
-                         "quarter": case.quarter,
-                         "stage": STEP_NAMES.get(now.step, "尚未开始"),
-                         "outcome": now.outcome or "进行中", "deadline": deadline(case) or ""})
-            self.case_page(case)
-        self.add("internal/cases/index.md", "cases.md.j2", "后进党员处置（内部）", rows=rows)
 
     def case_page(self, case: object) -> None:
 
@@ -1087,6 +966,309 @@ class Planner(ScoreBook):
         waiting.sort(key=lambda r: (r["date"], r["id"]))
         self.add(f"internal/{branch.id}.md", "registrar.md.j2", f"{branch.name}待办（内部）",
                  branch={"id": branch.id, "name": branch.name}, rows=waiting)
+
+
+class Board(Pages):
+    """The pages about everyone, made from the parts' summaries (``Part``) and the
+    context (organisation, policy, rules, nominations): home, the branches, the rules,
+    each year with its quarter overviews and results, the changes, and internally the
+    alerts, the supervision and the cases' index."""
+
+    def __init__(self, context: Dataset, as_of: str, internal: bool,
+                 provenance: Provenance | None, parts: list[Part], years: list[int]) -> None:
+        super().__init__(context, as_of, internal, provenance)
+        self.parts = parts
+        self.years = years
+        self.facts: dict[str, BranchFacts] = {}
+        for part in parts:
+            self.facts.update(part.branches)
+        closes = sorted((c for f in self.facts.values() for c in f.closes),
+                        key=lambda c: (c.quarter, c.branch))
+        self.closes = {(c.branch, c.quarter): c for c in closes}
+        self.last_closes: dict[str, Close] = {c.branch: c for c in closes}
+
+    def groups(self) -> Iterator[Group]:
+        yield from self._now(self.home)
+        yield from self._now(self.rules)
+        yield from self._now(self.add, "branches/index.md", "branches.md.j2", "各党支部",
+                             branches=self._branch_list())
+        for year in self.years:
+            yield from self._now(self.year_page, year)
+            for quarter in self.quarters_shown(year):
+                yield from self._now(self.quarter_overview, quarter)
+            if self.results_shown(year):
+                yield from self._now(self.results_page, year)
+        if self.provenance is not None:
+            yield from self._now(self.changes_page)
+        if self.internal:
+            yield from self._now(self.alerts_page)
+            yield from self._now(self.supervision_page)
+            yield from self._now(self.cases_index)
+
+    def months_shown(self, year: int, branch: str) -> tuple[int, ...]:
+        return self.facts[branch].months.get(year, ())
+
+    def home(self) -> None:
+        latest = []
+        for b in self.branches():
+            row: dict[str, object] = {"name": b.name, "link": f"branches/{b.id}.md",
+                                      "notice": "", "quarter": "", "state": ""}
+            close = self.last_closes.get(b.id)
+            if close is not None:
+                q = quarter_of_close(close)
+                row |= {"quarter": q.name, "notice": f"{q.slug}/{b.id}.md",
+                        **self._notice(close)}
+            latest.append(row)
+        running = None
+        if self.internal:
+            q = Quarter.of(self.as_of)
+            running = {"name": q.name, "link": f"{q.slug}/index.md"}
+        self.add("index.md", "index.md.j2", f"{self.org.committee}党务公开栏", nav_title="首页",
+                 years=list(reversed(self.years)), latest=latest, running=running,
+                 open=any(r.get("state") == "open" for r in latest),
+                 contact=self._contact(), branches=self._branch_list(), policy=self.ds.policy)
+
+    def _branch_list(self) -> list[dict[str, object]]:
+        return [{"id": b.id, "name": b.name, "kind": BRANCH_KIND_NAMES[b.kind],
+                 "general_branch": self.org.general_branches.get(b.general_branch or "", ""),
+                 "link": f"branches/{b.id}.md", "members": self.facts[b.id].members}
+                for b in self.branches()]
+
+    def rules(self) -> None:
+        """积分标准与政策: each threshold and item beside the regulation's own words, and
+        the committee's readings (党工委规定) with who adopted them and when."""
+        policy = self.ds.policy
+
+        def refs(*subjects: str) -> list[dict[str, object]]:
+            found = {r.id: r for s in subjects for r in policy.readings_of(s)}
+            return [{"anchor": _anchor(r.id), "title": r.title}
+                    for r in policy.readings if r.id in found]
+
+        share = policy.excellent_share
+        laggard = (f"{policy.laggard_below} 分及以下" if policy.laggard_inclusive
+                   else f"低于 {policy.laggard_below} 分（不含 {policy.laggard_below} 分）")
+        rows = [
+            ("基础分", "base", f"{policy.base} 分，每个自然年重新计分", ("base",),
+             policy.base != REGULATION_VALUES["base"]),
+            ("最低分", "floor", f"{policy.floor} 分", ("floor",),
+             policy.floor != REGULATION_VALUES["floor"]),
+            ("上限", "cap", "不封顶" if policy.cap is None else f"{policy.cap} 分", ("cap",),
+             policy.cap != REGULATION_VALUES["cap"]),
+            ("60分以下", "laggard", f"{laggard}的，由党支部填报《后进党员评定呈报表》",
+             ("laggard_below", "laggard_inclusive"),
+             policy.laggard_below != REGULATION_VALUES["laggard_below"]
+             or policy.laggard_inclusive),
+            ("优秀党员候选", "excellent",
+             f"年度积分 {policy.excellent_at_least} 分及以上，且未被一票否决"
+             + (f"；认定人数不超过党员人数的 {share * 100:g}%" if share is not None else ""),
+             ("excellent_at_least", "excellent_share"),
+             policy.excellent_at_least != REGULATION_VALUES["excellent_at_least"]
+             or share is not None),
+            ("预备党员", "probationary",
+             f"年度积分低于 {policy.probationary_below} 分的，取消预备党员资格",
+             ("probationary_below",),
+             policy.probationary_below != REGULATION_VALUES["probationary_below"]),
+            ("入党积极分子", "activist",
+             f"年度积分低于 {policy.activist_below} 分的，不列为当年发展对象",
+             ("activist_below",), policy.activist_below != REGULATION_VALUES["activist_below"]),
+            ("流动党员", "flowing",
+             f"年度积分低于 {policy.flowing_below} 分的，暂缓转入村(居)党支部",
+             ("flowing_below",), policy.flowing_below != REGULATION_VALUES["flowing_below"]),
+            ("一票否决", "veto", "、".join(policy.veto_rules) or "无", ("veto_rules",),
+             bool(policy.veto_rules)),
+            ("公示期", "window", f"自支委会审定之日起 {WINDOW_DAYS} 天（可在审定时另定）",
+             ("window",), True),
+            ("月度登记", "monthly",
+             "公开栏公布已审定季度的月度登记" if policy.publish_monthly
+             else "只在内部版本中，公开栏不公布", ("publish_monthly",), True),
+        ]
+        thresholds = []
+        for name, quote, value, keys, differs in rows:
+            basis = refs(*keys)
+            thresholds.append({"name": name, "regulation": REGULATION[quote], "value": value,
+                               "basis": basis, "unrecorded": differs and not basis})
+        readings = [{"anchor": _anchor(r.id), "title": r.title, "regulation": list(r.regulation),
+                     "decision": r.decision, "adopted_by": r.adopted_by,
+                     "adopted_on": r.adopted_on, "rules": list(r.rules),
+                     "concerns": [CONCERN_NAMES[c] for c in r.concerns]}
+                    for r in policy.readings]
+        catalogues = []
+        for catalogue in self.ds.catalogues:
+            rules = []
+            for code, versions in sorted(catalogue.versions.items(), key=lambda kv: _code_key(
+                    kv[0])):
+                for rule in versions:
+                    lo, hi = rule.bounds
+                    rules.append({
+                        "code": code, "name": rule.name, "category": rule.category,
+                        "kind": "扣分" if rule.kind == "deduction" else "加分",
+                        "points": (f"{lo:+d}" if lo == hi else f"{lo:+d} 至 {hi:+d}") + (
+                            f"（连续请假第二次起 {rule.consecutive_points:+d}）"
+                            if rule.consecutive_points else ""),
+                        "limit": "每年一次" if rule.once_a_year else "每次",
+                        "veto": code in policy.veto_rules,
+                        "attendance": rule.attendance is not None,
+                        "period": rule.period() if (rule.start or rule.until) else "",
+                        "text": rule.text, "readings": refs(code)})
+            catalogues.append({"title": catalogue.title, "rules": rules,
+                               "applies_to": [BRANCH_KIND_NAMES[k] for k in catalogue.applies_to]})
+        self.add("rules.md", "rules.md.j2", "积分标准与政策", catalogues=catalogues,
+                 thresholds=thresholds, readings=readings, categories=refs("categories"),
+                 indicators=INDICATORS)
+
+    def year_page(self, year: int) -> None:
+        quarters = []
+        for q in self.quarters_shown(year):
+            closed = sum(1 for b in self.branches() if self.closed(q, b.id))
+            quarters.append({"name": q.name, "link": f"q{q.number}/index.md",
+                             "provisional": closed < len(self.branches()),
+                             "closed": closed, "branches": len(self.branches())})
+        months = []
+        for month in self.months(year):
+            links = [{"name": b.name, "link": f"m{month:02d}/{b.id}.md"}
+                     for b in self.branches() if month in self.months_shown(year, b.id)]
+            if links:
+                months.append({"name": f"{month}月", "links": links})
+        self.add(f"{year}/index.md", "year.md.j2", f"{year}年度",
+                 year=year, closed=self.as_of >= year_end(year), quarters=quarters,
+                 months=months, results="results.md" if self.results_shown(year) else "")
+
+    def quarter_overview(self, q: Quarter) -> None:
+        date = self.cutoff(q.end)
+        summary = []
+        for b in self.branches():
+            close = self.closed(q, b.id)
+            row: dict[str, object] = {"name": b.name, "closed": close.meeting if close else "",
+                                      "link": "", "members": None, "average": None,
+                                      "below": None}
+            if self.visible(q, b.id):
+                members, average, below = self.facts[b.id].overview[q.code]
+                row |= {"link": f"{q.slug}/{b.id}.md", "members": members,
+                        "average": average, "below": below}
+            summary.append(row)
+        provisional = not self.all_closed(q)
+        self.add(f"{q.slug}/index.md", "quarter_overview.md.j2",
+                 f"{q.name}积分通报" + ("（暂定）" if provisional and self.internal else ""),
+                 quarter={"name": q.name, "end": date, "provisional": provisional,
+                          "ended": q.end <= self.as_of},
+                 branches=summary, line=self.ds.policy.laggard_below)
+
+    def changes_page(self) -> None:
+        """变更记录: the latest changes to the data, newest first."""
+        assert self.provenance is not None
+        rows = []
+        for commit in self.provenance.history.commits[:CHANGES_SHOWN]:
+            row: dict[str, object] = {"short": commit.short, "date": commit.date,
+                                      "author": commit.account, "pr": commit.pull_request,
+                                      **self._links(commit)}
+            if self.internal:
+                row["subject"] = commit.subject
+            rows.append(row)
+        self.add("changes.md", "changes.md.j2", "变更记录", rows=rows, shown=CHANGES_SHOWN)
+
+    def results_page(self, year: int) -> None:
+        """积分运用 (``nominations.py``). Public: the 优秀党员 the 党工委 confirmed (before
+        that, that the selection is under way) and, for the decision lists, only how many
+        members each decision concerned once taken. Internal: the candidates ranked per
+        branch with their stage, and the lists with the decisions taken and pending."""
+        selection = progress(self.ds, year, self.as_of)
+        policy = self.ds.policy
+        parts = [part.results[year] for part in self.parts]
+
+        def rows(keyed: Iterator[tuple[tuple[str, int, str], dict[str, object]]]
+                 ) -> list[dict[str, object]]:
+            return [row for _, row in sorted(keyed, key=lambda pair: pair[0])]
+
+        confirmed = selection.confirmed
+        excellent = None if confirmed is None else {
+            "date": confirmed.date,
+            "rows": rows(x for p in parts for x in p.excellent or ())}
+        decided: dict[tuple[str, str], Decision] = {
+            (d.member, d.action): d for d in selection.decisions}
+        summary = []
+        for action, name in DECISION_NAMES.items():
+            taken = [d for (_, a), d in decided.items() if a == action]
+            if taken:
+                summary.append({"name": name, "count": len(taken),
+                                "dates": sorted({d.date for d in taken})})
+        listed = frozenset().union(*(p.listed for p in parts))
+        lists = []
+        if self.internal:
+            for action, name in DECISION_NAMES.items():
+                lists.append({"name": name, "rule": list_rule(self.ds, action),
+                              "rows": rows(x for p in parts for x in p.lists[action])})
+        share = policy.excellent_share
+        candidates = sorted((c for p in parts for c in p.candidates),
+                            key=lambda c: str(c["id"]))
+        context: dict[str, object] = {
+            "year": year, "policy": policy, "excellent": excellent, "decided": summary,
+            "pending": bool(listed - decided.keys()),
+            "share": "" if share is None else f"{share * 100:g}%",
+            "candidates": candidates, "lists": lists, "branches": []}
+        tables: list[Any] = [excellent["rows"] if excellent else []]
+        tables += [c["rows"] for c in candidates] + [x["rows"] for x in lists]
+        if sum(len(t) for t in tables) > RESULTS_ROWS:  # many: the names on branch pages
+            context["branches"] = self._results_by_branch(year, excellent, candidates, lists)
+        self.add(f"{year}/results.md", "results.md.j2", f"{year}年度积分运用结果", **context)
+
+    def _results_by_branch(self, year: int, excellent: dict[str, Any] | None,
+                           candidates: list[dict[str, Any]], lists: list[dict[str, Any]]
+                           ) -> list[dict[str, object]]:
+        """The names of the results page, a page per branch (``{year}/results/<branch>``);
+        the branches with their counts, for the results page's table."""
+        found: list[dict[str, object]] = []
+        for b in self.branches():
+            mine = {"date": excellent["date"],
+                    "rows": [r for r in excellent["rows"] if r["branch_id"] == b.id]
+                    } if excellent else None
+            ranked = [c for c in candidates if c["id"] == b.id]
+            listed = [{**x, "rows": [r for r in x["rows"] if r["branch_id"] == b.id]}
+                      for x in lists]
+            counts = {"excellent": len(mine["rows"]) if mine else 0,
+                      "candidates": sum(len(c["rows"]) for c in ranked),
+                      "listed": sum(len(x["rows"]) for x in listed)}
+            if not any(counts.values()) and not ranked:
+                continue
+            path = f"{year}/results/{b.id}.md"
+            self.add(path, "results_branch.md.j2", f"{b.name} {year}年度积分运用结果",
+                     year=year, branch=b.name, excellent=mine, candidates=ranked,
+                     lists=listed)
+            found.append({"name": b.name, "link": path, **counts})
+        return found
+
+    def alerts_page(self) -> None:
+        """后进预警 (internal): who is below the line now; who was at a quarter's end with
+        no case opened; office holders whose posts lapse; cases running late."""
+        found: tuple[Keyed, Keyed, Keyed, Keyed] = ([], [], [], [])
+        for part in self.parts:
+            assert part.alerts is not None
+            for mine, theirs in zip(found, part.alerts, strict=True):
+                mine += theirs
+        rows, uncased, posts, late = ([row for _, row in sorted(keyed, key=lambda x: x[0])]
+                                      for keyed in found)
+        self.add("internal/alerts.md", "alerts.md.j2", "后进党员预警（内部）", rows=rows,
+                 uncased=uncased, posts=posts, late=late)
+
+    def supervision_page(self) -> None:
+        """督导检查 (internal): the branches' routine gaps, as ``jifen supervise``."""
+        names = {b.id: b.name for b in self.branches()}
+        findings = sorted((f for part in self.parts for f in part.findings),
+                          key=lambda f: (f.branch, f.due or "9999", f.kind, f.period))
+        summaries = sorted((s for part in self.parts for s in part.summaries),
+                           key=lambda s: s.branch)
+        self.add("internal/supervision.md", "supervision.md.j2", "督导检查（内部）",
+                 findings=[{**f.as_json(), "branch": names[f.branch]} for f in findings],
+                 kinds=list(GAP_NAMES.values()),
+                 summaries=[{"name": s.name, "months": s.months, "total": s.total,
+                             "counts": [s.counts.get(k, 0) for k in GAP_NAMES]}
+                            for s in summaries],
+                 close_within_days=self.ds.policy.close_within_days)
+
+    def cases_index(self) -> None:
+        """后进党员处置 (internal): every case (each has its page, a printable 呈报表)."""
+        rows = [row for _, row in sorted((x for part in self.parts for x in part.cases),
+                                         key=lambda x: x[0], reverse=True)]
+        self.add("internal/cases/index.md", "cases.md.j2", "后进党员处置（内部）", rows=rows)
 
 
 class MemberInputs(NamedTuple):
@@ -1249,5 +1431,8 @@ def plan(ds: Dataset, as_of: str, internal: bool = False,
 
 def groups(ds: Dataset, as_of: str, internal: bool = False,
            provenance: Provenance | None = None) -> Iterator[Group]:
-    """The pages of ``plan``, one group at a time (see ``Group``), in no particular order."""
-    return Planner(ds, as_of, internal, provenance).groups()
+    """The pages of ``plan``, one group at a time (see ``Group``), in no particular order:
+    the whole data set as one part."""
+    planner = Planner(ds, as_of, internal, provenance)
+    yield from planner.part_groups()
+    yield from Board(ds, as_of, internal, provenance, [planner.part()], planner.years).groups()

@@ -19,7 +19,7 @@ internal site has a 督导 page; validation warns about the same gaps.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from generator.cases import overdue
 from generator.context import PENDING_WARN_DAYS
@@ -193,11 +193,16 @@ def routine_findings(ds: Dataset, routine: Routine, as_of: str, *,
 
 
 def supervise(ds: Dataset, as_of: str, *, close_within_days: int = 30,
-              window_days: int = 7) -> Report:
-    """Every gap in the branches' routine as of ``as_of`` (the data set must be valid)."""
+              window_days: int = 7, first: str | None = None) -> Report:
+    """Every gap in the branches' routine as of ``as_of`` (the data set must be valid).
+    ``first``: the earliest meeting or event of the whole data set, when ``ds`` is a part
+    of it (the months checked start from its year); by default, ``ds``'s own."""
     assert ds.organization is not None
     org = ds.organization
-    found, months = routine_findings(ds, Routine.of(ds), as_of,
+    routine = Routine.of(ds)
+    if first is not None:
+        routine = replace(routine, first=first)
+    found, months = routine_findings(ds, routine, as_of,
                                      close_within_days=close_within_days,
                                      window_days=window_days)
     cutoff = add_days(as_of, -PENDING_WARN_DAYS)

@@ -52,7 +52,7 @@ import yaml
 from generator.cache import code_fingerprint
 from generator.render import TEMPLATES, Renderer, embedded, page_url, title_text
 from generator.resources import BASE_CONFIG
-from generator.site import Group, Page, digest
+from generator.site import Group, Page, pages_key
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 3
@@ -377,6 +377,11 @@ class Writer:
             return False
         return True
 
+    def known(self, name: str, key: str) -> bool:
+        """Does the folder hold the group ``name`` as built for ``key`` (all its files)?"""
+        old = self.previous.groups.get(name)
+        return old is not None and old.key == key and self._intact(old)
+
     def _keep(self, name: str, old: Entry) -> None:
         self.manifest.groups[name] = old
         self.done.files += len(old.docs) + len(old.static)
@@ -388,12 +393,11 @@ class Writer:
         unchanged = old is not None and self._intact(old)
         if group.key and unchanged and old is not None and old.key == group.key:
             self._keep(group.name, old)
-        elif group.key and self._parallel():
+        elif group.make is not None and group.key and self._parallel():
             self._send((group.name, group.key, group.make, group.args, ()), old)
         else:
             pages = group.build()
-            key = group.key or digest([(p.path, p.template, p.context, p.data)
-                                       for p in pages])
+            key = group.key or pages_key(pages)
             if unchanged and old is not None and old.key == key:
                 self._keep(group.name, old)
             elif self._parallel():
@@ -529,16 +533,18 @@ def begin(work: Path, *, twins_in_docs: bool, progress: Progress | None = None,
                   workers=workers, parallel_from=parallel_from)
 
 
-def write_work(work: Path, groups: Iterable[Group], internal: bool, committee: str,
+def write_work(work: Path, groups: Iterable[Group] | Callable[[Writer], Iterable[Group]],
+               internal: bool, committee: str,
                extra: Mapping[str, bytes] | None = None, *, twins_in_docs: bool = True,
                progress: Progress | None = None, workers: int = 0,
                parallel_from: int = Writer.PARALLEL_FROM) -> tuple[Writer, Written]:
-    """Write the work folder for ``groups`` (see ``Writer``); the manifest is left to
-    the caller, to save once the folder is complete (``save_manifest``)."""
+    """Write the work folder for ``groups`` (see ``Writer``; or a function of the writer
+    that gives them: ``parts.Parts.groups`` asks it what the folder holds); the manifest
+    is left to the caller, to save once the folder is complete (``save_manifest``)."""
     writer = begin(work, twins_in_docs=twins_in_docs, progress=progress, workers=workers,
                    parallel_from=parallel_from)
     try:
-        for group in groups:
+        for group in groups(writer) if callable(groups) else groups:
             writer.add(group)
         writer.extra(assets() | dict(extra or {}))
         return writer, writer.finish(internal, committee)
