@@ -11,8 +11,9 @@ changed, a rebuild after one event's points changed (an event of the running qua
 on the public site nothing changes, but the data is checked and the component holding
 the event planned again), and a rebuild after one correction of an event of a closed
 quarter (its member's page, its branch's notice and the quarter's overview change:
-MkDocs rebuilds those pages); then the site's figures:
-files, size, the largest member page, the search index. The synthetic sets are of 2025
+MkDocs rebuilds those pages); then the site's figures (files, size, the largest member
+page, the search index), and the first build of the next day, which checks and plans
+every component again. The synthetic sets are of 2025
 as of 2025-12-31, with the first three quarters closed (``make_synthetic.py --closes
 --today 2025-12-31``). Each rebuild is timed ``--rounds`` times (the median is shown).
 ``check`` is the data's validation (issue 15, parts 1-2; ``parts``: components planned
@@ -24,6 +25,7 @@ Markdown table; asserts nothing (benchmarks are not tests).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import re
 import shutil
@@ -67,21 +69,27 @@ def run(args: list[str], cwd: Path) -> Run:
     return Run(wall, usage.ru_maxrss // 1024, stderr.strip().splitlines()[-1])
 
 
-def change_one_event(data: Path) -> bool:
+def change_one_event(data: Path, number: int) -> bool:
     """Change the points of one event in the newest month (the quarters before it may be
-    closed: an edit there is an error, E317). Each call toggles the same event."""
+    closed: an edit there is an error, E317): -2 to -3 or back, in the ``number``-th
+    branch's file, so that each round is an edit not seen before (a state seen before
+    would come from the cache)."""
     files = sorted((data / "events").rglob("*.yaml"), key=lambda p: (p.name, p.parent.name),
                    reverse=True)
+    found = []
     for path in files:
         if path.name != files[0].name:
             break  # only the newest month: those before may be closed
         text = path.read_text("utf-8")
         match = re.search(r"points: (-?\d+)\n", text)
         if match and match.group(1) in ("-2", "-3"):
-            new = "-3" if match.group(1) == "-2" else "-2"
-            path.write_text(text[:match.start(1)] + new + text[match.end(1):], "utf-8")
-            return True
-    return False
+            found.append((path, text, match))
+    if len(found) <= number:
+        return False
+    path, text, match = found[number]
+    new = "-3" if match.group(1) == "-2" else "-2"
+    path.write_text(text[:match.start(1)] + new + text[match.end(1):], "utf-8")
+    return True
 
 
 def correct_one_event(data: Path) -> bool:
@@ -141,7 +149,7 @@ def bench(name: str, data: Path, work: Path, as_of: str, rounds: int,
           f"peak {full.peak_mib} MiB  [{full.stages}]", flush=True)
     cases: dict[str, Callable[[int], bool]] = {
         "nothing changed": lambda _: True,
-        "one event changed": lambda _: change_one_event(data),
+        "one event changed": lambda number: change_one_event(data, number),
         "one correction": lambda _: correct_one_event(data)}
     found: dict[str, Run] = {}
     for case, edit in cases.items():
@@ -155,10 +163,15 @@ def bench(name: str, data: Path, work: Path, as_of: str, rounds: int,
     figures = site_figures(work / "site")
     for key, value in figures.items():
         print(f"  {key:20} {value}")
+    # the first build of the next day (as of it, today): every part checked and planned
+    # again, the pages that did not change neither rendered nor rebuilt by MkDocs
+    day = (dt.date.fromisoformat(as_of) + dt.timedelta(days=1)).isoformat()
+    other = run([*build[:-4], "--as-of", day, "--today", day], work)
+    print(f"  next day          {other.wall:7.2f} s  [{other.stages}]", flush=True)
     shown = {case: f"{r.wall:.1f} s" for case, r in found.items()}
     table.append([name, f"{full.wall:.1f} s", f"{full.peak_mib} MiB",
                   shown.get("nothing changed", "—"), shown.get("one event changed", "—"),
-                  shown.get("one correction", "—"),
+                  shown.get("one correction", "—"), f"{other.wall:.1f} s",
                   figures["largest member page"].split(" (")[0], figures["search index"],
                   figures["files"]])
 
@@ -187,8 +200,8 @@ def main() -> int:
         bench(f"{members} members, {members * EVENTS_PER_MEMBER} events", data,
               root / f"site-{members}", AS_OF, args.rounds, table)
     print("\n| data | full build | peak RSS | nothing changed | one event changed "
-          "| one correction | largest member page | search index | files |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| one correction | next day | largest member page | search index | files |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in table:
         print("| " + " | ".join(row) + " |")
     if not args.keep:

@@ -1,7 +1,10 @@
 """Build: the bulletin site, from validated data to a published folder.
 
-    check → plan (site.py) → render (render.py) → write the work folder (workdir.py)
-          → mkdocs build → publish
+    check → plan (site.py; parts.py) → render (render.py) → write the work folder
+          (workdir.py) → mkdocs build → publish
+
+The public build is checked by the incremental engine and planned part by part
+(``parts.py``): after an edit only the components it touched are planned again.
 
 Nothing is written unless the data validated. Output is deterministic: the as-of
 date, not the clock, dates the build (``SOURCE_DATE_EPOCH``).

@@ -18,6 +18,15 @@ to object; afterwards, the objections raised in it and their outcome, and the
 corrections made since (reasons and details are internal). Below the laggard line a
 public page says what the regulation publishes (“60分以下”), never “后进”, which is
 the 党工委's finding.
+
+Two planners share the work. ``Planner`` plans a *part's* pages (its members' pages and
+handbooks, its branches' pages, notices, registers and registrar's lists, its cases'
+forms) and sums up what the pages about everyone need of the part (``Part``); ``Board``
+makes those pages (home, branches, rules, years, quarter overviews, results, changes,
+the internal alerts, supervision and cases' index) from the context and the parts'
+summaries alone. ``groups`` plans the whole data set as one part; ``parts.py`` plans
+each component of the data as one, so that a build after an edit plans only the
+component it touched and the Board.
 """
 
 from __future__ import annotations

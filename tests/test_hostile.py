@@ -409,6 +409,10 @@ def _alive(pid: int) -> bool:
     return "\nState:\tZ" not in status  # a zombie has stopped running
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture(scope="module")
 def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Enough files (about 3,000) that the workers are still busy when the run is killed."""
@@ -422,9 +426,12 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM", "Ctrl-C"])
 def test_a_killed_run_leaves_no_worker_running(large: Path, tmp_path: Path, how: str) -> None:
     env = dict(os.environ, JIFEN_CACHE_DIR=str(tmp_path / "cache"))
+    # (Ctrl-C as a terminal delivers it: SIGINT not ignored, as it is for a test run
+    # started in the background by a non-interactive shell, which the child would inherit)
     run = subprocess.Popen([str(JIFEN), "validate", "--data", str(large), "--no-cache",
                             "--today", TODAY], env=env, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True, start_new_session=True)
+                           stderr=subprocess.PIPE, text=True, start_new_session=True,
+                           preexec_fn=_default_sigint)
     workers: set[int] = set()
     deadline = time.monotonic() + 60
     while len(workers) < 2 and run.poll() is None and time.monotonic() < deadline:
