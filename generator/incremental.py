@@ -220,12 +220,14 @@ class Linker:
         """The partition of ``files`` (their numbers, in order, with their paths and
         keys): components numbered in the order of their first file."""
         number: dict[int, int] = {}
-        comps = [number.setdefault(self.root(i), len(number)) for i in files]
+        roots = [self.root(i) for i in range(len(self.parent))]  # (once per file, not link)
+        comps = [number.setdefault(roots[i], len(number)) for i in files]
         hashes = array("Q", sorted(self.first))
+        first = self.first
         return Partition(
             files={r: (k, c) for r, k, c in zip(relatives, keys, comps, strict=True)},
             hashes=hashes.tobytes(),
-            comps=array("I", [number.setdefault(self.root(self.first[h]), len(number))
+            comps=array("I", [number.setdefault(roots[first[h]], len(number))
                               for h in hashes]).tobytes(),
             next=len(number))
 

@@ -159,9 +159,12 @@ def search(page: Page, query: str) -> list[tuple[str, str]]:
     box.press("End")
     page.wait_for_function("([el, idle]) => el.textContent.trim() !== idle.trim()",
                            arg=[meta.element_handle(), idle], timeout=TIMEOUT)
+    links = page.locator(".md-search-result__item > a.md-search-result__link")
+    if result_count(page):  # the count is written before the list: wait for its first item
+        links.first.wait_for(timeout=TIMEOUT)
     origin = page.evaluate("location.origin") + "/"
     found = []
-    for item in page.locator(".md-search-result__item > a.md-search-result__link").all():
+    for item in links.all():
         href = (item.get_attribute("href") or "").removeprefix(origin)
         found.append((href.split("?")[0].split("#")[0],
                       item.locator("h1, h2").first.inner_text()))
