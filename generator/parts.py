@@ -73,23 +73,18 @@ class Parts:
         self.provenance = provenance
         self.cache = cache
         self.planned = 0  # components planned by the last ``groups`` (the others were kept)
-        self.years, self.first = self._years()
+        self.years = self._years()
         self.owned, self.rest = self._owners()  # (Tangled: before the build begins)
 
-    def _years(self) -> tuple[list[int], str | None]:
-        """The years the build shows, and the earliest meeting or event, from what each
-        component gathered."""
+    def _years(self) -> list[int]:
+        """The years the build shows, from what each component gathered."""
         data: set[int] = set()
         closed: set[int] = set()
-        firsts: list[str] = []
         for everyone in self.components.everyone.values():
             data |= everyone.years
             closed |= {int(quarter[:4]) for _, quarter, meeting, _, _ in everyone.routine.closes
                        if meeting <= self.as_of}
-            if everyone.routine.first is not None:
-                firsts.append(everyone.routine.first)
-        return (shown_years(frozenset(data), frozenset(closed), self.as_of, False),
-                min(firsts) if firsts else None)
+        return shown_years(frozenset(data), frozenset(closed), self.as_of, False)
 
     def _owners(self) -> tuple[dict[int, frozenset[str]], frozenset[str]]:
         """The branches each component owns, and those no component does (the rest's)."""
@@ -107,11 +102,11 @@ class Parts:
         """Every group of the build (``site.groups``), planning only the components
         whose key changed or whose pages the work folder lacks (``known``: does it hold
         this group with this key?)."""
-        years, first, owned, rest = self.years, self.first, self.owned, self.rest
+        years, owned, rest = self.years, self.owned, self.rest
         components = self.components
         keys = {comp: self.cache.memo_key(
             "site-part", VERSION, components.keys[comp], self.as_of,
-            ",".join(map(str, years)), ",".join(sorted(owned[comp])), first or "",
+            ",".join(map(str, years)), ",".join(sorted(owned[comp])),
             "" if self.provenance is None else self.provenance.state(components.paths(comp)))
             for comp in sorted(components.files)}
         hits = self.cache.get_many(list(keys.values()), _planned_shape)
@@ -127,7 +122,7 @@ class Parts:
             self.planned += 1
             planner = Planner(components.dataset(comp), self.as_of, False, self.provenance,
                               years=years, own=owned[comp])
-            planned = Planned({}, planner.part(first))
+            planned = Planned({}, planner.part())
             for group in planner.part_groups():
                 if not group.key:
                     group = Group(group.name, group.pages, key=pages_key(group.pages))
@@ -139,6 +134,6 @@ class Parts:
         planner = Planner(self.context, self.as_of, False, self.provenance, years=years,
                           own=rest)
         yield from planner.part_groups()
-        parts.append(planner.part(first))
+        parts.append(planner.part())
         yield from Board(self.context, self.as_of, False, self.provenance, parts,
                          years).groups()
