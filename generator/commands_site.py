@@ -17,7 +17,7 @@ from generator.load import scan
 from generator.model import Dataset
 from generator.options import Commands, Output, Run, add_as_of, command
 from generator.parts import Parts, Tangled
-from generator.provenance import Provenance, for_data
+from generator.provenance import for_data
 from generator.serve import serve
 from generator.site import digest
 from generator.workdir import fingerprint
@@ -105,11 +105,12 @@ def cmd_build(run: Run, out: Output) -> int:
     if say is not None:
         say("INFO    -  检查数据……\n")
     started = time.perf_counter()
-    provenance = for_data(run.data)
-    dataset = _checked(run, out, as_of, provenance)
+    dataset = _checked(run, out, as_of)
     if dataset is None:
         return 1
     checked = time.perf_counter() - started
+    # (read from Git once the data is known to be valid)
+    provenance = dataset.provenance if isinstance(dataset, Parts) else for_data(run.data)
     stamp = stamp or _stamp(run, as_of)  # the check has read what the cache did not know
     admin = None
     if args.internal:  # the web forms (/admin/) are part of the internal build only
@@ -130,8 +131,7 @@ def cmd_build(run: Run, out: Output) -> int:
                   f"{len(dataset.components.files)}" if isinstance(dataset, Parts) else "")
 
 
-def _checked(run: Run, out: Output, as_of: str, provenance: Provenance | None
-             ) -> Dataset | Parts | None:
+def _checked(run: Run, out: Output, as_of: str) -> Dataset | Parts | None:
     """The data checked, to be built: in parts when the incremental engine checked it
     (``parts.py``: only what changed is planned again), else the whole data set. The
     internal build is planned whole (see ``parts.py``). None (the errors said) when the
@@ -145,8 +145,8 @@ def _checked(run: Run, out: Output, as_of: str, provenance: Provenance | None
     if outcome.parts is None:  # the engine stood aside: the whole data set was checked
         return outcome.context
     try:
-        return Parts(outcome.parts, outcome.context, as_of=as_of, provenance=provenance,
-                     cache=run.cache)
+        return Parts(outcome.parts, outcome.context, as_of=as_of,
+                     provenance=for_data(run.data), cache=run.cache)
     except Tangled:
         return run.valid_dataset(out, purpose)
 

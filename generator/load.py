@@ -273,17 +273,18 @@ def link_hashes(kind: str, value: object) -> bytes | None:
     sharing both is most unlikely; if they did, two parts would only be checked
     together); None for a kind without links."""
     extract = BY_NAME[kind].links
-    if extract is None:
-        return None
-    crc32, adler32 = zlib.crc32, zlib.adler32
-    raws = {link.encode("utf-8", "surrogateescape") for link in extract(value)}
-    return array("Q", sorted({crc32(raw) << 32 | adler32(raw) for raw in raws})).tobytes()
+    return None if extract is None else _hashed(extract(value))
 
 
 def link_hash(link: str) -> bytes:
     """One link as ``link_hashes`` gives it (e.g. ``"b\0b-dc"``: a branch)."""
-    raw = link.encode("utf-8", "surrogateescape")
-    return array("Q", [zlib.crc32(raw) << 32 | zlib.adler32(raw)]).tobytes()
+    return _hashed([link])
+
+
+def _hashed(links: Iterable[str]) -> bytes:
+    crc32, adler32 = zlib.crc32, zlib.adler32
+    raws = {link.encode("utf-8", "surrogateescape") for link in links}
+    return array("Q", sorted({crc32(raw) << 32 | adler32(raw) for raw in raws})).tobytes()
 
 
 def _entry(kind: str, path: str, data: bytes) -> Entry:

@@ -82,8 +82,8 @@ class Parts:
         closed: set[int] = set()
         for everyone in self.components.everyone.values():
             data |= everyone.years
-            closed |= {int(quarter[:4]) for _, quarter, meeting, _, _ in everyone.routine.closes
-                       if meeting <= self.as_of}
+            closed |= {int(c.quarter[:4]) for c in everyone.routine.closes
+                       if c.meeting <= self.as_of}
         return shown_years(frozenset(data), frozenset(closed), self.as_of, False)
 
     def _owners(self) -> tuple[dict[int, frozenset[str]], frozenset[str]]:
@@ -111,6 +111,7 @@ class Parts:
             for comp in sorted(components.files)}
         hits = self.cache.get_many(list(keys.values()), _planned_shape)
         parts: list[Part] = []
+        fresh: list[tuple[str, bytes]] = []  # what planning gave, for the cache
         self.planned = 0
         for comp, key in keys.items():
             hit = hits.get(key)
@@ -129,7 +130,8 @@ class Parts:
                 planned.groups[group.name] = group.key
                 yield group
             parts.append(planned.part)
-            self.cache.put(key, pickle.dumps(planned, pickle.HIGHEST_PROTOCOL))
+            fresh.append((key, pickle.dumps(planned, pickle.HIGHEST_PROTOCOL)))
+        self.cache.put_many(fresh)
         # the branches no file refers to: their (empty) pages, from the context alone
         planner = Planner(self.context, self.as_of, False, self.provenance, years=years,
                           own=rest)

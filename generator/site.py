@@ -471,9 +471,8 @@ class Planner(Pages):
                 if self.in_year(member, year):
                     yield from self._now(self.handbook_page, member, year)
 
-    def part(self, first: str | None = None) -> Part:
-        """What the pages about everyone need of this part (``Part``). ``first``: the
-        earliest meeting or event of the whole data set (``supervise``)."""
+    def part(self) -> Part:
+        """What the pages about everyone need of this part (``Part``)."""
         branches: dict[str, BranchFacts] = {}
         for b in self.branches():
             if b.id not in self.own:
@@ -500,7 +499,7 @@ class Planner(Pages):
                                if self.results_shown(year)})
         if self.internal:
             part.alerts = self._alerts_part()
-            report = supervise(self.ds, self.as_of, first=first,
+            report = supervise(self.ds, self.as_of,
                                close_within_days=self.ds.policy.close_within_days)
             part.findings = [f for f in report.findings if f.branch in self.own]
             part.summaries = [s for s in report.summaries if s.branch in self.own]

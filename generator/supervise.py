@@ -19,7 +19,8 @@ internal site has a 督导 page; validation warns about the same gaps.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from generator.cases import overdue
 from generator.context import PENDING_WARN_DAYS
@@ -102,11 +103,21 @@ def _staffed(ds: Dataset, dates: set[str]) -> set[tuple[str, str]]:
     return found
 
 
+class RoutineClose(NamedTuple):
+    """A close as the routine checks read it."""
+
+    branch: str
+    quarter: str
+    meeting: str
+    window: tuple[str, str]
+    path: str
+
+
 @dataclass(frozen=True, slots=True)
 class Routine:
     """What the routine checks read of the meetings, events and closes: the earliest
     date of a meeting or an event, the (branch, month) pairs with a meeting and with any
-    registration, and every close as (branch, quarter, meeting, window, path). Parts of
+    registration, and every close (``RoutineClose``). Parts of
     a data set give parts of it, which ``merge`` joins (``incremental.py`` gathers it
     component by component); with the members and their membership it is all
     ``routine_findings`` needs."""
@@ -114,7 +125,7 @@ class Routine:
     first: str | None
     met: frozenset[tuple[str, str]]
     registered: frozenset[tuple[str, str]]
-    closes: tuple[tuple[str, str, str, tuple[str, str], str], ...]
+    closes: tuple[RoutineClose, ...]
 
     @staticmethod
     def of(ds: Dataset) -> Routine:
@@ -126,7 +137,7 @@ class Routine:
             if member is not None:
                 registered.add((branch_on(ds, member, event.date), event.date[:7]))
         return Routine(min(dates) if dates else None, frozenset(met), frozenset(registered),
-                       tuple((c.branch, c.quarter, c.meeting, c.window, c.path)
+                       tuple(RoutineClose(c.branch, c.quarter, c.meeting, c.window, c.path)
                              for c in ds.closes))
 
     @staticmethod
@@ -169,7 +180,7 @@ def routine_findings(ds: Dataset, routine: Routine, as_of: str, *,
                                      f"{year}年{month}月无考勤、加分或扣分登记"))
         if not branch.registrars and (branch.id, as_of) in staffed:
             found.append(Finding(branch.id, "registrars", "", "", "organization.yaml 中没有 registrars"))
-    closes = {(c[0], c[1]): c for c in routine.closes}
+    closes = {(c.branch, c.quarter): c for c in routine.closes}
     for year in range(first_year, int(as_of[:4]) + 1):
         for q in Quarter.all_of(year):
             due = add_days(q.end, close_within_days)
@@ -182,9 +193,9 @@ def routine_findings(ds: Dataset, routine: Routine, as_of: str, *,
                 if close is None:
                     found.append(Finding(branch.id, "close", q.code, due,
                                          f"{q.name}结束后 {close_within_days} 天内应审定，至今未审定"))
-                elif close[2] > due:
+                elif close.meeting > due:
                     found.append(Finding(branch.id, "close", q.code, due,
-                                         f"{q.name}于 {close[2]} 审定，晚于 {due}"))
+                                         f"{q.name}于 {close.meeting} 审定，晚于 {due}"))
     for branch_id, quarter, meeting, (start, until), _ in sorted(routine.closes):
         if real_date(start) and real_date(until) and add_days(start, window_days - 1) > until:
             found.append(Finding(branch_id, "window", quarter, meeting,
@@ -193,16 +204,11 @@ def routine_findings(ds: Dataset, routine: Routine, as_of: str, *,
 
 
 def supervise(ds: Dataset, as_of: str, *, close_within_days: int = 30,
-              window_days: int = 7, first: str | None = None) -> Report:
-    """Every gap in the branches' routine as of ``as_of`` (the data set must be valid).
-    ``first``: the earliest meeting or event of the whole data set, when ``ds`` is a part
-    of it (the months checked start from its year); by default, ``ds``'s own."""
+              window_days: int = 7) -> Report:
+    """Every gap in the branches' routine as of ``as_of`` (the data set must be valid)."""
     assert ds.organization is not None
     org = ds.organization
-    routine = Routine.of(ds)
-    if first is not None:
-        routine = replace(routine, first=first)
-    found, months = routine_findings(ds, routine, as_of,
+    found, months = routine_findings(ds, Routine.of(ds), as_of,
                                      close_within_days=close_within_days,
                                      window_days=window_days)
     cutoff = add_days(as_of, -PENDING_WARN_DAYS)

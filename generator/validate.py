@@ -810,7 +810,7 @@ def routine_warnings(ds: Dataset, routine: Routine, today: str) -> Iterator[Diag
     members with their membership (``ds``) and what ``routine`` gathered of the rest."""
     org = ds.organization
     assert org is not None
-    closes = {(c[0], c[1]): c for c in routine.closes}
+    closes = {(c.branch, c.quarter): c for c in routine.closes}
     since = add_days(today, -SUPERVISION_WARN_DAYS)
     found, _ = routine_findings(ds, routine, today,
                                 close_within_days=ds.policy.close_within_days,
@@ -830,11 +830,11 @@ def routine_warnings(ds: Dataset, routine: Routine, today: str) -> Iterator[Diag
                 yield diag("W403", *at, branch=branch.name, quarter=f.period, due=f.due,
                            days=ds.policy.close_within_days)
             else:
-                yield diag("W403", close[4], ("meeting",), branch=branch.name,
+                yield diag("W403", close.path, ("meeting",), branch=branch.name,
                            quarter=f.period, due=f.due, days=ds.policy.close_within_days)
         elif f.kind == "window":
             close = closes[(f.branch, f.period)]
-            yield diag("W404", close[4], ("window",), quarter=f.period, days=WINDOW_DAYS)
+            yield diag("W404", close.path, ("window",), quarter=f.period, days=WINDOW_DAYS)
         elif f.kind == "registrars":
             yield diag("W405", *at, branch=branch.name)
 

@@ -364,6 +364,7 @@ class Writer:
         self.batch: list[Job] = []
         self.waiting: deque[multiprocessing.pool.AsyncResult[list[tuple[str, Out]]]] = deque()
         self.olds: dict[str, Entry] = {}  # of the groups sent to the workers
+        self.intact: dict[str, bool] = {}  # of the previous groups looked at (``known``)
 
     def _intact(self, entry: Entry) -> bool:
         """The entry's files are all there (nobody deleted one since)."""
@@ -378,28 +379,32 @@ class Writer:
         return True
 
     def known(self, name: str, key: str) -> bool:
-        """Does the folder hold the group ``name`` as built for ``key`` (all its files)?"""
+        """Does the folder hold the group ``name`` as built for ``key`` (all its files)?
+        (Its files are looked at once a build: ``parts.py`` asks before ``add`` does.)"""
         old = self.previous.groups.get(name)
-        return old is not None and old.key == key and self._intact(old)
+        if old is None or old.key != key:
+            return False
+        if name not in self.intact:
+            self.intact[name] = self._intact(old)
+        return self.intact[name]
 
-    def _keep(self, name: str, old: Entry) -> None:
-        self.manifest.groups[name] = old
+    def _keep(self, name: str) -> None:
+        old = self.manifest.groups[name] = self.previous.groups[name]
         self.done.files += len(old.docs) + len(old.static)
 
     def add(self, group: Group) -> None:
         done = self.done
         done.groups += 1
         old = self.previous.groups.get(group.name)
-        unchanged = old is not None and self._intact(old)
-        if group.key and unchanged and old is not None and old.key == group.key:
-            self._keep(group.name, old)
+        if group.key and self.known(group.name, group.key):
+            self._keep(group.name)
         elif group.make is not None and group.key and self._parallel():
             self._send((group.name, group.key, group.make, group.args, ()), old)
         else:
             pages = group.build()
             key = group.key or pages_key(pages)
-            if unchanged and old is not None and old.key == key:
-                self._keep(group.name, old)
+            if self.known(group.name, key):
+                self._keep(group.name)
             elif self._parallel():
                 self._send((group.name, key, None, (), tuple(pages)), old)
             else:
